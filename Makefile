@@ -1,0 +1,141 @@
+# nncc — build, test, demo, benchmark.
+#
+#   make          the compiler (build/nncc) and the runtime (build/libnncc_rt.a + runtime/nncc_rt.h)
+#   make demo     build, compile an example network, train it, show the result
+#   make check    unit tests (Check), golden files, end-to-end tests
+#   make san      the tests under ASan + UBSan
+#   make bench    speed against numpy and PyTorch
+#   make deps     install what pkg-config cannot find (Debian, apt-get)
+
+SHELL   := /bin/bash
+CC      ?= cc
+BUILD   ?= build
+PKGS    := yaml-0.1 check libcjson hdf5 zlib
+# Debian package for each pkg-config name above.
+DEB_yaml-0.1 := libyaml-dev
+DEB_check    := check
+DEB_libcjson := libcjson-dev
+DEB_hdf5     := libhdf5-dev
+DEB_zlib     := zlib1g-dev
+
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror
+OPT     ?= -O2 -g
+CFLAGS_ALL = -std=c11 $(OPT) $(WARN) -fopenmp -D_POSIX_C_SOURCE=200809L -Iruntime -Icompiler -I$(BUILD) $(SAN)
+
+pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
+RT_CFLAGS := $(call pc,--cflags,libcjson hdf5 zlib)
+RT_LIBS   := $(call pc,--libs,libcjson hdf5 zlib) -lm
+YAML_LIBS := $(call pc,--libs,yaml-0.1)
+CHECK_LIBS := $(call pc,--libs,check)
+
+COMPILER_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
+RUNTIME_SRC  := $(wildcard runtime/*.c)
+TEMPLATES    := $(sort $(wildcard templates/*.c templates/*.h))
+UNIT_SRC     := $(wildcard tests/unit/*.c)
+
+COMPILER_OBJ := $(COMPILER_SRC:%.c=$(BUILD)/%.o) $(BUILD)/templates.o
+RUNTIME_OBJ  := $(RUNTIME_SRC:%.c=$(BUILD)/%.o)
+UNIT_OBJ     := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+NNCC    := $(BUILD)/nncc
+RTLIB   := $(BUILD)/libnncc_rt.a
+
+.PHONY: all deps demo check unit golden e2e san bench clean golden-update
+.DELETE_ON_ERROR:
+
+all: deps-quiet $(NNCC) $(RTLIB)
+
+# ---- dependencies ----------------------------------------------------------------------------
+# Both demo and check run this: on a fresh Debian machine it installs what is missing.
+deps:
+	@missing=""; for p in $(PKGS); do pkg-config --exists $$p || missing="$$missing $$p"; done; \
+	command -v pkg-config >/dev/null || missing="pkg-config $$missing"; \
+	if [ -z "$$missing" ]; then echo "deps: all found ($(PKGS))"; exit 0; fi; \
+	debs="pkg-config"; for p in $$missing; do case $$p in \
+	  yaml-0.1) debs="$$debs $(DEB_yaml-0.1)";; check) debs="$$debs $(DEB_check)";; \
+	  libcjson) debs="$$debs $(DEB_libcjson)";; hdf5) debs="$$debs $(DEB_hdf5)";; \
+	  zlib) debs="$$debs $(DEB_zlib)";; esac; done; \
+	echo "deps: missing$$missing; installing:$$debs"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "deps: not root and no sudo: run 'apt-get install$$debs' as root" >&2; exit 1; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$debs >/dev/null || \
+	{ echo "deps: apt-get failed: install$$debs by hand" >&2; exit 1; }
+
+deps-quiet:
+	@for p in $(PKGS); do pkg-config --exists $$p || { $(MAKE) --no-print-directory deps; break; }; done
+
+# ---- the compiler and the runtime ----------------------------------------------------------
+
+$(BUILD)/%.o: %.c compiler/nncc.h compiler/registry.h runtime/nncc_rt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(RT_CFLAGS) -c $< -o $@
+
+# Templates are built into the binary: one C string per file, named by its file name.
+$(BUILD)/templates.c: $(TEMPLATES) Makefile
+	@mkdir -p $(BUILD)
+	@{ echo '/* generated from templates/ by make: do not edit */'; \
+	   echo '#include <stddef.h>'; \
+	   echo 'const struct { const char *name; const char *text; } embedded_templates[] = {'; \
+	   for f in $(TEMPLATES); do \
+	     printf '    {"%s",\n' "$$(basename $$f)"; \
+	     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/     "/' -e 's/$$/\\n"/' $$f; \
+	     echo '    },'; \
+	   done; \
+	   echo '    {NULL, NULL}};'; } > $@
+
+$(BUILD)/templates.o: $(BUILD)/templates.c
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(NNCC): $(BUILD)/compiler/main.o $(COMPILER_OBJ)
+	$(CC) $(CFLAGS_ALL) $^ $(YAML_LIBS) -lm -o $@
+
+$(RTLIB): $(RUNTIME_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# nncc finds the runtime beside itself; driver mode links with these flags.
+$(BUILD)/compiler/driver.o: CFLAGS_ALL += -DNNCC_RT_LIBS='"$(RT_LIBS)"'
+
+# ---- tests -----------------------------------------------------------------------------------
+
+# One Check runner collects every suite: each tests/unit/*.c defines `Suite *NAME_suite(void)`.
+$(BUILD)/suites.h: $(UNIT_SRC)
+	@mkdir -p $(BUILD)
+	@sed -n 's/^Suite \*\([a-z_0-9]*\)_suite(void).*/X(\1)/p' $(UNIT_SRC) > $@
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c $(BUILD)/suites.h compiler/nncc.h runtime/nncc_rt.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(RT_CFLAGS) -Wno-missing-prototypes $(call pc,--cflags,check) -c $< -o $@
+
+$(BUILD)/unit_tests: $(UNIT_OBJ) $(COMPILER_OBJ) $(RTLIB)
+	$(CC) $(CFLAGS_ALL) $(UNIT_OBJ) $(COMPILER_OBJ) $(RTLIB) $(YAML_LIBS) $(RT_LIBS) $(CHECK_LIBS) -o $@
+
+unit: all $(BUILD)/unit_tests
+	cd tests && ../$(BUILD)/unit_tests
+
+golden: all
+	@tests/golden.sh $(NNCC)
+
+golden-update: all
+	@UPDATE=1 tests/golden.sh $(NNCC)
+
+e2e: all
+	@tests/e2e.sh $(NNCC)
+
+check: all
+	@$(MAKE) --no-print-directory unit golden e2e 2>&1 | tee $(BUILD)/check.log; \
+	status=$${PIPESTATUS[0]}; tests/summary.sh $(BUILD)/check.log; exit $$status
+
+san:
+	$(MAKE) BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+
+# ---- the main job ----------------------------------------------------------------------------
+
+demo: all
+	@tests/demo.sh $(NNCC)
+
+bench: all
+	@tests/bench.sh $(NNCC)
+
+clean:
+	rm -rf build build-san

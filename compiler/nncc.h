@@ -1,0 +1,231 @@
+/* nncc.h — the compiler's one shared header, in sections named after the file that owns them.
+ *
+ * Pipeline (main.c): parse (YAML -> Node tree, every value with its line:col)
+ *   -> validate (Node tree -> Spec: defaults, ranges, "did you mean", all errors collected)
+ *   -> ir (Spec -> Net: layers with resolved shapes) -> plan (sizes and offsets)
+ *   -> emit (Net -> C source via templates/) -> write atomically, or drive $CC. */
+#ifndef NNCC_H
+#define NNCC_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nncc_rt.h" /* RT_* enums shared with the runtime */
+#include "registry.h"
+
+#define NNCC_VERSION "0.1.0"
+#define NNCC_MAX_NAME 48
+#define NNCC_MAX_LAYERS 64
+#define NNCC_MAX_UNITS 1000000       /* per layer */
+#define NNCC_MAX_PARAMS 1000000000LL /* per network: 4 GB of float32 */
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- registry enums (registry.h) ---------------------------------------------------------- */
+
+#define X_ENUM(id, name, ...) ACT_##id,
+typedef enum { ACTIVATIONS(X_ENUM) ACT_COUNT } Activation;
+#undef X_ENUM
+#define X_ENUM(id, name) LOSS_##id,
+typedef enum { LOSSES(X_ENUM) LOSS_COUNT } Loss;
+#undef X_ENUM
+#define X_ENUM(id, name) OPT_##id,
+typedef enum { OPTIMIZERS(X_ENUM) OPT_COUNT } Optimizer;
+#undef X_ENUM
+#define X_ENUM(id, name) INIT_##id,
+typedef enum { INITS(X_ENUM) INIT_COUNT } Init;
+#undef X_ENUM
+#define X_ENUM(id, name) GEN_##id,
+typedef enum { GENERATORS(X_ENUM) GEN_COUNT } Generator;
+#undef X_ENUM
+#define X_ENUM(id, name) NORM_##id,
+typedef enum { NORMALIZATIONS(X_ENUM) NORM_COUNT } Normalization;
+#undef X_ENUM
+#define X_ENUM(id, name, bytes) PREC_##id,
+typedef enum { PRECISIONS(X_ENUM) PREC_COUNT } Precision;
+#undef X_ENUM
+
+extern const char *const activation_names[ACT_COUNT];
+extern const int activation_differentiable[ACT_COUNT];
+extern const int activation_output_only[ACT_COUNT];
+extern const char *const loss_names[LOSS_COUNT];
+extern const char *const optimizer_names[OPT_COUNT];
+extern const char *const init_names[INIT_COUNT];
+extern const char *const generator_names[GEN_COUNT];
+extern const char *const normalization_names[NORM_COUNT];
+extern const char *const precision_names[PREC_COUNT];
+extern const int precision_bytes[PREC_COUNT];
+
+/* Index of `name` in names[0..n), or -1. */
+int registry_find(const char *const *names, int n, const char *name);
+
+/* ---- util.c ------------------------------------------------------------------------------- */
+
+void *xcalloc(size_t n, size_t size); /* aborts on exhaustion: the compiler's memory is small */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *read_file(const char *path, size_t *len); /* NULL with errno set */
+_Noreturn void unreachable_at(const char *file, int line);
+#define unreachable() unreachable_at(__FILE__, __LINE__)
+
+/* Writes files atomically: each goes to a temp file beside its target; atomic_commit renames
+ * them all, atomic_abort removes them. Nothing is half-written on any error. */
+FILE *atomic_open(const char *path);
+int atomic_commit(void);
+void atomic_abort(void);
+
+/* ---- diag.c: errors located in the network file ----------------------------------------- */
+
+typedef struct Loc {
+    int line, col; /* 1-based; 0 = the file as a whole */
+} Loc;
+
+void diag_init(const char *path, const char *text); /* the file errors refer to */
+void diag_error(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void diag_note(Loc loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int diag_count(void);
+void diag_flush(FILE *out); /* prints collected messages in file order, with source line and caret */
+void diag_reset(void);
+
+/* Closest of candidates to word within a small edit distance, or NULL: for "did you mean". */
+const char *diag_suggest(const char *word, const char *const *candidates, int n);
+
+/* ---- parse.c: YAML text -> Node tree (libyaml) ------------------------------------------ */
+
+typedef enum { NODE_SCALAR, NODE_SEQ, NODE_MAP } NodeKind;
+
+typedef struct Node Node;
+struct Node {
+    NodeKind kind;
+    Loc loc;
+    char *str;    /* scalar text */
+    int plain;    /* scalar was unquoted (so `yes`, `1` may be read as bool/number) */
+    Node **items; /* seq: elements; map: keys and values interleaved (k0 v0 k1 v1 ...) */
+    int n;        /* number of items (for a map, 2 x pairs) */
+};
+
+/* Parses text into a tree; on a YAML syntax error or a duplicate key reports through diag and
+ * returns NULL. An empty document gives an empty map. */
+Node *parse_yaml(const char *text, size_t len);
+
+/* ---- validate.c: Node tree -> Spec ------------------------------------------------------ */
+
+typedef struct SourceSpec {
+    int kind; /* enum rt_source_kind values (RT_SRC_*) */
+    char *path, *x, *y;
+    int label;  /* RT_LABEL_LAST / RT_LABEL_FIRST / column */
+    int header; /* RT_HEADER_AUTO / 0 / 1 */
+    Generator generator;
+    int samples;
+    double noise, factor;
+    int centers;
+    int64_t seed;
+    Loc loc;
+} SourceSpec;
+
+typedef struct LayerSpec {
+    int units;
+    Activation act;
+    Init init;
+    int trainable;
+    double *weights; /* units x fan_in, row-major, when given */
+    double *bias;    /* units, when given */
+    Loc loc, weights_loc, bias_loc;
+} LayerSpec;
+
+typedef struct Spec {
+    const char *path; /* the network file */
+    char name[NNCC_MAX_NAME + 1];
+    int input_shape[4];
+    int input_rank; /* 1 for `input: 2`, 2 for `[64, 64]` */
+    int inputs;     /* product of input_shape */
+    LayerSpec layers[NNCC_MAX_LAYERS];
+    int n_layers;
+    Activation activation;
+    Loss loss;
+    Optimizer optimizer;
+    double momentum, beta1, beta2, epsilon;
+    double learning_rate, weight_decay;
+    int epochs, batch_size, shuffle, log_every;
+    int64_t seed;
+    Init init;
+    Precision precision;
+    int early_stopping, patience;
+    double min_delta;
+    SourceSpec train, test; /* train.kind == RT_SRC_GENERATOR when no data */
+    Normalization normalize;
+    Loc loss_loc, output_loc;
+} Spec;
+
+/* Fills spec from root (path names the file for defaults such as `name`); every problem goes
+ * to diag. Returns diag_count() == 0. */
+int validate(const Node *root, const char *path, Spec *spec);
+
+/* ---- ir.c and plan.c: the network with resolved shapes and its memory plan -------------- */
+
+typedef struct Layer {
+    int index;        /* 0-based, as layers.I in the weights file */
+    int fan_in, units;
+    Activation act;
+    Init init;
+    int trainable;
+    const double *weights, *bias; /* given values or NULL */
+    size_t w_off, b_off;          /* offsets in reals into the parameter block */
+} Layer;
+
+typedef struct Net {
+    const Spec *spec;
+    Layer layers[NNCC_MAX_LAYERS];
+    int n_layers;
+    int inputs, outputs;
+    int task; /* enum rt_task */
+    /* plan */
+    size_t n_params;
+    int chunk;              /* rows per step() call: batch_size, capped, or a tile for full batch */
+    size_t act_reals;       /* activation buffers for one chunk */
+    size_t param_bytes, grad_bytes, state_bytes, act_bytes;
+    int real_size;
+} Net;
+
+void ir_build(const Spec *spec, Net *net);
+void plan_build(Net *net);
+void plan_print(const Net *net, FILE *out); /* what --check shows */
+
+/* ---- template.c: templates/ built into the binary -------------------------------------- */
+
+/* Looks up an embedded template by file name ("dense_forward.c"); NULL if none. */
+const char *template_get(const char *name);
+
+typedef struct TemplateArg {
+    const char *name;  /* placeholder name, written {{NAME}} in the template */
+    const char *value;
+} TemplateArg;
+
+/* Expands text, replacing each {{NAME}}; fails (returns NULL, *err set) on a placeholder with
+ * no argument or an argument no placeholder uses. The result is malloc'd. */
+char *template_expand(const char *text, const TemplateArg *args, int n, char **err);
+
+/* ---- emit.c: the printf-checked emitter and the training program ------------------------ */
+
+typedef struct Emitter {
+    FILE *out;
+    int indent;
+} Emitter;
+
+void emit(Emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void emit_line(Emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void emit_template(Emitter *e, const char *template_name, const TemplateArg *args, int n);
+void emit_cstring(Emitter *e, const char *s); /* a C string literal, escaped */
+
+/* The training program: `command` is the command line stamped into the header. */
+void emit_train(const Net *net, FILE *out, const char *command);
+
+/* ---- driver.c: -o NAME without .c builds the program with $CC ---------------------------- */
+
+/* Compiles c_path into exe_path with the runtime; returns 0 or prints why and returns -1. */
+int driver_build(const char *c_path, const char *exe_path);
+
+#endif
