@@ -110,6 +110,7 @@ struct Node {
 /* Parses text into a tree; on a YAML syntax error or a duplicate key reports through diag and
  * returns NULL. An empty document gives an empty map. */
 Node *parse_yaml(const char *text, size_t len);
+void parse_free(Node *root); /* the tree and its strings; NULL is fine */
 
 /* ---- validate.c: Node tree -> Spec ------------------------------------------------------ */
 
@@ -163,6 +164,7 @@ typedef struct Spec {
 /* Fills spec from root (path names the file for defaults such as `name`); every problem goes
  * to diag. Returns diag_count() == 0. */
 int validate(const Node *root, const char *path, Spec *spec);
+void validate_free(Spec *spec); /* what validate allocated: weights, biases, data paths */
 
 /* ---- ir.c and plan.c: the network with resolved shapes and its memory plan -------------- */
 
