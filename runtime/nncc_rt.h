@@ -245,7 +245,7 @@ typedef struct rt_st_file {
 } rt_st_file;
 
 int rt_st_open(rt_st_file *f, const char *path);
-/* Copies tensor `name` into dst as doubles (count elements expected, F32/F64/F16/BF16/I*/U8
+/* Copies tensor `name` into dst as doubles (count elements expected, F32/F64/F16/BF16/I64..I8/U8
  * accepted); returns -1 with a message naming the file and tensor if missing or mis-shaped. */
 int rt_st_read(const rt_st_file *f, const char *path, const char *name, const int64_t *shape, int rank,
                double *dst);
