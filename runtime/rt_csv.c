@@ -1,0 +1,535 @@
+/* rt_csv.c — the CSV loader: a numeric table in, features and checked labels out, every bad row located. */
+#include "nncc_rt.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The file is read whole, its lines indexed in one serial pass, and the rows parsed in parallel:
+ * a 60000 x 785 Fashion-MNIST CSV is 47 million fields, so the per-field cost is what matters.
+ * Numbers take a fast exact path (Clinger) and fall back to strtod, so every value is
+ * bit-identical to strtod's. Errors are recorded per row during the parallel pass and printed in
+ * file order afterwards, so the messages do not depend on the thread count. */
+
+#define MAX_ERRORS 20
+
+/* One non-blank line: [start, end) excludes the line break and trailing blanks. */
+struct line {
+    size_t start, end;
+    long lineno; /* 1-based, counting blank lines and the header */
+};
+
+enum row_error { ROW_OK, ROW_COLUMNS, ROW_EMPTY, ROW_NOT_NUMBER, ROW_NOT_FINITE, ROW_LABEL };
+
+/* What went wrong in a row, enough to write the message later: the first problem only. */
+struct row_status {
+    int kind; /* enum row_error */
+    int col;  /* 0-based column, or the number of columns found for ROW_COLUMNS */
+    double v; /* the offending label */
+};
+
+/* Exact powers of ten: every 10^k with k <= 22 is representable in a double. */
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static int is_digit(char c) { return (unsigned)(c - '0') < 10u; }
+
+/* [s, e) is one trimmed field; e points at a ',', a blank, a '"', a line break or the buffer's
+ * terminating NUL, none of which strtod can consume, so strtod never reads past the field.
+ * Returns 0 with *out set, or -1 when the field is not a number (NaN and Inf are numbers here;
+ * the caller rejects them with their own message). */
+static int parse_number(const char *s, const char *e, double *out)
+{
+    const char *p = s;
+    int neg = 0;
+    if (p < e && (*p == '+' || *p == '-'))
+        neg = *p++ == '-';
+
+    /* Decimal mantissa m (significant digits only: leading zeros do not count), exponent ex. */
+    uint64_t m = 0;
+    int sig = 0, digits = 0, frac = 0;
+    for (; p < e && is_digit(*p); p++, digits++) {
+        if (m == 0 && *p == '0')
+            continue;
+        if (++sig <= 19)
+            m = m * 10 + (uint64_t)(*p - '0');
+    }
+    if (p < e && *p == '.') {
+        for (p++; p < e && is_digit(*p); p++, digits++, frac++) {
+            if (m == 0 && *p == '0')
+                continue;
+            if (++sig <= 19)
+                m = m * 10 + (uint64_t)(*p - '0');
+        }
+    }
+    int ex = 0;
+    if (digits > 0 && p < e && (*p == 'e' || *p == 'E')) {
+        const char *q = p + 1;
+        int eneg = 0;
+        if (q < e && (*q == '+' || *q == '-'))
+            eneg = *q++ == '-';
+        if (q < e && is_digit(*q)) {
+            for (; q < e && is_digit(*q); q++)
+                if (ex < 100000) /* beyond that only strtod's over/underflow matters */
+                    ex = ex * 10 + (*q - '0');
+            ex = eneg ? -ex : ex;
+            p = q;
+        }
+    }
+    if (digits > 0 && p == e) {
+        if (m == 0) {
+            *out = neg ? -0.0 : 0.0;
+            return 0;
+        }
+        /* Clinger's fast path: m and 10^|k| are both exact doubles, so one IEEE multiply or
+         * divide rounds once, exactly as a correctly rounded strtod would. */
+        int k = ex - frac;
+        if (sig <= 19 && m <= (UINT64_C(1) << 53) && k >= -22 && k <= 22) {
+            double v = (double)m;
+            v = k < 0 ? v / pow10_exact[-k] : v * pow10_exact[k];
+            *out = neg ? -v : v;
+            return 0;
+        }
+    }
+
+    /* Everything else: long mantissas, large exponents, inf, nan, or not a number at all. Hex
+     * floats are strtod's extension, not CSV: refuse them. */
+    for (p = s; p < e; p++)
+        if (*p == 'x' || *p == 'X')
+            return -1;
+    char *end;
+    double v = strtod(s, &end);
+    if (s == e || end != e)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Splits off the field starting at p: returns its end (the ',' or line end), sets the trimmed
+ * field [*fs, *fe). A field wrapped in double quotes (pandas' QUOTE_ALL) is unwrapped. */
+static const char *next_field(const char *p, const char *end, const char **fs, const char **fe)
+{
+    const char *q = memchr(p, ',', (size_t)(end - p));
+    if (!q)
+        q = end;
+    const char *a = p, *b = q;
+    while (a < b && (*a == ' ' || *a == '\t'))
+        a++;
+    while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+        b--;
+    if (b - a >= 2 && *a == '"' && b[-1] == '"') {
+        a++;
+        b--;
+    }
+    *fs = a;
+    *fe = b;
+    return q;
+}
+
+static int count_columns(const char *p, const char *end)
+{
+    int n = 1;
+    while ((p = memchr(p, ',', (size_t)(end - p))) != NULL) {
+        n++;
+        p++;
+    }
+    return n;
+}
+
+/* The header rule for `header: auto`: a first row with any non-empty field that is not a number
+ * is a header. Empty fields do not count, so a data row with a missing value is reported, not
+ * silently skipped. */
+static int looks_like_header(const char *p, const char *end)
+{
+    for (;;) {
+        const char *fs, *fe;
+        double v;
+        const char *q = next_field(p, end, &fs, &fe);
+        if (fs < fe && parse_number(fs, fe, &v) != 0)
+            return 1;
+        if (q == end)
+            return 0;
+        p = q + 1;
+    }
+}
+
+/* Reads the whole file into a NUL-terminated buffer. Grows as it reads, so pipes work too. */
+static char *read_all(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        rt_error(path, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    size_t cap = 1 << 16, n = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        cap = (size_t)st.st_size + 1;
+    char *buf = malloc(cap);
+    if (!buf) {
+        rt_error(path, 0, "out of memory: %zu bytes", cap);
+        fclose(f);
+        return NULL;
+    }
+    for (;;) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                rt_error(path, 0, "out of memory: %zu bytes", cap * 2);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - 1 - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        rt_error(path, 0, "cannot read: %s", strerror(errno));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *size = n;
+    return buf;
+}
+
+/* Indexes the non-blank lines of buf[0..size). Returns the count, or -1 when out of memory. */
+static long index_lines(const char *path, const char *buf, size_t size, struct line **out)
+{
+    size_t cap = 1024, pos = 0;
+    long n = 0, lineno = 0;
+    struct line *lines = malloc(cap * sizeof *lines);
+    if (!lines) {
+        rt_error(path, 0, "out of memory: %zu bytes", cap * sizeof *lines);
+        return -1;
+    }
+    if (size >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3; /* a UTF-8 byte order mark, as Excel writes it */
+    while (pos < size) {
+        const char *nl = memchr(buf + pos, '\n', size - pos);
+        size_t end = nl ? (size_t)(nl - buf) : size, next = nl ? end + 1 : size;
+        lineno++;
+        size_t a = pos, b = end;
+        while (a < b && is_blank(buf[a]))
+            a++;
+        while (b > a && is_blank(buf[b - 1]))
+            b--;
+        if (a < b) {
+            if ((size_t)n == cap) {
+                struct line *nl2 = realloc(lines, 2 * cap * sizeof *lines);
+                if (!nl2) {
+                    rt_error(path, 0, "out of memory: %zu bytes", 2 * cap * sizeof *lines);
+                    free(lines);
+                    return -1;
+                }
+                lines = nl2;
+                cap *= 2;
+            }
+            lines[n].start = a;
+            lines[n].end = b;
+            lines[n].lineno = lineno;
+            n++;
+        }
+        pos = next;
+    }
+    *out = lines;
+    return n;
+}
+
+/* How the columns of a data row map onto x and y. */
+struct layout {
+    int d, ny;   /* features; label columns per row (0: --predict rows without labels) */
+    int ncols;   /* d + ny: what every row must have */
+    int lab;     /* first label column */
+    int ny_task; /* labels per sample the task wants, for messages */
+};
+
+/* The common case in one pass: a plain decimal that Clinger's fast path converts exactly, read
+ * straight from the cursor. Returns the end of the number, or NULL to send the field to the
+ * general path (blanks, quotes, long mantissas, big exponents, inf/nan, garbage). */
+static const char *fast_number(const char *p, const char *end, double *out)
+{
+    int neg = 0;
+    if (p < end && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    for (; p < end && is_digit(*p); p++, digits++)
+        m = m * 10 + (uint64_t)(*p - '0');
+    if (p < end && *p == '.')
+        for (p++; p < end && is_digit(*p); p++, digits++, frac++)
+            m = m * 10 + (uint64_t)(*p - '0');
+    /* 19 digits cannot overflow 64 bits; leading zeros make this refuse a few exact cases, which
+     * the general path then handles. */
+    if (digits == 0 || digits > 19 || m > (UINT64_C(1) << 53))
+        return NULL;
+    int k = -frac;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        int eneg = 0, ex = 0, ed = 0;
+        if (p < end && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        for (; p < end && is_digit(*p) && ed < 4; p++, ed++)
+            ex = ex * 10 + (*p - '0');
+        if (ed == 0 || ed == 4)
+            return NULL;
+        k += eneg ? -ex : ex;
+    }
+    if (k < -22 || k > 22)
+        return NULL;
+    double v = (double)m;
+    v = k < 0 ? v / pow10_exact[-k] : v * pow10_exact[k];
+    *out = neg ? -v : v;
+    return p;
+}
+
+/* Parses one row into x[0..d) and y[0..ny); returns the first problem found. A wrong column
+ * count outranks a bad field: it usually means the whole row is shifted. */
+static struct row_status parse_row(const char *buf, const struct line *ln, const struct layout *lay,
+                                   const rt_shape *shape, double *x, double *y)
+{
+    struct row_status st = {ROW_OK, 0, 0.0};
+    const char *p = buf + ln->start, *end = buf + ln->end;
+    int col = 0;
+    for (;; col++) {
+        const char *q;
+        if (col >= lay->ncols || st.kind != ROW_OK) {
+            /* Only counting columns now. */
+            q = memchr(p, ',', (size_t)(end - p));
+            if (!q)
+                break;
+            p = q + 1;
+            continue;
+        }
+        double v = 0;
+        q = fast_number(p, end, &v);
+        if (!q || (q != end && *q != ',')) {
+            const char *fs, *fe;
+            q = next_field(p, end, &fs, &fe);
+            if (fs == fe) {
+                st.kind = ROW_EMPTY;
+                st.col = col;
+            } else if (parse_number(fs, fe, &v) != 0) {
+                st.kind = ROW_NOT_NUMBER;
+                st.col = col;
+            } else if (!isfinite(v)) {
+                st.kind = ROW_NOT_FINITE;
+                st.col = col;
+            }
+        }
+        if (st.kind == ROW_OK) {
+            if (col >= lay->lab && col < lay->lab + lay->ny) {
+                char why[64];
+                y[col - lay->lab] = v;
+                if (rt_label_check(shape, v, why) != 0) {
+                    st.kind = ROW_LABEL;
+                    st.col = col;
+                    st.v = v;
+                }
+            } else {
+                x[col < lay->lab ? col : col - lay->ny] = v;
+            }
+        }
+        if (q == end)
+            break;
+        p = q + 1;
+    }
+    if (col + 1 != lay->ncols) {
+        st.kind = ROW_COLUMNS;
+        st.col = col + 1;
+    }
+    return st;
+}
+
+static const char *plural(int n) { return n == 1 ? "" : "s"; }
+
+/* Prints one row's problem at its line. Columns are counted from 1, as editors and
+ * spreadsheets show them. */
+static void report(const char *path, const char *buf, const struct line *ln, const struct layout *lay,
+                   const rt_shape *shape, struct row_status st)
+{
+    const char *fs = NULL, *fe = NULL;
+    if (st.kind != ROW_COLUMNS) {
+        const char *p = buf + ln->start, *end = buf + ln->end;
+        for (int c = 0;; c++) {
+            const char *q = next_field(p, end, &fs, &fe);
+            if (c == st.col || q == end)
+                break;
+            p = q + 1;
+        }
+    }
+    int flen = fs ? (int)(fe - fs) : 0;
+    if (flen > 40)
+        flen = 40; /* enough to recognise the field, short enough to read */
+    switch (st.kind) {
+    case ROW_COLUMNS:
+        if (lay->ny > 0)
+            rt_error(path, ln->lineno, "expected %d columns (%d feature%s, %d label%s), found %d", lay->ncols,
+                     lay->d, plural(lay->d), lay->ny, plural(lay->ny), st.col);
+        else
+            rt_error(path, ln->lineno, "expected %d columns (%d feature%s, no labels, as in the first row), found %d",
+                     lay->ncols, lay->d, plural(lay->d), st.col);
+        break;
+    case ROW_EMPTY:
+        rt_error(path, ln->lineno, "column %d is empty", st.col + 1);
+        break;
+    case ROW_NOT_NUMBER:
+        rt_error(path, ln->lineno, "column %d: '%.*s' is not a number", st.col + 1, flen, fs);
+        break;
+    case ROW_NOT_FINITE:
+        rt_error(path, ln->lineno, "column %d: '%.*s' is not a finite number", st.col + 1, flen, fs);
+        break;
+    case ROW_LABEL: {
+        char why[64];
+        rt_label_check(shape, st.v, why);
+        rt_error(path, ln->lineno, "%s", why);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+int rt_load_csv(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
+{
+    const char *path = src->path;
+    memset(ds, 0, sizeof *ds);
+    if (!path) {
+        rt_error(NULL, 0, "CSV source without a path");
+        return -1;
+    }
+    int rc = -1;
+    size_t size = 0;
+    char *buf = NULL;
+    struct line *lines = NULL;
+    struct row_status *status = NULL;
+    double *x = NULL, *y = NULL;
+
+    if (!(buf = read_all(path, &size)))
+        goto done;
+    long nlines = index_lines(path, buf, size, &lines);
+    if (nlines < 0)
+        goto done;
+    if (nlines == 0) {
+        rt_error(path, 0, "empty file: no data rows");
+        goto done;
+    }
+
+    /* Header: skipped, but its column count is checked like a row's, since a header that does
+     * not fit is usually the first sign of the wrong file. */
+    const struct line *rows = lines;
+    long n = nlines;
+    int header = src->header;
+    if (header == RT_HEADER_AUTO)
+        header = looks_like_header(buf + lines[0].start, buf + lines[0].end);
+    if (header) {
+        rows++;
+        n--;
+    }
+    if (n == 0) {
+        rt_error(path, 0, "no data rows after the header");
+        goto done;
+    }
+    if (n > INT_MAX) {
+        rt_error(path, 0, "too many rows (%ld)", n);
+        goto done;
+    }
+
+    struct layout lay;
+    lay.d = shape->inputs;
+    lay.ny_task = rt_label_count(shape);
+    lay.ny = lay.ny_task;
+    /* --predict: the first data row decides whether the file has labels; all rows must agree. */
+    if (shape->predict && count_columns(buf + rows[0].start, buf + rows[0].end) == lay.d)
+        lay.ny = 0;
+    lay.ncols = lay.d + lay.ny;
+    if (src->label == RT_LABEL_LAST)
+        lay.lab = lay.d;
+    else if (src->label == RT_LABEL_FIRST)
+        lay.lab = 0;
+    else
+        lay.lab = src->label;
+    if (lay.ny == 0)
+        lay.lab = lay.ncols; /* no label columns: every column is a feature */
+    if (lay.lab < 0 || lay.lab > lay.d) {
+        rt_error(path, 0, "label column %d does not fit: rows have %d columns (%d feature%s, %d label%s)",
+                 lay.lab, lay.ncols, lay.d, plural(lay.d), lay.ny, plural(lay.ny));
+        goto done;
+    }
+    if (header) {
+        int hc = count_columns(buf + lines[0].start, buf + lines[0].end);
+        if (hc != lay.ncols && !(shape->predict && hc == lay.d + lay.ny_task)) {
+            rt_error(path, lines[0].lineno, "header has %d columns; expected %d (%d feature%s, %d label%s)", hc,
+                     lay.ncols, lay.d, plural(lay.d), lay.ny, plural(lay.ny));
+            goto done;
+        }
+    }
+
+    x = rt_xcalloc((size_t)n * (size_t)lay.d, sizeof *x);
+    if (lay.ny > 0)
+        y = rt_xcalloc((size_t)n * (size_t)lay.ny, sizeof *y);
+    status = rt_xcalloc((size_t)n, sizeof *status);
+    if (!x || (lay.ny > 0 && !y) || !status)
+        goto done;
+
+    int nrows = (int)n;
+    int nerr = 0;
+#pragma omp parallel for schedule(dynamic, 256) reduction(+ : nerr)
+    for (int r = 0; r < nrows; r++) {
+        status[r] = parse_row(buf, &rows[r], &lay, shape, x + (size_t)r * (size_t)lay.d,
+                              y ? y + (size_t)r * (size_t)lay.ny : NULL);
+        nerr += status[r].kind != ROW_OK;
+    }
+
+    if (nerr > 0) {
+        int shown = 0;
+        for (int r = 0; r < nrows; r++) {
+            if (status[r].kind == ROW_OK)
+                continue;
+            if (shown == MAX_ERRORS) {
+                rt_error(path, 0, "too many errors, stopping");
+                break;
+            }
+            report(path, buf, &rows[r], &lay, shape, status[r]);
+            shown++;
+        }
+        goto done;
+    }
+
+    ds->name = malloc(strlen(path) + 1);
+    if (!ds->name) {
+        rt_error(path, 0, "out of memory");
+        goto done;
+    }
+    strcpy(ds->name, path);
+    ds->n = nrows;
+    ds->d = lay.d;
+    ds->ny = lay.ny;
+    ds->x_f64 = x;
+    ds->y = y;
+    x = y = NULL;
+    rc = 0;
+
+done:
+    free(buf);
+    free(lines);
+    free(status);
+    free(x);
+    free(y);
+    return rc;
+}
