@@ -198,7 +198,8 @@ static void diag_print_source(FILE *out, Loc loc)
 
 void diag_flush(FILE *out)
 {
-    qsort(diags, (size_t)n_diags, sizeof *diags, diag_cmp);
+    if (n_diags > 0)
+        qsort(diags, (size_t)n_diags, sizeof *diags, diag_cmp);
     const char *path = diag_path ? diag_path : "<input>";
     for (int i = 0; i < n_diags; i++) {
         const Diag *d = &diags[i];

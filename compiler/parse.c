@@ -55,7 +55,9 @@ static void parse_syntax_error(Parser *p)
         diag_error(at, "tab character in indentation: YAML indents with spaces only");
         return;
     }
-    diag_error(at, "invalid YAML: %s", problem);
+    /* The usual cause of this one is a line indented deeper than its siblings. */
+    int indent = strstr(problem, "mapping values are not allowed") != NULL;
+    diag_error(at, "invalid YAML: %s%s", problem, indent ? " (check the indentation of this line)" : "");
     if (yp->context) {
         Loc ctx = parse_loc(yp->context_mark);
         if (ctx.line != at.line || ctx.col != at.col)
@@ -103,8 +105,12 @@ static void parse_reject_extras(Loc loc, const yaml_char_t *anchor, const yaml_c
 {
     if (anchor)
         diag_error(loc, "YAML anchors are not supported (found '&%s')", (const char *)anchor);
-    if (tag && !implicit)
-        diag_error(loc, "YAML tags are not supported (found '%s')", (const char *)tag);
+    if (tag && !implicit) {
+        /* Show the tag as written: "!!int", not libyaml's expanded "tag:yaml.org,2002:int". */
+        const char *t = (const char *)tag, *core = "tag:yaml.org,2002:";
+        int is_core = strncmp(t, core, strlen(core)) == 0;
+        diag_error(loc, "YAML tags are not supported (found '%s%s')", is_core ? "!!" : "", is_core ? t + strlen(core) : t);
+    }
 }
 
 static Node *parse_node(Parser *p, yaml_event_t *ev, int depth);
