@@ -1,0 +1,528 @@
+/* test_csv.c — rt_csv.c and rt_data.c: good files of every layout, a corpus of broken ones, exact numbers. */
+#include "nncc_rt.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- stderr captured into a temporary file, so the located messages can be asserted ---- */
+
+static char captured[8192];
+static FILE *cap_file;
+static int cap_saved = -1;
+
+static void capture_begin(void)
+{
+    fflush(stderr);
+    cap_file = tmpfile();
+    ck_assert_ptr_nonnull(cap_file);
+    cap_saved = dup(2);
+    dup2(fileno(cap_file), 2);
+}
+
+static const char *capture_end(void)
+{
+    fflush(stderr);
+    dup2(cap_saved, 2);
+    close(cap_saved);
+    rewind(cap_file);
+    size_t n = fread(captured, 1, sizeof captured - 1, cap_file);
+    captured[n] = '\0';
+    fclose(cap_file);
+    return captured;
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static rt_source csv(const char *path, int label, int header)
+{
+    rt_source s;
+    memset(&s, 0, sizeof s);
+    s.kind = RT_SRC_CSV;
+    s.path = path;
+    s.label = label;
+    s.header = header;
+    return s;
+}
+
+static const rt_shape binary2 = {2, 1, RT_TASK_BINARY, 0};
+
+/* Loads a file expected to fail and returns what it printed. */
+static const char *load_fails(const char *path, const rt_shape *shape)
+{
+    rt_source src = csv(path, RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    capture_begin();
+    int rc = rt_dataset_load(&ds, &src, shape);
+    const char *err = capture_end();
+    ck_assert_int_eq(rc, -1);
+    ck_assert_ptr_null(ds.x_f64);
+    ck_assert_ptr_null(ds.y);
+    ck_assert_ptr_null(ds.name);
+    ck_assert_int_eq(ds.n, 0);
+    return err;
+}
+
+#define ck_assert_has(hay, needle)                                                                       \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "expected \"%s\" in:\n%s", (needle), (hay))
+
+/* ---- good files ----------------------------------------------------------------------------- */
+
+START_TEST(header_auto_detects_names)
+{
+    rt_source src = csv("data/csv/header_auto.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), 0);
+    ck_assert_int_eq(ds.n, 3);
+    ck_assert_int_eq(ds.d, 2);
+    ck_assert_int_eq(ds.ny, 1);
+    ck_assert_str_eq(ds.name, "data/csv/header_auto.csv");
+    const double x[] = {1, 2, 3, 4, -1.5, 2000}, y[] = {0, 1, 1};
+    for (int i = 0; i < 6; i++)
+        ck_assert_double_eq(ds.x_f64[i], x[i]);
+    for (int i = 0; i < 3; i++)
+        ck_assert_double_eq(ds.y[i], y[i]);
+    ck_assert_uint_eq(rt_dataset_bytes(&ds), (6 + 3) * sizeof(double));
+    rt_dataset_free(&ds);
+    ck_assert_ptr_null(ds.x_f64);
+}
+END_TEST
+
+START_TEST(header_auto_numeric_first_row_is_data)
+{
+    rt_source src = csv("data/csv/no_header.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_double_eq(ds.x_f64[2], 3.5);
+    ck_assert_double_eq(ds.x_f64[3], -0.4);
+    rt_dataset_free(&ds);
+}
+END_TEST
+
+START_TEST(header_true_and_false)
+{
+    rt_dataset ds;
+    /* A numeric first row is data under auto, a header under true. */
+    rt_source src = csv("data/csv/numeric_header.csv", RT_LABEL_LAST, 1);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_double_eq(ds.x_f64[0], 1);
+    rt_dataset_free(&ds);
+
+    src = csv("data/csv/no_header.csv", RT_LABEL_LAST, 0);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), 0);
+    ck_assert_int_eq(ds.n, 2);
+    rt_dataset_free(&ds);
+
+    /* header: false on a file with names: the names are reported as data. */
+    src = csv("data/csv/header_auto.csv", RT_LABEL_LAST, 0);
+    capture_begin();
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), -1);
+    ck_assert_has(capture_end(), "data/csv/header_auto.csv:1: error: column 1: 'x0' is not a number");
+}
+END_TEST
+
+START_TEST(label_first_and_column)
+{
+    rt_dataset ds;
+    rt_source src = csv("data/csv/label_first.csv", RT_LABEL_FIRST, RT_HEADER_AUTO);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), 0);
+    ck_assert_double_eq(ds.y[0], 1);
+    ck_assert_double_eq(ds.y[1], 0);
+    ck_assert_double_eq(ds.x_f64[0], 0.5);
+    ck_assert_double_eq(ds.x_f64[1], 0.25);
+    ck_assert_double_eq(ds.x_f64[3], 2);
+    rt_dataset_free(&ds);
+
+    src = csv("data/csv/label_col1.csv", 1, RT_HEADER_AUTO);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), 0);
+    ck_assert_double_eq(ds.y[0], 1);
+    ck_assert_double_eq(ds.y[1], 0);
+    ck_assert_double_eq(ds.x_f64[0], 0.5);
+    ck_assert_double_eq(ds.x_f64[1], 0.25);
+    rt_dataset_free(&ds);
+
+    src = csv("data/csv/label_col1.csv", 3, RT_HEADER_AUTO);
+    capture_begin();
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), -1);
+    ck_assert_has(capture_end(), "data/csv/label_col1.csv: error: label column 3 does not fit");
+}
+END_TEST
+
+START_TEST(crlf_bom_blank_lines_spaces)
+{
+    rt_source src = csv("data/csv/crlf_bom.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_double_eq(ds.x_f64[0], 1);
+    ck_assert_double_eq(ds.x_f64[1], 2);
+    ck_assert_double_eq(ds.y[0], 1);
+    ck_assert_double_eq(ds.x_f64[2], 3);
+    ck_assert_double_eq(ds.y[1], 0);
+    rt_dataset_free(&ds);
+}
+END_TEST
+
+START_TEST(quoted_fields)
+{
+    rt_source src = csv("data/csv/quoted.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_double_eq(ds.x_f64[0], 1.5);
+    ck_assert_double_eq(ds.y[1], 1);
+    rt_dataset_free(&ds);
+}
+END_TEST
+
+START_TEST(multiclass_and_regression)
+{
+    rt_dataset ds;
+    rt_shape mc = {2, 3, RT_TASK_MULTICLASS, 0};
+    rt_source src = csv("data/csv/multiclass.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &mc), 0);
+    ck_assert_int_eq(ds.n, 4);
+    ck_assert_int_eq(ds.ny, 1);
+    ck_assert_double_eq(ds.y[2], 2);
+    rt_dataset_free(&ds);
+
+    rt_shape reg = {2, 2, RT_TASK_REGRESSION, 0};
+    src = csv("data/csv/regression.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &reg), 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_int_eq(ds.ny, 2);
+    ck_assert_double_eq(ds.y[0], 0.5);
+    ck_assert_double_eq(ds.y[1], -7.25);
+    ck_assert_double_eq(ds.y[2], 1e-3);
+    ck_assert_double_eq(ds.x_f64[3], 4);
+    rt_dataset_free(&ds);
+}
+END_TEST
+
+START_TEST(predict_rows_without_labels)
+{
+    rt_dataset ds;
+    rt_shape pr = {2, 1, RT_TASK_BINARY, 1};
+    rt_source src = csv("data/csv/predict_nolabels.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &pr), 0);
+    ck_assert_int_eq(ds.n, 3);
+    ck_assert_int_eq(ds.ny, 0);
+    ck_assert_ptr_null(ds.y);
+    ck_assert_double_eq(ds.x_f64[5], 6);
+    rt_dataset_free(&ds);
+
+    /* With labels present, --predict reads them too. */
+    src = csv("data/csv/header_auto.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &pr), 0);
+    ck_assert_int_eq(ds.ny, 1);
+    rt_dataset_free(&ds);
+
+    /* Without --predict, a file without labels is an error on every row. */
+    const char *err = load_fails("data/csv/predict_nolabels.csv", &binary2);
+    ck_assert_has(err, "data/csv/predict_nolabels.csv:1: error: header has 2 columns; expected 3");
+}
+END_TEST
+
+/* The notebooks' point set: read through the shared data directory when it is there. */
+START_TEST(notebook_blobs)
+{
+    const char *path = "../../shared/data/synthetic/make_blobs_n100_c2_rs0.csv";
+    if (access(path, R_OK) != 0) {
+        printf("skipped: ../shared/data not found\n");
+        return;
+    }
+    rt_source src = csv(path, RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), 0);
+    ck_assert_int_eq(ds.n, 100);
+    ck_assert_int_eq(ds.d, 2);
+    ck_assert_double_eq(ds.x_f64[0], 4.2185034707135678);
+    ck_assert_double_eq(ds.x_f64[1], 2.2341916093743288);
+    ck_assert_double_eq(ds.x_f64[2], 0.90779886902177553);
+    int ones = 0;
+    for (int i = 0; i < ds.n; i++)
+        ones += ds.y[i] == 1;
+    ck_assert_int_eq(ones, 50);
+    rt_dataset_free(&ds);
+}
+END_TEST
+
+/* ---- numbers: the fast path must agree with strtod to the bit ----------------------------- */
+
+START_TEST(numbers_match_strtod)
+{
+    char path[] = "/tmp/nncc_csv_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    const int n = 20000;
+    static char text[20000][48];
+    uint64_t s = 12345;
+    for (int i = 0; i < n; i++) {
+        /* A spread of forms: integers, short decimals, long mantissas, exponents near and past
+         * the fast path's limits, leading zeros. */
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        double v = (double)(s >> 11) * 0x1.0p-53 - 0.5;
+        int e = (int)((s >> 3) % 61) - 30;
+        switch (i % 8) {
+        case 0: snprintf(text[i], 48, "%.17g", v * pow(10, e)); break;
+        case 1: snprintf(text[i], 48, "%.3f", v * 1000); break;
+        case 2: snprintf(text[i], 48, "%.1e", v * pow(10, e)); break;
+        case 3: snprintf(text[i], 48, "%d", (int)(s >> 40) - 8000000); break;
+        case 4: snprintf(text[i], 48, "%.25e", v); break;
+        case 5: snprintf(text[i], 48, "0.000%llu", (unsigned long long)(s >> 20)); break;
+        case 6: snprintf(text[i], 48, "%llue%d", (unsigned long long)(s >> 44), e); break;
+        default: snprintf(text[i], 48, "%.9g", v * pow(10, e)); break;
+        }
+        fprintf(f, "%s,%d\n", text[i], i & 1);
+    }
+    fclose(f);
+    rt_shape one = {1, 1, RT_TASK_BINARY, 0};
+    rt_source src = csv(path, RT_LABEL_LAST, 0);
+    rt_dataset ds;
+    int rc = rt_dataset_load(&ds, &src, &one);
+    unlink(path);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(ds.n, n);
+    for (int i = 0; i < n; i++) {
+        double want = strtod(text[i], NULL);
+        ck_assert_msg(memcmp(&want, &ds.x_f64[i], sizeof want) == 0, "'%s': %.17g, strtod %.17g", text[i],
+                      ds.x_f64[i], want);
+    }
+    rt_dataset_free(&ds);
+}
+END_TEST
+
+/* A Fashion-MNIST-sized file (60000 x 785, about 130 MB) with NNCC_CSV_BENCH_ROWS=60000; a
+ * small one by default so the suite stays quick. Prints the load time. */
+START_TEST(load_speed)
+{
+    const char *env = getenv("NNCC_CSV_BENCH_ROWS");
+    int rows = env ? atoi(env) : 2000, cols = 784;
+    char path[] = "/tmp/nncc_csv_bench_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("label", f);
+    for (int j = 1; j <= cols; j++)
+        fprintf(f, ",pixel%d", j);
+    fputc('\n', f);
+    uint64_t s = 7;
+    for (int i = 0; i < rows; i++) {
+        fprintf(f, "%d", i % 10);
+        for (int j = 0; j < cols; j++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            fprintf(f, ",%d", (s >> 60) < 8 ? 0 : (int)((s >> 33) & 255));
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+    rt_shape mnist = {cols, 10, RT_TASK_MULTICLASS, 0};
+    rt_source src = csv(path, RT_LABEL_FIRST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    double t = rt_now();
+    int rc = rt_dataset_load(&ds, &src, &mnist);
+    t = rt_now() - t;
+    unlink(path);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(ds.n, rows);
+    ck_assert_int_eq(ds.d, cols);
+    ck_assert_double_eq(ds.y[rows - 1], (rows - 1) % 10);
+    printf("csv load: %d x %d in %.3f s\n", rows, cols + 1, t);
+    rt_dataset_free(&ds);
+}
+END_TEST
+
+/* ---- broken files: located messages, -1, nothing left allocated ---------------------------- */
+
+START_TEST(bad_ragged_rows_all_reported)
+{
+    const char *err = load_fails("data/bad/ragged.csv", &binary2);
+    ck_assert_has(err, "data/bad/ragged.csv:3: error: expected 3 columns (2 features, 1 label), found 4\n");
+    ck_assert_has(err, "data/bad/ragged.csv:5: error: expected 3 columns (2 features, 1 label), found 2\n");
+    ck_assert_int_eq(count_lines(err), 2);
+}
+END_TEST
+
+START_TEST(bad_fields)
+{
+    ck_assert_has(load_fails("data/bad/not_number.csv", &binary2),
+                  "data/bad/not_number.csv:3: error: column 2: 'abc' is not a number\n");
+    ck_assert_has(load_fails("data/bad/empty_field.csv", &binary2),
+                  "data/bad/empty_field.csv:2: error: column 2 is empty\n");
+    ck_assert_has(load_fails("data/bad/nan.csv", &binary2),
+                  "data/bad/nan.csv:2: error: column 1: 'nan' is not a finite number\n");
+    const char *err = load_fails("data/bad/inf.csv", &binary2);
+    ck_assert_has(err, "data/bad/inf.csv:2: error: column 2: '-inf' is not a finite number\n");
+    ck_assert_has(err, "data/bad/inf.csv:3: error: column 2: '1e999' is not a finite number\n");
+    ck_assert_has(load_fails("data/bad/hex.csv", &binary2),
+                  "data/bad/hex.csv:2: error: column 1: '0x10' is not a number\n");
+}
+END_TEST
+
+START_TEST(bad_labels)
+{
+    rt_shape mc = {2, 3, RT_TASK_MULTICLASS, 0};
+    ck_assert_has(load_fails("data/bad/label_range.csv", &mc),
+                  "data/bad/label_range.csv:3: error: label 3 out of range 0..2 for 3 softmax outputs\n");
+    ck_assert_has(load_fails("data/bad/label_binary.csv", &binary2),
+                  "data/bad/label_binary.csv:2: error: label 0.5 is not 0 or 1\n");
+    ck_assert_has(load_fails("data/bad/label_fraction.csv", &mc),
+                  "data/bad/label_fraction.csv:1: error: label 1.5 is not a class index");
+}
+END_TEST
+
+START_TEST(bad_empty_and_header_only)
+{
+    ck_assert_has(load_fails("data/bad/empty.csv", &binary2), "data/bad/empty.csv: error: empty file");
+    ck_assert_has(load_fails("data/bad/blank.csv", &binary2), "data/bad/blank.csv: error: empty file");
+    ck_assert_has(load_fails("data/bad/header_only.csv", &binary2),
+                  "data/bad/header_only.csv: error: no data rows after the header");
+    ck_assert_has(load_fails("data/bad/header_columns.csv", &binary2),
+                  "data/bad/header_columns.csv:1: error: header has 4 columns; expected 3");
+}
+END_TEST
+
+START_TEST(bad_missing_file)
+{
+    ck_assert_str_eq(load_fails("data/bad/no_such_file.csv", &binary2),
+                     "data/bad/no_such_file.csv: error: cannot open: No such file or directory\n");
+}
+END_TEST
+
+START_TEST(bad_too_many_errors)
+{
+    const char *err = load_fails("data/bad/many_errors.csv", &binary2);
+    ck_assert_int_eq(count_lines(err), 21);
+    ck_assert_has(err, "data/bad/many_errors.csv:2: error: column 2: 'x1' is not a number\n");
+    ck_assert_has(err, "data/bad/many_errors.csv:21: error: column 2: 'x20' is not a number\n");
+    ck_assert_ptr_null(strstr(err, "many_errors.csv:22:"));
+    ck_assert_has(err, "data/bad/many_errors.csv: error: too many errors, stopping\n");
+}
+END_TEST
+
+/* ---- rt_data.c: formats from paths, label rules ----------------------------------------- */
+
+START_TEST(kind_from_path)
+{
+    ck_assert_int_eq(rt_source_kind_from_path("a/train.csv"), RT_SRC_CSV);
+    ck_assert_int_eq(rt_source_kind_from_path("TRAIN.CSV"), RT_SRC_CSV);
+    ck_assert_int_eq(rt_source_kind_from_path("x.npy"), RT_SRC_NPY);
+    ck_assert_int_eq(rt_source_kind_from_path("d.h5"), RT_SRC_HDF5);
+    ck_assert_int_eq(rt_source_kind_from_path("d.hdf5"), RT_SRC_HDF5);
+    ck_assert_int_eq(rt_source_kind_from_path("train-images-idx3-ubyte"), RT_SRC_IDX);
+    ck_assert_int_eq(rt_source_kind_from_path("mnist/train-labels-idx1-ubyte.gz"), RT_SRC_IDX);
+    ck_assert_int_eq(rt_source_kind_from_path("images.idx3"), RT_SRC_IDX);
+    ck_assert_int_eq(rt_source_kind_from_path("images.idx.gz"), RT_SRC_IDX);
+    ck_assert_int_eq(rt_source_kind_from_path("data.txt"), RT_SRC_NONE);
+    ck_assert_int_eq(rt_source_kind_from_path("data.csv.gz"), RT_SRC_NONE);
+    ck_assert_int_eq(rt_source_kind_from_path("my.idx.dir/file"), RT_SRC_NONE);
+    ck_assert_int_eq(rt_source_kind_from_path(""), RT_SRC_NONE);
+    ck_assert_int_eq(rt_source_kind_from_path(NULL), RT_SRC_NONE);
+}
+END_TEST
+
+START_TEST(label_rules)
+{
+    char why[64];
+    rt_shape bin = {2, 1, RT_TASK_BINARY, 0}, mc = {2, 3, RT_TASK_MULTICLASS, 0}, reg = {2, 4, RT_TASK_REGRESSION, 0};
+    ck_assert_int_eq(rt_label_count(&bin), 1);
+    ck_assert_int_eq(rt_label_count(&mc), 1);
+    ck_assert_int_eq(rt_label_count(&reg), 4);
+    ck_assert_int_eq(rt_label_check(&bin, 0, why), 0);
+    ck_assert_int_eq(rt_label_check(&bin, 1, why), 0);
+    ck_assert_int_eq(rt_label_check(&bin, 0.5, why), -1);
+    ck_assert_str_eq(why, "label 0.5 is not 0 or 1");
+    ck_assert_int_eq(rt_label_check(&bin, 2, why), -1);
+    ck_assert_int_eq(rt_label_check(&mc, 2, why), 0);
+    ck_assert_int_eq(rt_label_check(&mc, 3, why), -1);
+    ck_assert_str_eq(why, "label 3 out of range 0..2 for 3 softmax outputs");
+    ck_assert_int_eq(rt_label_check(&mc, -1, why), -1);
+    ck_assert_int_eq(rt_label_check(&mc, 1.5, why), -1);
+    ck_assert_int_eq(rt_label_check(&reg, -123.25, why), 0);
+    ck_assert_int_eq(rt_label_check(&reg, NAN, why), -1);
+    ck_assert_int_eq(rt_label_check(&reg, INFINITY, why), -1);
+    /* The longest reason still fits the 64 bytes. */
+    rt_shape big = {2, 2000000000, RT_TASK_MULTICLASS, 0};
+    ck_assert_int_eq(rt_label_check(&big, -1.234567891e300, why), -1);
+    ck_assert_uint_lt(strlen(why), 64);
+}
+END_TEST
+
+START_TEST(unknown_source_kind)
+{
+    rt_source src;
+    memset(&src, 0, sizeof src);
+    src.kind = RT_SRC_NONE;
+    src.path = "data.txt";
+    rt_dataset ds;
+    capture_begin();
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), -1);
+    ck_assert_has(capture_end(), "data.txt: error: unknown data format");
+}
+END_TEST
+
+START_TEST(error_prefixes)
+{
+    capture_begin();
+    rt_error("f.csv", 3, "a %d", 1);
+    rt_error("f.csv", 0, "b");
+    rt_error(NULL, 7, "c");
+    ck_assert_str_eq(capture_end(), "f.csv:3: error: a 1\nf.csv: error: b\nerror: c\n");
+    double t0 = rt_now(), t1 = rt_now();
+    ck_assert(t1 >= t0);
+    void *p = rt_xcalloc(0, 8);
+    ck_assert_ptr_nonnull(p);
+    free(p);
+}
+END_TEST
+
+Suite *csv_suite(void)
+{
+    Suite *s = suite_create("csv");
+    TCase *good = tcase_create("good");
+    tcase_add_test(good, header_auto_detects_names);
+    tcase_add_test(good, header_auto_numeric_first_row_is_data);
+    tcase_add_test(good, header_true_and_false);
+    tcase_add_test(good, label_first_and_column);
+    tcase_add_test(good, crlf_bom_blank_lines_spaces);
+    tcase_add_test(good, quoted_fields);
+    tcase_add_test(good, multiclass_and_regression);
+    tcase_add_test(good, predict_rows_without_labels);
+    tcase_add_test(good, notebook_blobs);
+    suite_add_tcase(s, good);
+
+    TCase *num = tcase_create("numbers");
+    tcase_set_timeout(num, 120);
+    tcase_add_test(num, numbers_match_strtod);
+    tcase_add_test(num, load_speed);
+    suite_add_tcase(s, num);
+
+    TCase *bad = tcase_create("bad");
+    tcase_add_test(bad, bad_ragged_rows_all_reported);
+    tcase_add_test(bad, bad_fields);
+    tcase_add_test(bad, bad_labels);
+    tcase_add_test(bad, bad_empty_and_header_only);
+    tcase_add_test(bad, bad_missing_file);
+    tcase_add_test(bad, bad_too_many_errors);
+    suite_add_tcase(s, bad);
+
+    TCase *data = tcase_create("data");
+    tcase_add_test(data, kind_from_path);
+    tcase_add_test(data, label_rules);
+    tcase_add_test(data, unknown_source_kind);
+    tcase_add_test(data, error_prefixes);
+    suite_add_tcase(s, data);
+    return s;
+}
