@@ -222,8 +222,16 @@ void emit_line(Emitter *e, const char *fmt, ...) __attribute__((format(printf, 2
 void emit_template(Emitter *e, const char *template_name, const TemplateArg *args, int n);
 void emit_cstring(Emitter *e, const char *s); /* a C string literal, escaped */
 
-/* The training program: `command` is the command line stamped into the header. */
-void emit_train(const Net *net, FILE *out, const char *command);
+/* The training program; `file` and `command` are stamped into its header. */
+void emit_train(const Net *net, FILE *out, const char *file, const char *command);
+
+/* ---- infer.c: the ahead-of-time inference kernel (--emit infer) ---------------------------- */
+
+/* Writes out_c and its header (out_c with .h) atomically, weights from a safetensors file baked
+ * in; int8 quantises them, no_libm avoids the math library; calibrate names data for the int8
+ * accuracy report (NULL: the network's training data). Returns 0, or -1 after a message. */
+int emit_infer_files(const Net *net, const char *out_c, const char *weights_path, int int8, int no_libm,
+                     const char *calibrate, const char *command);
 
 /* ---- driver.c: -o NAME without .c builds the program with $CC ---------------------------- */
 

@@ -1,0 +1,115 @@
+/* driver.c — `nncc NET.yaml -o prog`: builds the generated source with $CC and the runtime. */
+#include <errno.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "nncc.h"
+
+#ifndef NNCC_RT_LIBS
+#define NNCC_RT_LIBS "-lcjson -lhdf5 -lz -lm"
+#endif
+
+extern char **environ;
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* The runtime's header directory and archive: $NNCC_RUNTIME (a directory holding both), else
+ * beside the nncc binary as the build tree lays them out (build/nncc, build/libnncc_rt.a,
+ * runtime/nncc_rt.h), else an installed prefix (bin/, lib/, include/). */
+static int find_runtime(char **include_dir, char **archive)
+{
+    const char *env = getenv("NNCC_RUNTIME");
+    if (env && *env) {
+        *include_dir = xstrdup(env);
+        *archive = xasprintf("%s/libnncc_rt.a", env);
+        if (exists(*archive)) return 0;
+        fprintf(stderr, "nncc: error: NNCC_RUNTIME=%s holds no libnncc_rt.a\n", env);
+        return -1;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        fprintf(stderr, "nncc: error: cannot find the runtime: set NNCC_RUNTIME\n");
+        return -1;
+    }
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    *slash = 0;
+    const char *layouts[][2] = {{"%s/../runtime", "%s/libnncc_rt.a"}, {"%s/../include", "%s/../lib/libnncc_rt.a"}};
+    for (size_t i = 0; i < ARRAY_LEN(layouts); i++) {
+        char *inc = xasprintf(layouts[i][0], exe), *lib = xasprintf(layouts[i][1], exe);
+        char *hdr = xasprintf("%s/nncc_rt.h", inc);
+        int ok = exists(hdr) && exists(lib);
+        free(hdr);
+        if (ok) {
+            *include_dir = inc;
+            *archive = lib;
+            return 0;
+        }
+        free(inc), free(lib);
+    }
+    fprintf(stderr, "nncc: error: cannot find the runtime (nncc_rt.h, libnncc_rt.a) near %s: set NNCC_RUNTIME\n",
+            exe);
+    return -1;
+}
+
+/* Splits `s` on blanks into argv slots (no quoting: flags, as make passes them). */
+static void split_into(char **argv, int *argc, int max, const char *s)
+{
+    char *copy = xstrdup(s);
+    for (char *tok = strtok(copy, " \t\n"); tok && *argc < max - 1; tok = strtok(NULL, " \t\n"))
+        argv[(*argc)++] = tok;
+}
+
+int driver_build(const char *c_path, const char *exe_path)
+{
+    char *inc, *lib;
+    if (find_runtime(&inc, &lib)) return -1;
+    const char *cc = getenv("CC");
+    const char *cflags = getenv("CFLAGS");
+    if (!cc || !*cc) cc = "cc";
+    if (!cflags) cflags = "-O3 -march=native -fopenmp";
+    /* Link into a temp name, then rename: a failed build leaves no program behind. */
+    char *tmp_exe = xasprintf("%s.nncc-tmp", exe_path);
+    char *argv[256];
+    int argc = 0;
+    split_into(argv, &argc, 200, cc);
+    split_into(argv, &argc, 200, cflags);
+    argv[argc++] = xasprintf("-I%s", inc);
+    argv[argc++] = (char *)c_path;
+    argv[argc++] = lib;
+    split_into(argv, &argc, 240, NNCC_RT_LIBS);
+    argv[argc++] = "-fopenmp"; /* the runtime itself is built with OpenMP */
+    argv[argc++] = "-o";
+    argv[argc++] = tmp_exe;
+    argv[argc] = NULL;
+    pid_t pid;
+    int err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    if (err) {
+        fprintf(stderr, "nncc: error: cannot run '%s': %s\n", argv[0], strerror(err));
+        return -1;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) return -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "nncc: error: %s failed building %s\n", argv[0], exe_path);
+        unlink(tmp_exe);
+        return -1;
+    }
+    if (rename(tmp_exe, exe_path)) {
+        fprintf(stderr, "nncc: error: cannot write '%s': %s\n", exe_path, strerror(errno));
+        unlink(tmp_exe);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,594 @@
+/* emit.c — Net -> the C training program: templates from templates/ for kernel bodies, the
+ * printf-checked emitter for glue (buffers, unrolled loops, tables, main). */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nncc.h"
+
+/* ---- the emitter ----------------------------------------------------------------------------- */
+
+void emit(Emitter *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(e->out, fmt, ap);
+    va_end(ap);
+}
+
+void emit_line(Emitter *e, const char *fmt, ...)
+{
+    for (int i = 0; i < e->indent; i++) fputs("    ", e->out);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(e->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', e->out);
+}
+
+void emit_template(Emitter *e, const char *template_name, const TemplateArg *args, int n)
+{
+    const char *text = template_get(template_name);
+    if (!text) {
+        fprintf(stderr, "nncc: internal error: no template %s\n", template_name);
+        unreachable();
+    }
+    char *err;
+    char *s = template_expand(text, args, n, &err);
+    if (!s) {
+        fprintf(stderr, "nncc: internal error: template %s: %s\n", template_name, err);
+        unreachable();
+    }
+    fputs(s, e->out);
+    free(s);
+}
+
+void emit_cstring(Emitter *e, const char *s)
+{
+    fputc('"', e->out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(e->out, "\\%c", *p);
+        else if (*p == '?') fputs("\\?", e->out); /* no trigraphs */
+        else if (*p < 0x20 || *p >= 0x7f) fprintf(e->out, "\\%03o", *p);
+        else fputc(*p, e->out);
+    }
+    fputc('"', e->out);
+}
+
+/* Text safe inside a C comment: no comment terminator, no line breaks, no non-ASCII. */
+static char *comment_safe(const char *s)
+{
+    char *out = xcalloc(strlen(s) * 2 + 1, 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '*' && p[1] == '/') *o++ = '*', *o++ = ' ';
+        else if (*p < 0x20 || *p >= 0x7f) *o++ = '?';
+        else *o++ = (char)*p;
+    }
+    return out;
+}
+
+/* ---- pieces of the program ------------------------------------------------------------------- */
+
+typedef struct Gen {
+    Emitter *e;
+    const Net *net;
+    const char *name;
+    char upper[NNCC_MAX_NAME + 1];
+    int f32;
+} Gen;
+
+/* A rough cost above which a loop is split over threads: below it, fork/join costs more. */
+enum { OMP_MIN_WORK = 1 << 20 };
+
+static const char *omp(const Gen *g, size_t work)
+{
+    return work * (size_t)g->net->chunk >= OMP_MIN_WORK ? "NNCC_OMP_FOR" : "/* serial: too small for threads */";
+}
+
+/* A literal of the network's precision. */
+static char *lit(double v)
+{
+    return xasprintf("%.17g", v);
+}
+
+/* The activation applied in place to a[0..units) of one row (r is the row). */
+static char *activate_code(const Gen *g, const Layer *l, int is_output)
+{
+    int n = l->units;
+    switch (l->act) {
+    case ACT_STEP: return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] >= 0 ? R(1) : R(0); /* step */", n);
+    case ACT_SIGMOID: return xasprintf("for (int j = 0; j < %d; j++) a[j] = sigmoid_r(a[j]);", n);
+    case ACT_TANH: return xasprintf("for (int j = 0; j < %d; j++) a[j] = tanh_r(a[j]);", n);
+    case ACT_RELU: return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] > 0 ? a[j] : 0;", n);
+    case ACT_LEAKY_RELU:
+        return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] > 0 ? a[j] : R(0.01) * a[j];", n);
+    case ACT_LINEAR: return xstrdup("/* linear: A = Z */");
+    case ACT_SOFTMAX: {
+        const char *keep = is_output && g->net->spec->loss == LOSS_CROSS_ENTROPY
+                               ? xasprintf("memcpy(%s_zout[r], a, sizeof %s_zout[r]); /* Z for the loss */\n        ",
+                                           g->name, g->name)
+                               : "";
+        return xasprintf("%s{ /* softmax, shifted by the row's max so exp never overflows */\n"
+                         "            real zmax = a[0], sum = 0;\n"
+                         "            for (int j = 1; j < %d; j++) zmax = a[j] > zmax ? a[j] : zmax;\n"
+                         "            for (int j = 0; j < %d; j++) sum += a[j] = exp_r(a[j] - zmax);\n"
+                         "            for (int j = 0; j < %d; j++) a[j] /= sum;\n"
+                         "        }",
+                         keep, n, n, n);
+    }
+    default: unreachable();
+    }
+}
+
+/* g'(Z) written in terms of A = g(Z), for element `a` (an lvalue expression). */
+static char *derivative_code(Activation act, const char *a)
+{
+    switch (act) {
+    case ACT_SIGMOID: return xasprintf("%s * (1 - %s)", a, a);
+    case ACT_TANH: return xasprintf("(1 - %s * %s)", a, a);
+    case ACT_RELU: return xasprintf("(%s > 0 ? R(1) : R(0))", a);
+    case ACT_LEAKY_RELU: return xasprintf("(%s > 0 ? R(1) : R(0.01))", a);
+    case ACT_LINEAR: return xstrdup("R(1)");
+    case ACT_STEP: return xstrdup("R(0) /* step: no gradient */");
+    default: unreachable();
+    }
+}
+
+static const char *derivative_formula(Activation act)
+{
+    switch (act) {
+    case ACT_SIGMOID: return "A(1 - A)";
+    case ACT_TANH: return "1 - A^2";
+    case ACT_RELU: return "[A > 0]";
+    case ACT_LEAKY_RELU: return "[A > 0] + 0.01 [A <= 0]";
+    case ACT_LINEAR: return "1";
+    default: return "0";
+    }
+}
+
+/* z += w[i] * x[i] over the fan-in: unrolled when short, a constant-bound loop otherwise. */
+static char *dot_code(int fan_in)
+{
+    if (fan_in > 8) return xasprintf("for (int i = 0; i < %d; i++) z += w[i] * x[i];", fan_in);
+    size_t cap = 64 + (size_t)fan_in * 32;
+    char *s = xcalloc(cap, 1);
+    size_t len = 0;
+    for (int i = 0; i < fan_in; i++)
+        len += (size_t)snprintf(s + len, cap - len, "%sz += w[%d] * x[%d];", i ? " " : "", i, i);
+    return s;
+}
+
+static char *num(long long v)
+{
+    return xasprintf("%lld", v);
+}
+
+static void emit_header(Gen *g, const char *file, const char *command)
+{
+    const Net *net = g->net;
+    const Spec *spec = net->spec;
+    char summary[1024];
+    size_t len = (size_t)snprintf(summary, sizeof summary, "%d", net->inputs);
+    for (int i = 0; i < net->n_layers && len < sizeof summary; i++)
+        len += (size_t)snprintf(summary + len, sizeof summary - len, " -> %d (%s)", net->layers[i].units,
+                                activation_names[net->layers[i].act]);
+    char *cmd = comment_safe(command), *src = comment_safe(spec->path), *fname = comment_safe(file);
+    char *inputs = num(net->inputs), *outputs = num(net->outputs), *chunk = num(net->chunk);
+    char *params = num((long long)net->n_params);
+    TemplateArg args[] = {
+        {"FILE", fname},
+        {"NAME", g->name},
+        {"UPPER", g->upper},
+        {"VERSION", NNCC_VERSION},
+        {"SOURCE", src},
+        {"COMMAND", cmd},
+        {"SUMMARY", summary},
+        {"LOSS", loss_names[spec->loss]},
+        {"OPTIMIZER", optimizer_names[spec->optimizer]},
+        {"PRECISION", precision_names[spec->precision]},
+        {"INPUTS", inputs},
+        {"OUTPUTS", outputs},
+        {"CHUNK", chunk},
+        {"PARAMS", params},
+        {"REAL", g->f32 ? "float" : "double"},
+        {"EXP", g->f32 ? "expf" : "exp"},
+        {"LOG", g->f32 ? "logf" : "log"},
+        {"TANH", g->f32 ? "tanhf" : "tanh"},
+        {"SQRT", g->f32 ? "sqrtf" : "sqrt"},
+    };
+    emit_template(g->e, "train_header.c", args, (int)ARRAY_LEN(args));
+    free(cmd), free(src), free(fname), free(inputs), free(outputs), free(chunk), free(params);
+}
+
+/* Parameters, gradients and optimiser state: one struct each, all the same layout, so the
+ * update can walk them as flat arrays and the runtime can save them as one block. */
+static void emit_storage(Gen *g)
+{
+    Emitter *e = g->e;
+    const Net *net = g->net;
+    const char *n = g->name;
+    emit(e, "\n/* Parameters W_l (units, fan_in) and b_l (units): PyTorch's nn.Linear layout. */\n");
+    emit(e, "typedef struct %s_params {\n", n);
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        emit(e, "    real w%d[%d][%d]; /* layers.%d.weight */\n", i + 1, l->units, l->fan_in, i);
+        emit(e, "    real b%d[%d];     /* layers.%d.bias */\n", i + 1, l->units, i);
+    }
+    emit(e, "} %s_params;\n", n);
+    emit(e, "typedef char %s_layout_check[sizeof(%s_params) == %s_PARAMS * sizeof(real) ? 1 : -1];\n\n", n, n,
+         g->upper);
+    emit(e, "static %s_params %s_param; /* W, b */\n", n, n);
+    emit(e, "static %s_params %s_grad;  /* dW, db summed over the batch so far */\n", n, n);
+    int states = net->spec->optimizer == OPT_ADAM ? 2 : net->spec->optimizer == OPT_MOMENTUM ? 1 : 0;
+    for (int s = 0; s < states; s++)
+        emit(e, "static %s_params %s_state%d; /* %s */\n", n, n, s,
+             net->spec->optimizer == OPT_MOMENTUM ? "velocity" : s == 0 ? "first moment" : "second moment");
+
+    emit(e, "\n/* One chunk's activations A_l and output gradients dZ_l, (%s_CHUNK, units). */\n", g->upper);
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        emit(e, "static real %s_a%d[%s_CHUNK][%d], %s_dz%d[%s_CHUNK][%d];\n", n, i + 1, g->upper, l->units, n,
+             i + 1, g->upper, l->units);
+    }
+    if (net->spec->loss == LOSS_CROSS_ENTROPY)
+        emit(e, "static real %s_zout[%s_CHUNK][%d]; /* Z of the softmax layer, for a stable log-loss */\n", n,
+             g->upper, net->outputs);
+
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        const double *given[2] = {l->weights, l->bias};
+        size_t count[2] = {(size_t)l->units * (size_t)l->fan_in, (size_t)l->units};
+        for (int k = 0; k < 2; k++) {
+            if (!given[k]) continue;
+            emit(e, "\n/* %s%d as given in the network file */\n", k ? "b" : "W", i + 1);
+            emit(e, "static const double %s_given_%c%d[%zu] = {", n, k ? 'b' : 'w', i + 1, count[k]);
+            for (size_t j = 0; j < count[k]; j++) emit(e, "%s%.17g", j ? ", " : "", given[k][j]);
+            emit(e, "};\n");
+        }
+    }
+}
+
+static int needs_propagate(const Net *net, int layer)
+{
+    for (int k = 0; k < layer; k++)
+        if (net->layers[k].trainable) return 1;
+    return 0;
+}
+
+static int needs_backward(const Net *net, int layer)
+{
+    return net->layers[layer].trainable || needs_propagate(net, layer);
+}
+
+static void emit_layer_forward(Gen *g, int i)
+{
+    const Layer *l = &g->net->layers[i];
+    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units);
+    char *dot = dot_code(l->fan_in), *act = activate_code(g, l, i == g->net->n_layers - 1);
+    TemplateArg args[] = {
+        {"NAME", g->name},
+        {"L", L},
+        {"P", P},
+        {"IN", in},
+        {"OUT", out},
+        {"ACT", activation_names[l->act]},
+        {"OMP", omp(g, (size_t)l->fan_in * (size_t)l->units)},
+        {"DOT", dot},
+        {"ACTIVATE", act},
+    };
+    emit_template(g->e, "dense_forward.c", args, (int)ARRAY_LEN(args));
+    free(L), free(P), free(in), free(out), free(dot), free(act);
+}
+
+static void emit_layer_backward(Gen *g, int i)
+{
+    const Net *net = g->net;
+    const Layer *l = &net->layers[i];
+    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units);
+    const char *work_omp = omp(g, (size_t)l->fan_in * (size_t)l->units);
+    char *weights = xstrdup("/* frozen layer (trainable: false): no dW, db */");
+    if (l->trainable) {
+        TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"OMP", work_omp}};
+        char *err;
+        free(weights);
+        weights = template_expand(template_get("dense_weight_grads.c"), a, (int)ARRAY_LEN(a), &err);
+        if (!weights) unreachable();
+    }
+    char *propagate, *eq;
+    if (needs_propagate(net, i)) {
+        const Layer *prev = &net->layers[i - 1];
+        char *deriv = derivative_code(prev->act, "a[i]");
+        TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"OMP", work_omp},
+                           {"DERIVATIVE", deriv}};
+        char *err;
+        propagate = template_expand(template_get("dense_propagate.c"), a, (int)ARRAY_LEN(a), &err);
+        if (!propagate) unreachable();
+        eq = xasprintf("dZ%d = W%d^T.dZ%d * g'(Z%d), g' = %s", i, i + 1, i + 1, i, derivative_formula(prev->act));
+        free(deriv);
+    } else {
+        propagate = xstrdup(i == 0 ? "/* first layer: no dA0 needed */" : "/* no trainable layer below: nothing to propagate */");
+        eq = xstrdup("(nothing propagates below this layer)");
+    }
+    TemplateArg args[] = {
+        {"NAME", g->name}, {"L", L},   {"P", P}, {"OUT", out}, {"PROPAGATE_EQ", eq}, {"WEIGHT_GRADS", weights},
+        {"PROPAGATE", propagate},
+    };
+    emit_template(g->e, "dense_backward.c", args, (int)ARRAY_LEN(args));
+    free(L), free(P), free(in), free(out), free(weights), free(propagate), free(eq);
+}
+
+static void emit_loss(Gen *g)
+{
+    const Net *net = g->net;
+    const Layer *last = &net->layers[net->n_layers - 1];
+    char *out = num(net->outputs);
+    switch (net->spec->loss) {
+    case LOSS_LOG_LOSS: {
+        TemplateArg args[] = {{"NAME", g->name}};
+        emit_template(g->e, "loss_log_loss.c", args, 1);
+        break;
+    }
+    case LOSS_CROSS_ENTROPY: {
+        TemplateArg args[] = {{"NAME", g->name}, {"OUT", out}};
+        emit_template(g->e, "loss_cross_entropy.c", args, 2);
+        break;
+    }
+    case LOSS_PERCEPTRON: {
+        TemplateArg args[] = {{"NAME", g->name}};
+        emit_template(g->e, "loss_perceptron.c", args, 1);
+        break;
+    }
+    case LOSS_MSE: {
+        char *deriv;
+        if (last->act == ACT_SOFTMAX) {
+            deriv = xasprintf("{ /* softmax Jacobian: dZ_k = A_k (dA_k - sum_j dA_j A_j) */\n"
+                              "            double s = 0;\n"
+                              "            for (int k = 0; k < %d; k++) s += (double)d[k] * p[k];\n"
+                              "            for (int k = 0; k < %d; k++) d[k] = (real)(p[k] * (d[k] - s));\n"
+                              "        }",
+                              net->outputs, net->outputs);
+        } else if (last->act == ACT_LINEAR) {
+            deriv = xstrdup("/* linear output: dZ = dA */");
+        } else {
+            char *dc = derivative_code(last->act, "p[k]");
+            deriv = xasprintf("for (int k = 0; k < %d; k++) d[k] *= %s;", net->outputs, dc);
+            free(dc);
+        }
+        TemplateArg args[] = {{"NAME", g->name}, {"OUT", out}, {"OUTPUT_DERIVATIVE", deriv}};
+        emit_template(g->e, "loss_mse.c", args, 3);
+        free(deriv);
+        break;
+    }
+    default: unreachable();
+    }
+    free(out);
+}
+
+/* The forward chain, shared by step() and forward(). */
+static void emit_forward_calls(Gen *g)
+{
+    const Net *net = g->net;
+    for (int i = 0; i < net->n_layers; i++) {
+        if (i == 0) emit(g->e, "    %s_forward1(m, (const real *)x, %s_a1[0]);\n", g->name, g->name);
+        else emit(g->e, "    %s_forward%d(m, %s_a%d[0], %s_a%d[0]);\n", g->name, i + 1, g->name, i, g->name, i + 1);
+    }
+}
+
+static void emit_step(Gen *g)
+{
+    const Net *net = g->net;
+    const char *n = g->name;
+    int L = net->n_layers;
+    emit(g->e, "\n/* One chunk of m <= %s_CHUNK rows: forward through every layer, the loss, and with grad the\n"
+               " * backward pass in reverse, adding dW, db into %s_grad. */\n", g->upper, n);
+    emit(g->e, "static void %s_step(int m, const void *x, const double *y, int grad, rt_stats *st)\n{\n", n);
+    emit_forward_calls(g);
+    emit(g->e, "    %s_loss(m, %s_a%d[0], y, %s_dz%d[0], st);\n", n, n, L, n, L);
+    emit(g->e, "    if (!grad) return;\n");
+    int any = 0;
+    for (int i = L - 1; i >= 0; i--) {
+        if (!needs_backward(net, i)) continue;
+        any = 1;
+        char *a_in = i == 0 ? xstrdup("(const real *)x") : xasprintf("%s_a%d[0]", n, i);
+        char *dz_in = needs_propagate(net, i) ? xasprintf("%s_dz%d[0]", n, i) : xstrdup("NULL");
+        emit(g->e, "    %s_backward%d(m, %s, %s_dz%d[0], %s);\n", n, i + 1, a_in, n, i + 1, dz_in);
+        free(a_in), free(dz_in);
+    }
+    if (!any) emit(g->e, "    /* every layer is frozen: nothing to back-propagate */\n");
+    emit(g->e, "}\n");
+
+    emit(g->e, "\n/* Outputs A_%d of m <= %s_CHUNK rows: (m, %d). */\n", L, g->upper, net->outputs);
+    emit(g->e, "static void %s_forward(int m, const void *x, void *out)\n{\n", n);
+    emit_forward_calls(g);
+    emit(g->e, "    memcpy(out, %s_a%d, sizeof(real) * (size_t)m * %d);\n}\n", n, L, net->outputs);
+}
+
+static void emit_update(Gen *g)
+{
+    const Net *net = g->net;
+    const Spec *spec = net->spec;
+    static const char *const base[] = {"update_sgd.c", "update_momentum.c", "update_adam.c"};
+    static const char *const range[] = {"update_sgd_range.c", "update_momentum_range.c", "update_adam_range.c"};
+    /* One loop over each run of trainable tensors in the flat block. */
+    size_t cap = 4096, len = 0;
+    char *ranges = xcalloc(cap, 1);
+    const char *decay = spec->weight_decay > 0 ? " + lambda * p[i]" : "";
+    for (int i = 0; i < net->n_layers;) {
+        if (!net->layers[i].trainable) {
+            i++;
+            continue;
+        }
+        int j = i;
+        while (j < net->n_layers && net->layers[j].trainable) j++;
+        const Layer *first = &net->layers[i], *last = &net->layers[j - 1];
+        size_t begin = first->w_off, end = last->b_off + (size_t)last->units;
+        char *b = num((long long)begin), *en = num((long long)end);
+        char *what = j - i == 1 ? xasprintf("W%d, b%d", i + 1, i + 1) : xasprintf("W%d .. b%d", i + 1, j);
+        TemplateArg a[] = {{"OMP", omp(g, (end - begin) / (size_t)net->chunk + 1)},
+                           {"BEGIN", b},
+                           {"END", en},
+                           {"WHAT", what},
+                           {"DECAY", decay}};
+        char *err, *s = template_expand(template_get(range[spec->optimizer]), a, (int)ARRAY_LEN(a), &err);
+        if (!s) unreachable();
+        size_t sl = strlen(s);
+        if (len + sl + 1 > cap) {
+            cap = (len + sl + 1) * 2;
+            char *grown = xcalloc(cap, 1);
+            memcpy(grown, ranges, len);
+            free(ranges);
+            ranges = grown;
+        }
+        memcpy(ranges + len, s, sl + 1);
+        len += sl;
+        free(s), free(b), free(en), free(what);
+        i = j;
+    }
+    if (len == 0) {
+        free(ranges);
+        ranges = xstrdup("    /* every layer is frozen: nothing to update */\n    (void)p, (void)g, (void)alpha, (void)scale;\n");
+    } else if (ranges[len - 1] == '\n') {
+        ranges[len - 1] = 0;
+    }
+    char *wd = lit(spec->weight_decay), *mom = lit(spec->momentum), *b1 = lit(spec->beta1), *b2 = lit(spec->beta2),
+         *eps = lit(spec->epsilon);
+    if (spec->optimizer == OPT_SGD) {
+        TemplateArg a[] = {{"NAME", g->name}, {"WEIGHT_DECAY", wd}, {"RANGES", ranges}};
+        emit_template(g->e, base[0], a, 3);
+    } else if (spec->optimizer == OPT_MOMENTUM) {
+        TemplateArg a[] = {{"NAME", g->name}, {"WEIGHT_DECAY", wd}, {"MOMENTUM", mom}, {"RANGES", ranges}};
+        emit_template(g->e, base[1], a, 4);
+    } else {
+        TemplateArg a[] = {{"NAME", g->name}, {"WEIGHT_DECAY", wd}, {"BETA1", b1}, {"BETA2", b2},
+                           {"EPSILON", eps}, {"RANGES", ranges}};
+        emit_template(g->e, base[2], a, 6);
+    }
+    free(ranges), free(wd), free(mom), free(b1), free(b2), free(eps);
+}
+
+/* A data path in the generated program: relative paths are made absolute, so the program runs
+ * from any directory. */
+static char *absolute(const char *path)
+{
+    if (!path || path[0] == '/') return path ? xstrdup(path) : NULL;
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) return xstrdup(path);
+    return xasprintf("%s/%s", cwd, path[0] == '.' && path[1] == '/' ? path + 2 : path);
+}
+
+static void emit_optional_string(Emitter *e, const char *s)
+{
+    if (!s) {
+        emit(e, "NULL");
+        return;
+    }
+    char *abs = absolute(s);
+    emit_cstring(e, abs);
+    free(abs);
+}
+
+static void emit_source(Gen *g, const char *field, const SourceSpec *s)
+{
+    Emitter *e = g->e;
+    static const char *const kinds[] = {"RT_SRC_NONE", "RT_SRC_CSV", "RT_SRC_IDX", "RT_SRC_NPY", "RT_SRC_HDF5",
+                                        "RT_SRC_GENERATOR"};
+    emit(e, "        .%s = {.kind = %s", field, kinds[s->kind]);
+    if (s->kind == RT_SRC_NONE) {
+        emit(e, "},\n");
+        return;
+    }
+    if (s->kind == RT_SRC_GENERATOR) {
+        char up[32];
+        snprintf(up, sizeof up, "%s", generator_names[s->generator]);
+        for (char *p = up; *p; p++) *p = (char)toupper((unsigned char)*p);
+        emit(e, ", .generator = RT_GEN_%s, .samples = %d, .noise = %.17g, .factor = %.17g, .centers = %d, .seed = %lluu},\n",
+             up, s->samples, s->noise, s->factor, s->centers, (unsigned long long)s->seed);
+        return;
+    }
+    emit(e, ",\n                  .path = ");
+    emit_optional_string(e, s->path);
+    if (s->kind == RT_SRC_HDF5) {
+        emit(e, ", .x = ");
+        if (s->x) emit_cstring(e, s->x);
+        else emit(e, "NULL");
+        emit(e, ", .y = ");
+        if (s->y) emit_cstring(e, s->y);
+        else emit(e, "NULL");
+    } else {
+        emit(e, ", .y = ");
+        emit_optional_string(e, s->y);
+    }
+    emit(e, ",\n                  .label = %d, .header = %d},\n", s->label, s->header);
+}
+
+static void emit_tables(Gen *g)
+{
+    Emitter *e = g->e;
+    const Net *net = g->net;
+    const Spec *spec = net->spec;
+    const char *n = g->name;
+    static const char *const inits[] = {"RT_INIT_NORMAL", "RT_INIT_XAVIER", "RT_INIT_HE", "RT_INIT_ZEROS"};
+    emit(e, "\n/* The tensors as the weights file names them, and where they live in %s_param. */\n", n);
+    emit(e, "static const rt_tensor %s_tensors[] = {\n", n);
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        int fan_out = i + 1 < net->n_layers ? net->layers[i + 1].units : l->units;
+        char gw[96] = "NULL", gb[96] = "NULL";
+        if (l->weights) snprintf(gw, sizeof gw, "%s_given_w%d", n, i + 1);
+        if (l->bias) snprintf(gb, sizeof gb, "%s_given_b%d", n, i + 1);
+        emit(e, "    {\"layers.%d.weight\", %d, %d, %zu, %s, %d, %d, %d, %s},\n", i, l->units, l->fan_in, l->w_off,
+             inits[l->init], l->fan_in, fan_out, l->trainable, gw);
+        emit(e, "    {\"layers.%d.bias\", %d, 0, %zu, %s, %d, %d, %d, %s},\n", i, l->units, l->b_off, inits[l->init],
+             l->fan_in, fan_out, l->trainable, gb);
+    }
+    emit(e, "};\n");
+
+    static const char *const tasks[] = {"RT_TASK_BINARY", "RT_TASK_MULTICLASS", "RT_TASK_REGRESSION"};
+    static const char *const losses[] = {"RT_LOSS_LOG", "RT_LOSS_CROSS_ENTROPY", "RT_LOSS_MSE", "RT_LOSS_PERCEPTRON"};
+    static const char *const opts[] = {"RT_OPT_SGD", "RT_OPT_MOMENTUM", "RT_OPT_ADAM"};
+    static const char *const norms[] = {"RT_NORM_NONE", "RT_NORM_MINMAX", "RT_NORM_STANDARD"};
+    int states = spec->optimizer == OPT_ADAM ? 2 : spec->optimizer == OPT_MOMENTUM ? 1 : 0;
+    emit(e, "\nstatic const rt_network %s_network = {\n", n);
+    emit(e, "    .name = \"%s\",\n    .source = ", n);
+    emit_cstring(e, spec->path);
+    emit(e, ",\n    .inputs = %s_INPUTS,\n    .outputs = %s_OUTPUTS,\n", g->upper, g->upper);
+    emit(e, "    .real_size = sizeof(real),\n    .task = %s,\n    .loss = %s,\n    .optimizer = %s,\n",
+         tasks[net->task], losses[spec->loss], opts[spec->optimizer]);
+    emit(e, "    .chunk = %s_CHUNK,\n    .n_params = %s_PARAMS,\n", g->upper, g->upper);
+    emit(e, "    .n_tensors = %d,\n    .tensors = %s_tensors,\n", 2 * net->n_layers, n);
+    emit(e, "    .params = &%s_param,\n    .grads = &%s_grad,\n    .n_state = %d,\n", n, n, states);
+    if (states == 2) emit(e, "    .state = {&%s_state0, &%s_state1},\n", n, n);
+    else if (states == 1) emit(e, "    .state = {&%s_state0, NULL},\n", n);
+    else emit(e, "    .state = {NULL, NULL},\n");
+    emit(e, "    .config = {\n");
+    emit(e, "        .epochs = %d,\n        .learning_rate = %.17g,\n        .batch_size = %d,\n", spec->epochs,
+         spec->learning_rate, spec->batch_size);
+    emit(e, "        .shuffle = %d,\n        .seed = %lluu,\n        .log_every = %d,\n", spec->shuffle,
+         (unsigned long long)spec->seed, spec->log_every);
+    emit(e, "        .normalize = %s,\n", norms[spec->normalize]);
+    emit(e, "        .early_stopping = %d,\n        .patience = %d,\n        .min_delta = %.17g,\n",
+         spec->early_stopping, spec->patience, spec->min_delta);
+    emit_source(g, "train", &spec->train);
+    emit_source(g, "test", &spec->test);
+    emit(e, "    },\n");
+    emit(e, "    .step = %s_step,\n    .forward = %s_forward,\n    .update = %s_update,\n};\n", n, n, n);
+    emit(e, "\nint main(int argc, char **argv)\n{\n    return rt_main(argc, argv, &%s_network);\n}\n", n);
+}
+
+void emit_train(const Net *net, FILE *out, const char *file, const char *command)
+{
+    Emitter e = {out, 0};
+    Gen g = {&e, net, net->spec->name, {0}, precision_bytes[net->spec->precision] == 4};
+    for (size_t i = 0; g.name[i]; i++) g.upper[i] = (char)toupper((unsigned char)g.name[i]);
+    emit_header(&g, file, command);
+    emit_storage(&g);
+    for (int i = 0; i < net->n_layers; i++) emit_layer_forward(&g, i);
+    emit_loss(&g);
+    for (int i = net->n_layers - 1; i >= 0; i--)
+        if (needs_backward(net, i)) emit_layer_backward(&g, i);
+    emit_step(&g);
+    emit_update(&g);
+    emit_tables(&g);
+}

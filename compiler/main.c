@@ -1,0 +1,192 @@
+/* main.c — the nncc command: parse -> validate -> ir -> plan -> emit, then write or build. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nncc.h"
+
+typedef struct Options {
+    const char *input, *output, *emit, *weights, *quantize, *calibrate;
+    int check, no_libm;
+} Options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: nncc NET.yaml [-o OUTPUT] [--check]\n"
+            "       nncc NET.yaml --emit infer --weights W.safetensors -o net.c [--quantize int8] [--no-libm]\n"
+            "\n"
+            "Compiles a network description into a specialised C program.\n"
+            "\n"
+            "  -o FILE.c            write the training program's C source (default train_NAME.c)\n"
+            "  -o FILE              also compile and link it with the runtime ($CC, $CFLAGS;\n"
+            "                       default cc -O3 -march=native -fopenmp)\n"
+            "  --check              validate, print the network, parameter count and memory plan\n"
+            "  --emit train|infer   what to generate (default train)\n"
+            "  --weights FILE       trained weights (safetensors) baked into an inference kernel\n"
+            "  --quantize int8      int8 weights in the inference kernel\n"
+            "  --calibrate PATH     data for the int8 accuracy report (default: the training data)\n"
+            "  --no-libm            inference kernel without the math library\n"
+            "  --help, --version\n"
+            "\n"
+            "Exit codes: 0 done, 1 bad input, 2 bad usage.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "nncc: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see nncc --help)\n");
+    return 2;
+}
+
+static int parse_args(int argc, char **argv, Options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->emit = "train";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            exit(0);
+        } else if (!strcmp(a, "--version")) {
+            printf("nncc %s\n", NNCC_VERSION);
+            exit(0);
+        } else if (!strcmp(a, "--check")) {
+            o->check = 1;
+        } else if (!strcmp(a, "--no-libm")) {
+            o->no_libm = 1;
+        } else if (!strcmp(a, "-o")) {
+            slot = &o->output;
+        } else if (!strncmp(a, "-o", 2)) {
+            o->output = a + 2;
+        } else if (!strcmp(a, "--emit")) {
+            slot = &o->emit;
+        } else if (!strcmp(a, "--weights")) {
+            slot = &o->weights;
+        } else if (!strcmp(a, "--quantize")) {
+            slot = &o->quantize;
+        } else if (!strcmp(a, "--calibrate")) {
+            slot = &o->calibrate;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option '%s'", a);
+        } else if (o->input) {
+            return usage_error("more than one network file ('%s')", a);
+        } else {
+            o->input = a;
+        }
+        if (slot) {
+            if (i + 1 >= argc) return usage_error("%s needs a value", a);
+            *slot = argv[++i];
+        }
+    }
+    if (!o->input) return usage_error("%s", "no network file given");
+    if (strcmp(o->emit, "train") && strcmp(o->emit, "infer"))
+        return usage_error("--emit takes train or infer, not '%s'", o->emit);
+    int infer = !strcmp(o->emit, "infer");
+    if (infer && !o->weights) return usage_error("%s", "--emit infer needs --weights FILE.safetensors");
+    if (!infer && (o->weights || o->quantize || o->no_libm || o->calibrate))
+        return usage_error("%s", "--weights, --quantize, --calibrate and --no-libm go with --emit infer");
+    if (o->quantize && strcmp(o->quantize, "int8"))
+        return usage_error("--quantize takes int8, not '%s'", o->quantize);
+    if (o->output && !*o->output) return usage_error("%s", "-o needs a file name");
+    return 0;
+}
+
+/* The command line as a shell would read it back, for the generated file's header. */
+static char *command_line(int argc, char **argv)
+{
+    size_t cap = 16;
+    for (int i = 0; i < argc; i++) cap += strlen(argv[i]) * 4 + 3;
+    char *s = xcalloc(cap, 1), *p = s;
+    p += sprintf(p, "nncc");
+    for (int i = 1; i < argc; i++) {
+        int plain = argv[i][0] != 0;
+        for (const char *c = argv[i]; *c; c++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=+:,", *c)) plain = 0;
+        if (plain) {
+            p += sprintf(p, " %s", argv[i]);
+        } else {
+            *p++ = ' ', *p++ = '\'';
+            for (const char *c = argv[i]; *c; c++) {
+                if (*c == '\'') p += sprintf(p, "'\\''");
+                else *p++ = *c;
+            }
+            *p++ = '\'';
+        }
+    }
+    return s;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Writes the training program to `path` atomically. */
+static int write_train(const Net *net, const char *path, const char *command)
+{
+    FILE *f = atomic_open(path);
+    if (!f) {
+        fprintf(stderr, "nncc: error: cannot write '%s': %s\n", path, strerror(errno));
+        return -1;
+    }
+    emit_train(net, f, base_name(path), command);
+    return atomic_commit();
+}
+
+int main(int argc, char **argv)
+{
+    Options opt;
+    int rc = parse_args(argc, argv, &opt);
+    if (rc) return rc;
+
+    size_t len;
+    char *text = read_file(opt.input, &len);
+    if (!text) {
+        fprintf(stderr, "%s: error: cannot read: %s\n", opt.input, strerror(errno));
+        return 1;
+    }
+    diag_init(opt.input, text);
+    Node *root = parse_yaml(text, len);
+    static Spec spec;
+    if (!root || !validate(root, opt.input, &spec)) {
+        diag_flush(stderr);
+        return 1;
+    }
+    static Net net;
+    ir_build(&spec, &net);
+    plan_build(&net);
+
+    if (opt.check) {
+        plan_print(&net, stdout);
+        return 0;
+    }
+    char *command = command_line(argc, argv);
+    if (!strcmp(opt.emit, "infer")) {
+        const char *out = opt.output ? opt.output : xasprintf("%s.c", spec.name);
+        if (!ends_with(out, ".c")) {
+            fprintf(stderr, "nncc: error: --emit infer writes C source: -o must name a .c file, not '%s'\n", out);
+            return 2;
+        }
+        return emit_infer_files(&net, out, opt.weights, opt.quantize != NULL, opt.no_libm, opt.calibrate, command) ? 1 : 0;
+    }
+    const char *out = opt.output ? opt.output : xasprintf("train_%s.c", spec.name);
+    if (ends_with(out, ".c")) return write_train(&net, out, command) ? 1 : 0;
+
+    /* Driver mode: the source goes to a temp file beside the program, then $CC builds it. */
+    char *c_path = xasprintf("%s.nncc-tmp.c", out);
+    if (write_train(&net, c_path, command)) return 1;
+    rc = driver_build(c_path, out);
+    unlink(c_path);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,78 @@
+/* plan.c — the memory plan: offsets of every tensor in the parameter block, the chunk of rows a
+ * step processes, and the bytes of parameters, gradients, optimiser state and activations. */
+#include <string.h>
+
+#include "nncc.h"
+
+/* Rows per step() call for full-batch training: large enough to amortise calls and threads,
+ * small enough that a chunk's activations stay in cache. */
+enum { FULL_BATCH_CHUNK = 256, MAX_CHUNK = 1024 };
+
+void plan_build(Net *net)
+{
+    const Spec *spec = net->spec;
+    size_t off = 0, widest_sum = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        Layer *l = &net->layers[i];
+        l->w_off = off;
+        off += (size_t)l->units * (size_t)l->fan_in;
+        l->b_off = off;
+        off += (size_t)l->units;
+        widest_sum += (size_t)l->units;
+    }
+    net->n_params = off;
+    net->real_size = precision_bytes[spec->precision];
+    int bs = spec->batch_size;
+    net->chunk = bs > 0 && bs <= MAX_CHUNK ? bs : FULL_BATCH_CHUNK;
+    /* per chunk: A and dZ for every layer, plus Z of a softmax output */
+    net->act_reals = (size_t)net->chunk * (2 * widest_sum + (size_t)net->outputs);
+    net->param_bytes = net->n_params * (size_t)net->real_size;
+    net->grad_bytes = net->param_bytes;
+    int n_state = spec->optimizer == OPT_ADAM ? 2 : spec->optimizer == OPT_MOMENTUM ? 1 : 0;
+    net->state_bytes = (size_t)n_state * net->param_bytes;
+    net->act_bytes = net->act_reals * (size_t)net->real_size;
+}
+
+static void print_bytes(FILE *out, const char *what, size_t bytes)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024 && u < 4) v /= 1024, u++;
+    fprintf(out, "  %-18s %10zu bytes  (%.1f %s)\n", what, bytes, v, units[u]);
+}
+
+void plan_print(const Net *net, FILE *out)
+{
+    const Spec *spec = net->spec;
+    fprintf(out, "network %s (%s)\n", spec->name, spec->path);
+    if (spec->input_rank > 1) {
+        fprintf(out, "  input            %d (", net->inputs);
+        for (int i = 0; i < spec->input_rank; i++) fprintf(out, i ? "x%d" : "%d", spec->input_shape[i]);
+        fprintf(out, ", flattened row-major)\n");
+    } else {
+        fprintf(out, "  input            %d\n", net->inputs);
+    }
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        char shape[64];
+        snprintf(shape, sizeof shape, "%d -> %d", l->fan_in, l->units);
+        fprintf(out, "  layer %-2d dense  %-14s %-10s W%d (%d, %d)  b%d (%d)  %zu params%s%s\n", i + 1, shape,
+                activation_names[l->act], i + 1, l->units, l->fan_in, i + 1, l->units,
+                (size_t)l->units * (size_t)(l->fan_in + 1), l->weights ? ", given" : "",
+                l->trainable ? "" : ", frozen");
+    }
+    fprintf(out, "  loss %s, optimizer %s, learning rate %g", loss_names[spec->loss],
+            optimizer_names[spec->optimizer], spec->learning_rate);
+    if (spec->weight_decay > 0) fprintf(out, ", weight decay %g", spec->weight_decay);
+    fprintf(out, "\n  %s, epochs %d, ", precision_names[spec->precision], spec->epochs);
+    if (spec->batch_size > 0) fprintf(out, "batch size %d%s\n", spec->batch_size, spec->shuffle ? ", shuffled" : "");
+    else fprintf(out, "full batch\n");
+    fprintf(out, "parameters: %zu\n", net->n_params);
+    fprintf(out, "memory plan (chunks of %d rows per step):\n", net->chunk);
+    print_bytes(out, "parameters", net->param_bytes);
+    print_bytes(out, "gradients", net->grad_bytes);
+    print_bytes(out, "optimiser state", net->state_bytes);
+    print_bytes(out, "activations", net->act_bytes);
+    print_bytes(out, "total", net->param_bytes + net->grad_bytes + net->state_bytes + net->act_bytes);
+}

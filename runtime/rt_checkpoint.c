@@ -1,0 +1,136 @@
+/* rt_checkpoint.c — checkpoint.safetensors: everything --resume needs to continue bit-identically.
+ *
+ * Besides the weights (same names as NAME.safetensors): the optimiser buffers, the epoch and
+ * step counters, the generator state (as 32-bit halves, exact in F64), early-stopping state and
+ * the metrics history, so a resumed run's files read as one run's. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt_internal.h"
+
+enum { METRIC_COLS = 6 };
+
+int rt_checkpoint_write(const rt_session *s)
+{
+    const rt_network *net = s->net;
+    const char *dtype = net->real_size == 4 ? "F32" : "F64";
+    int n = net->n_tensors + net->n_state + 6;
+    rt_st_entry *e = calloc((size_t)n, sizeof *e);
+    int rows = s->n_history > 0 ? s->n_history : 1;
+    double *metrics = calloc((size_t)rows * METRIC_COLS, sizeof(double));
+    char *path = rt_join(s->out_dir, "checkpoint.safetensors");
+    if (!e || !metrics || !path) {
+        free(e);
+        free(metrics);
+        free(path);
+        rt_error(NULL, 0, "out of memory");
+        return -1;
+    }
+    int k = 0;
+    for (int t = 0; t < net->n_tensors; t++, k++) {
+        const rt_tensor *tn = &net->tensors[t];
+        e[k] = (rt_st_entry){tn->name, dtype, tn->cols ? 2 : 1, {tn->rows, tn->cols},
+                             (const char *)net->params + tn->offset * (size_t)net->real_size};
+    }
+    static const char *const state_names[2] = {"optimizer.state.0", "optimizer.state.1"};
+    for (int i = 0; i < net->n_state; i++, k++)
+        e[k] = (rt_st_entry){state_names[i], dtype, 1, {(int64_t)net->n_params, 0}, net->state[i]};
+    double counters[4] = {s->epoch, (double)s->step, s->seconds, rows};
+    double rng[8];
+    for (int i = 0; i < 4; i++) {
+        rng[2 * i] = (double)(s->rng.s[i] >> 32);
+        rng[2 * i + 1] = (double)(s->rng.s[i] & 0xffffffffu);
+    }
+    double early[2] = {s->best_test_loss, s->bad_epochs};
+    for (int i = 0; i < s->n_history; i++) {
+        const rt_metrics *r = &s->history[i];
+        double *row = metrics + (size_t)i * METRIC_COLS;
+        row[0] = r->epoch, row[1] = r->train_loss, row[2] = r->train_acc;
+        row[3] = r->test_loss, row[4] = r->test_acc, row[5] = r->seconds;
+    }
+    e[k++] = (rt_st_entry){"train.counters", "F64", 1, {4, 0}, counters};
+    e[k++] = (rt_st_entry){"train.rng", "F64", 1, {8, 0}, rng};
+    e[k++] = (rt_st_entry){"train.early_stopping", "F64", 1, {2, 0}, early};
+    e[k++] = (rt_st_entry){"train.metrics", "F64", 2, {rows, METRIC_COLS}, metrics};
+    char meta[256];
+    snprintf(meta, sizeof meta, "{\"format\": \"nncc-checkpoint\", \"network\": \"%s\", \"epoch\": \"%d\"}",
+             net->name, s->epoch);
+    int rc = rt_st_write(path, e, k, meta);
+    free(e);
+    free(metrics);
+    free(path);
+    return rc;
+}
+
+int rt_checkpoint_read(rt_session *s)
+{
+    const rt_network *net = s->net;
+    char *path = rt_join(s->out_dir, "checkpoint.safetensors");
+    if (!path) return -1;
+    rt_st_file f;
+    if (rt_st_open(&f, path)) {
+        free(path);
+        return -1;
+    }
+    int rc = 0;
+    size_t most = net->n_params > 8 ? net->n_params : 8;
+    double *tmp = malloc(sizeof(double) * most);
+    double counters[4], rng[8], early[2];
+    int64_t s4[1] = {4}, s8[1] = {8}, s2[1] = {2};
+    if (!tmp) rc = -1;
+    for (int t = 0; !rc && t < net->n_tensors; t++) {
+        const rt_tensor *tn = &net->tensors[t];
+        int64_t shape[2] = {tn->rows, tn->cols};
+        size_t count = (size_t)tn->rows * (size_t)(tn->cols ? tn->cols : 1);
+        rc = rt_st_read(&f, path, tn->name, shape, tn->cols ? 2 : 1, tmp);
+        for (size_t i = 0; !rc && i < count; i++) rt_param_set(net, net->params, tn->offset + i, tmp[i]);
+    }
+    static const char *const state_names[2] = {"optimizer.state.0", "optimizer.state.1"};
+    for (int b = 0; !rc && b < net->n_state; b++) {
+        int64_t shape[1] = {(int64_t)net->n_params};
+        rc = rt_st_read(&f, path, state_names[b], shape, 1, tmp);
+        for (size_t i = 0; !rc && i < net->n_params; i++) rt_param_set(net, net->state[b], i, tmp[i]);
+    }
+    if (!rc) rc = rt_st_read(&f, path, "train.counters", s4, 1, counters);
+    if (!rc) rc = rt_st_read(&f, path, "train.rng", s8, 1, rng);
+    if (!rc) rc = rt_st_read(&f, path, "train.early_stopping", s2, 1, early);
+    if (!rc) {
+        int rows = (int)counters[3];
+        double *metrics = malloc(sizeof(double) * (size_t)rows * METRIC_COLS);
+        int64_t shape[2] = {rows, METRIC_COLS};
+        rc = metrics ? rt_st_read(&f, path, "train.metrics", shape, 2, metrics) : -1;
+        free(s->history);
+        s->history = NULL;
+        s->n_history = s->cap_history = 0;
+        if (!rc && counters[0] > 0) {
+            s->history = malloc(sizeof *s->history * (size_t)rows);
+            if (!s->history) rc = -1;
+            for (int i = 0; !rc && i < rows; i++) {
+                const double *r = metrics + (size_t)i * METRIC_COLS;
+                s->history[i] = (rt_metrics){(int)r[0], r[1], r[2], r[3], r[4], r[5]};
+            }
+            s->n_history = s->cap_history = rc ? 0 : rows;
+        }
+        free(metrics);
+    }
+    if (!rc) {
+        s->epoch = (int)counters[0];
+        s->step = (long)counters[1];
+        s->seconds = counters[2];
+        for (int i = 0; i < 4; i++)
+            s->rng.s[i] = (uint64_t)rng[2 * i] << 32 | (uint64_t)rng[2 * i + 1];
+        s->best_test_loss = early[0];
+        s->bad_epochs = (int)early[1];
+        if (s->epoch > s->cfg.epochs) {
+            rt_error(path, 0, "checkpoint is at epoch %d, past the %d epochs asked for", s->epoch,
+                     s->cfg.epochs);
+            rc = -1;
+        }
+    }
+    free(tmp);
+    free(path);
+    rt_st_close(&f);
+    return rc;
+}

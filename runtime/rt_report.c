@@ -1,0 +1,227 @@
+/* rt_report.c — what the training program shows and writes: progress, metrics.csv, weights. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rt_internal.h"
+
+char *rt_join(const char *dir, const char *file)
+{
+    size_t len = strlen(dir) + strlen(file) + 2;
+    char *p = malloc(len);
+    if (!p) {
+        rt_error(NULL, 0, "out of memory");
+        return NULL;
+    }
+    snprintf(p, len, "%s/%s", dir, file);
+    return p;
+}
+
+int rt_mkdir_p(const char *dir)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
+        rt_error(dir, 0, "path too long");
+        return -1;
+    }
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, 0777) && errno != EEXIST) {
+                rt_error(buf, 0, "cannot create directory: %s", strerror(errno));
+                return -1;
+            }
+            *p = c;
+            if (!c) break;
+        }
+    }
+    struct stat st;
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+        rt_error(dir, 0, "not a directory");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- weights: NAME.safetensors ---------------------------------------------------------- */
+
+/* A normalisation vector as reals of the network's precision; `fallback` where none is fitted. */
+static void *norm_as_reals(const rt_network *net, const double *v, double fallback)
+{
+    void *out = calloc((size_t)net->inputs, (size_t)net->real_size);
+    if (!out) return NULL;
+    for (int i = 0; i < net->inputs; i++) {
+        double x = v ? v[i] : fallback;
+        if (net->real_size == 4) ((float *)out)[i] = (float)x;
+        else ((double *)out)[i] = x;
+    }
+    return out;
+}
+
+int rt_write_weights(const rt_session *s, const char *path, const void *params)
+{
+    const rt_network *net = s->net;
+    const char *dtype = net->real_size == 4 ? "F32" : "F64";
+    int n = net->n_tensors + 2;
+    rt_st_entry *e = calloc((size_t)n, sizeof *e);
+    void *offset = norm_as_reals(net, s->norm.offset, 0.0);
+    void *scale = norm_as_reals(net, s->norm.scale, 1.0);
+    if (!e || !offset || !scale) {
+        free(e);
+        free(offset);
+        free(scale);
+        rt_error(NULL, 0, "out of memory");
+        return -1;
+    }
+    for (int t = 0; t < net->n_tensors; t++) {
+        const rt_tensor *tn = &net->tensors[t];
+        e[t].name = tn->name;
+        e[t].dtype = dtype;
+        e[t].rank = tn->cols ? 2 : 1;
+        e[t].shape[0] = tn->rows;
+        e[t].shape[1] = tn->cols;
+        e[t].data = (const char *)params + tn->offset * (size_t)net->real_size;
+    }
+    e[net->n_tensors] = (rt_st_entry){"input.offset", dtype, 1, {net->inputs, 0}, offset};
+    e[net->n_tensors + 1] = (rt_st_entry){"input.scale", dtype, 1, {net->inputs, 0}, scale};
+    char meta[512];
+    snprintf(meta, sizeof meta, "{\"format\": \"nncc\", \"nncc_version\": \"%s\", \"network\": \"%s\", \"epoch\": \"%d\"}",
+             NNCC_RT_VERSION, net->name, s->epoch);
+    int rc = rt_st_write(path, e, n, meta);
+    free(e);
+    free(offset);
+    free(scale);
+    return rc;
+}
+
+/* Reads the parameters (and, when want_norm, the normalisation) from a weights file. */
+int rt_read_weights(rt_session *s, const char *path, int want_norm)
+{
+    const rt_network *net = s->net;
+    rt_st_file f;
+    if (rt_st_open(&f, path)) return -1;
+    int rc = 0;
+    size_t most = 0;
+    for (int t = 0; t < net->n_tensors; t++) {
+        size_t c = (size_t)net->tensors[t].rows * (size_t)(net->tensors[t].cols ? net->tensors[t].cols : 1);
+        if (c > most) most = c;
+    }
+    if ((size_t)net->inputs > most) most = (size_t)net->inputs;
+    double *tmp = malloc(sizeof(double) * most);
+    if (!tmp) rc = -1;
+    for (int t = 0; !rc && t < net->n_tensors; t++) {
+        const rt_tensor *tn = &net->tensors[t];
+        int64_t shape[2] = {tn->rows, tn->cols};
+        size_t count = (size_t)tn->rows * (size_t)(tn->cols ? tn->cols : 1);
+        if (rt_st_read(&f, path, tn->name, shape, tn->cols ? 2 : 1, tmp)) {
+            rc = -1;
+            break;
+        }
+        for (size_t i = 0; i < count; i++) rt_param_set(net, net->params, tn->offset + i, tmp[i]);
+    }
+    if (!rc && want_norm) {
+        int64_t shape[1] = {net->inputs};
+        rt_norm_free(&s->norm);
+        s->norm.d = net->inputs;
+        s->norm.offset = calloc((size_t)net->inputs, sizeof(double));
+        s->norm.scale = calloc((size_t)net->inputs, sizeof(double));
+        if (!s->norm.offset || !s->norm.scale) rc = -1;
+        /* A file trained elsewhere may carry no normalisation: then inputs go in unchanged. */
+        if (!rc && rt_st_read(&f, NULL, "input.offset", shape, 1, s->norm.offset))
+            memset(s->norm.offset, 0, sizeof(double) * (size_t)net->inputs);
+        if (!rc && rt_st_read(&f, NULL, "input.scale", shape, 1, s->norm.scale))
+            for (int i = 0; i < net->inputs; i++) s->norm.scale[i] = 1.0;
+    }
+    free(tmp);
+    rt_st_close(&f);
+    return rc;
+}
+
+/* ---- metrics.csv -------------------------------------------------------------------------- */
+
+static void put_value(FILE *f, double v)
+{
+    if (isnan(v)) fputs(",", f);
+    else fprintf(f, ",%.9g", v);
+}
+
+int rt_write_metrics(const rt_session *s)
+{
+    char *path = rt_join(s->out_dir, "metrics.csv");
+    char *tmp = path ? rt_join(s->out_dir, ".metrics.csv.tmp") : NULL;
+    if (!tmp) {
+        free(path);
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    int rc = f ? 0 : -1;
+    if (f) {
+        fputs("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n", f);
+        for (int i = 0; i < s->n_history; i++) {
+            const rt_metrics *r = &s->history[i];
+            fprintf(f, "%d", r->epoch);
+            put_value(f, r->train_loss);
+            put_value(f, r->train_acc);
+            put_value(f, r->test_loss);
+            put_value(f, r->test_acc);
+            fprintf(f, ",%.3f\n", r->seconds);
+        }
+        if (ferror(f)) rc = -1;
+        if (fclose(f)) rc = -1;
+    }
+    if (!rc && rename(tmp, path)) rc = -1;
+    if (rc) {
+        rt_error(path, 0, "cannot write: %s", strerror(errno));
+        unlink(tmp);
+    }
+    free(path);
+    free(tmp);
+    return rc;
+}
+
+/* ---- what the terminal shows ---------------------------------------------------------------- */
+
+static void fmt_time(char *buf, size_t n, double sec)
+{
+    if (!isfinite(sec) || sec < 0) sec = 0;
+    long t = (long)(sec + 0.5);
+    if (t >= 3600) snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+void rt_progress(rt_session *s, int epoch, int epochs, double loss, double acc, double done_frac,
+                 double rate)
+{
+    enum { WIDTH = 24 };
+    char bar[WIDTH + 1];
+    int fill = (int)(done_frac * WIDTH);
+    for (int i = 0; i < WIDTH; i++) bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+    bar[WIDTH] = 0;
+    char left[32];
+    double elapsed = s->seconds;
+    fmt_time(left, sizeof left, done_frac > 0 ? elapsed / done_frac * (1 - done_frac) : 0);
+    fprintf(stderr, "\repoch %*d/%d [%s] loss %.4f", (int)snprintf(NULL, 0, "%d", epochs), epoch, epochs,
+            bar, loss);
+    if (!isnan(acc)) fprintf(stderr, " acc %.3f", acc);
+    fprintf(stderr, " | %.0f samples/s | %s left  ", rate, left);
+    fflush(stderr);
+}
+
+void rt_log_row(rt_session *s, const rt_metrics *r, int epochs)
+{
+    if (s->opt.quiet) return;
+    int w = (int)snprintf(NULL, 0, "%d", epochs);
+    printf("epoch %*d/%d  train loss %.6f", w, r->epoch, epochs, r->train_loss);
+    if (!isnan(r->train_acc)) printf(" acc %.4f", r->train_acc);
+    if (s->has_test) {
+        printf("  test loss %.6f", r->test_loss);
+        if (!isnan(r->test_acc)) printf(" acc %.4f", r->test_acc);
+    }
+    printf("  %.2f s\n", r->seconds);
+    fflush(stdout);
+}
