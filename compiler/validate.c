@@ -259,7 +259,7 @@ typedef struct Ctx {
     Spec *spec;
     const char *path;
     const Node *root;
-    int input_ok, layers_ok, data_test; /* later checks skip what an earlier error left unknown */
+    int input_ok, layers_ok, loss_ok, data_test; /* later checks skip what an earlier error left unknown */
     Loc act_loc[NNCC_MAX_LAYERS];       /* where each layer's activation was chosen */
     Loc layer_loc[NNCC_MAX_LAYERS];
     Loc default_act_loc;
@@ -575,7 +575,7 @@ static void field_layers(Ctx *c, const Node *key, const Node *v)
         if (!activation_output_only[l->act] || i == s->n_layers - 1)
             continue;
         ok = 0;
-        diag_error(c->act_loc[i], "%s is only allowed in the output layer, not in hidden layers.%d",
+        diag_error(c->act_loc[i], "%s is only allowed in the output layer; layers.%d is a hidden layer",
                    activation_names[l->act], i);
         if (c->act_loc[i].line == c->default_act_loc.line && c->act_loc[i].col == c->default_act_loc.col) {
             diag_note(c->act_loc[i], "this default applies to every layer; give the output layer its own: "
@@ -656,6 +656,7 @@ static void field_loss(Ctx *c, const Node *key, const Node *v)
     default:
         unreachable();
     }
+    c->loss_ok = !why;
     if (why) {
         if (v)
             diag_error(s->loss_loc, "%s; the output layer has %d %s unit%s", why, out->units, act_of_output(s),
@@ -857,17 +858,14 @@ static void source_generator_check(Ctx *c, const SourceSpec *src, Loc gen_loc, L
     if (src->generator != GEN_BLOBS && c->input_ok && s->inputs != 2)
         diag_error(gen_loc, "the %s generator makes 2-D points, but the network has %d input%s; set 'input: 2'",
                    generator_names[src->generator], s->inputs, s->inputs == 1 ? "" : "s");
-    if (!c->layers_ok)
-        return;
+    if (!c->layers_ok || !c->loss_ok)
+        return; /* the loss's own error says enough */
     int classes = src->generator == GEN_BLOBS ? src->centers : 2;
     int outputs = s->layers[s->n_layers - 1].units;
     if (s->loss == LOSS_CROSS_ENTROPY && classes > outputs)
         diag_error(centers_loc, "the generator makes %d classes, but the softmax output has %d units", classes, outputs);
     if ((s->loss == LOSS_LOG_LOSS || s->loss == LOSS_PERCEPTRON) && classes != 2)
         diag_error(centers_loc, "%s separates 2 classes, but the generator makes %d", loss_names[s->loss], classes);
-    if (s->loss == LOSS_MSE && outputs > 1)
-        diag_error(gen_loc, "a generator gives one label per sample, but mse on %d outputs needs %d targets", outputs,
-                   outputs);
 }
 
 enum { SK_PATH, SK_LABEL, SK_HEADER, SK_IMAGES, SK_LABELS, SK_X, SK_Y,
