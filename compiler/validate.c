@@ -147,7 +147,7 @@ static int get_int(const Node *n, const char *what, int64_t lo, int64_t hi, int6
             v = (int64_t)d;
     }
     if (overflow || v < lo || v > hi) {
-        if (hi == INT64_MAX)
+        if (hi >= INT_MAX)
             diag_error(n->loc, "%s must be at least %lld, found %s", what, (long long)lo, show(s));
         else
             diag_error(n->loc, "%s must be between %lld and %lld, found %s", what, (long long)lo, (long long)hi,
@@ -428,11 +428,11 @@ static void field_init(Ctx *c, const Node *key, const Node *v)
 static int read_numbers(const Node *v, int count, double *out, const char *what)
 {
     if (v->kind != NODE_SEQ) {
-        diag_error(v->loc, "expected a list of %d numbers (%s), found %s", count, what, found(v));
+        diag_error(v->loc, "expected a list of %d number%s (%s), found %s", count, count == 1 ? "" : "s", what, found(v));
         return 0;
     }
     if (v->n != count) {
-        diag_error(v->loc, "expected %d numbers (%s), found %d", count, what, v->n);
+        diag_error(v->loc, "expected %d number%s (%s), found %d", count, count == 1 ? "" : "s", what, v->n);
         return 0;
     }
     int ok = 1;
@@ -455,8 +455,8 @@ static void layer_weights(LayerSpec *l, const Node *v, int index, int fan_in)
         diag_error(v->loc, "expected weights as a list of %d rows of %d numbers, found %s", l->units, fan_in, found(v));
         ok = 0;
     } else if (v->n != l->units) {
-        diag_error(v->loc, "expected weights as %d rows (one per unit) of %d numbers (one per input), found %d rows",
-                   l->units, fan_in, v->n);
+        diag_error(v->loc, "expected weights as %d rows (one per unit) of %d numbers (one per input), found %d row%s",
+                   l->units, fan_in, v->n, v->n == 1 ? "" : "s");
         ok = 0;
     } else {
         ok = 1;
@@ -1076,7 +1076,7 @@ static void field_data(Ctx *c, const Node *key, const Node *v)
     }
     int n = NORM_NONE;
     if (val[2])
-        get_choice(val[2], "normalize", normalization_names, NORM_COUNT, &n);
+        get_choice(val[2], "normalization", normalization_names, NORM_COUNT, &n);
     s->normalize = (Normalization)n;
 }
 
