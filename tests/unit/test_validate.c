@@ -202,7 +202,7 @@ START_TEST(given_weights)
                  "dir/net.yaml:3:26: error: expected 3 numbers (one per input of layers.0), found 2");
     expect_error("input: 2\nlayers:\n  - {units: 2, weights: [[1, 1]]}\n  - 1\n",
                  "dir/net.yaml:3:25: error: expected weights as 2 rows (one per unit) of 2 numbers (one per input), "
-                 "found 1 rows");
+                 "found 1 row");
     expect_error("input: 2\nlayers:\n  - {units: 2, bias: [1, 2, 3]}\n  - 1\n",
                  "dir/net.yaml:3:22: error: expected 2 numbers (one per unit), found 3");
 }
