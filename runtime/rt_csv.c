@@ -170,7 +170,7 @@ static char *read_all(const char *path, size_t *size)
     struct stat st;
     size_t cap = 1 << 16, n = 0;
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        cap = (size_t)st.st_size + 1;
+        cap = (size_t)st.st_size + 2; /* room for the NUL and for the read that sees EOF */
     char *buf = malloc(cap);
     if (!buf) {
         rt_error(path, 0, "out of memory: %zu bytes", cap);
@@ -508,6 +508,10 @@ int rt_load_csv(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
             report(path, buf, &rows[r], &lay, shape, status[r]);
             shown++;
         }
+        /* pandas writes integer column names (0,1,2) that read as numbers: say what to do. */
+        if (src->header == RT_HEADER_AUTO && !header && status[0].kind != ROW_OK)
+            fprintf(stderr, "%s:%ld: note: line %ld was read as data; if it is a header, set header: true\n", path,
+                    rows[0].lineno, rows[0].lineno);
         goto done;
     }
 

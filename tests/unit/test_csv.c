@@ -394,6 +394,14 @@ START_TEST(bad_empty_and_header_only)
 }
 END_TEST
 
+START_TEST(bad_numeric_header_gets_a_note)
+{
+    const char *err = load_fails("data/bad/pandas_header.csv", &binary2);
+    ck_assert_has(err, "data/bad/pandas_header.csv:1: error: label 2 is not 0 or 1\n");
+    ck_assert_has(err, "data/bad/pandas_header.csv:1: note: line 1 was read as data; if it is a header, set header: true\n");
+}
+END_TEST
+
 START_TEST(bad_missing_file)
 {
     ck_assert_str_eq(load_fails("data/bad/no_such_file.csv", &binary2),
@@ -514,6 +522,7 @@ Suite *csv_suite(void)
     tcase_add_test(bad, bad_fields);
     tcase_add_test(bad, bad_labels);
     tcase_add_test(bad, bad_empty_and_header_only);
+    tcase_add_test(bad, bad_numeric_header_gets_a_note);
     tcase_add_test(bad, bad_missing_file);
     tcase_add_test(bad, bad_too_many_errors);
     suite_add_tcase(s, bad);
