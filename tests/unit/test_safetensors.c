@@ -51,9 +51,9 @@ static int count_files(void)
 
 static const char *in_dir(const char *name)
 {
-    static char p[4][512];
+    static char p[256][512]; /* callers keep the pointers for a whole test */
     static int k;
-    k = (k + 1) % 4;
+    k = (k + 1) % 256;
     snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
     return p[k];
 }
@@ -84,6 +84,8 @@ static const char *capture_end(void)
         capture_begin();                                                                           \
         int rc_ = (call);                                                                          \
         const char *err_ = capture_end();                                                          \
+        if (getenv("SHOW_ERRORS")) /* SHOW_ERRORS=1 prints every message, to read them */          \
+            fputs(err_, stdout);                                                                   \
         ck_assert_msg(rc_ == -1, "expected -1 from %s, got %d", #call, rc_);                       \
         ck_assert_msg(strstr(err_, (want)) != NULL, "expected error containing\n  %s\ngot\n  %s",  \
                       (want), err_);                                                               \
