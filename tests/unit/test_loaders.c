@@ -134,7 +134,7 @@ static void write_idx(const char *path, int gz, int type, int ndims, const uint3
     }
 }
 
-static unsigned char pixels[5 * 6];
+static unsigned char pixels[5 * 6 + 2]; /* 2 more for the "extra data" case */
 static const unsigned char labels5[5] = {0, 2, 1, 2, 0};
 static const uint32_t img_dims[3] = {5, 2, 3}, lab_dims[1] = {5};
 
@@ -142,7 +142,7 @@ static void write_good_idx(int gz)
 {
     for (int i = 0; i < 30; i++)
         pixels[i] = (unsigned char)(i * 8);
-    write_idx(in_dir(gz ? "img.gz" : "img"), gz, 0x08, 3, img_dims, pixels, sizeof pixels);
+    write_idx(in_dir(gz ? "img.gz" : "img"), gz, 0x08, 3, img_dims, pixels, 30);
     write_idx(in_dir(gz ? "lab.gz" : "lab"), gz, 0x08, 1, lab_dims, labels5, sizeof labels5);
 }
 
@@ -431,7 +431,7 @@ START_TEST(test_npy_errors)
     EXPECT_LOAD_ERROR(rt_load_npy, &src, sh, "absent.npy: error: cannot open: No such file or directory");
     src.path = in_dir("x.npy");
 
-    write_bytes(src.path, "PK\3\4 this is a zip (an .npz)", 30);
+    write_bytes(src.path, "PK\3\4 this is a zip (an .npz)", 29);
     EXPECT_LOAD_ERROR(rt_load_npy, &src, sh, "x.npy: error: not a .npy file");
     write_bytes(src.path, "\x93NUM", 4);
     EXPECT_LOAD_ERROR(rt_load_npy, &src, sh, "not a .npy file");
