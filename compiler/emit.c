@@ -202,6 +202,18 @@ static void emit_header(Gen *g, const char *file, const char *command)
     free(cmd), free(src), free(fname), free(inputs), free(outputs), free(chunk), free(params);
 }
 
+static int needs_propagate(const Net *net, int layer)
+{
+    for (int k = 0; k < layer; k++)
+        if (net->layers[k].trainable) return 1;
+    return 0;
+}
+
+static int needs_backward(const Net *net, int layer)
+{
+    return net->layers[layer].trainable || needs_propagate(net, layer);
+}
+
 /* Parameters, gradients and optimiser state: one struct each, all the same layout, so the
  * update can walk them as flat arrays and the runtime can save them as one block. */
 static void emit_storage(Gen *g)
@@ -229,8 +241,11 @@ static void emit_storage(Gen *g)
     emit(e, "\n/* One chunk's activations A_l and output gradients dZ_l, (%s_CHUNK, units). */\n", g->upper);
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
-        emit(e, "static real %s_a%d[%s_CHUNK][%d], %s_dz%d[%s_CHUNK][%d];\n", n, i + 1, g->upper, l->units, n,
-             i + 1, g->upper, l->units);
+        emit(e, "static real %s_a%d[%s_CHUNK][%d]", n, i + 1, g->upper, l->units);
+        /* dZ of the output layer holds the loss's gradient even when nothing is trained */
+        if (needs_backward(net, i) || i == net->n_layers - 1)
+            emit(e, ", %s_dz%d[%s_CHUNK][%d]", n, i + 1, g->upper, l->units);
+        emit(e, ";\n");
     }
     if (net->spec->loss == LOSS_CROSS_ENTROPY)
         emit(e, "static real %s_zout[%s_CHUNK][%d]; /* Z of the softmax layer, for a stable log-loss */\n", n,
@@ -248,18 +263,6 @@ static void emit_storage(Gen *g)
             emit(e, "};\n");
         }
     }
-}
-
-static int needs_propagate(const Net *net, int layer)
-{
-    for (int k = 0; k < layer; k++)
-        if (net->layers[k].trainable) return 1;
-    return 0;
-}
-
-static int needs_backward(const Net *net, int layer)
-{
-    return net->layers[layer].trainable || needs_propagate(net, layer);
 }
 
 static void emit_layer_forward(Gen *g, int i)
