@@ -177,6 +177,20 @@ static void emit_header(Gen *g, const char *file, const char *command)
     char *cmd = comment_safe(command), *src = comment_safe(spec->path), *fname = comment_safe(file);
     char *inputs = num(net->inputs), *outputs = num(net->outputs), *chunk = num(net->chunk);
     char *params = num((long long)net->n_params);
+    /* Only the math helpers this network calls: an unused static function is a warning. */
+    int uses[ACT_COUNT] = {0};
+    for (int i = 0; i < net->n_layers; i++) uses[net->layers[i].act] = 1;
+    char math[1024] = "";
+    size_t ml = 0;
+    const char *sfx = g->f32 ? "f" : "";
+    if (uses[ACT_SIGMOID] || uses[ACT_SOFTMAX])
+        ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real exp_r(real x) { return exp%s(x); }\n", sfx);
+    if (uses[ACT_SIGMOID])
+        ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real sigmoid_r(real z) { return 1 / (1 + exp_r(-z)); }\n");
+    if (uses[ACT_TANH])
+        ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real tanh_r(real x) { return tanh%s(x); }\n", sfx);
+    if (spec->optimizer == OPT_ADAM)
+        ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real sqrt_r(real x) { return sqrt%s(x); }\n", sfx);
     TemplateArg args[] = {
         {"FILE", fname},
         {"NAME", g->name},
@@ -193,10 +207,7 @@ static void emit_header(Gen *g, const char *file, const char *command)
         {"CHUNK", chunk},
         {"PARAMS", params},
         {"REAL", g->f32 ? "float" : "double"},
-        {"EXP", g->f32 ? "expf" : "exp"},
-        {"LOG", g->f32 ? "logf" : "log"},
-        {"TANH", g->f32 ? "tanhf" : "tanh"},
-        {"SQRT", g->f32 ? "sqrtf" : "sqrt"},
+        {"MATH", math},
     };
     emit_template(g->e, "train_header.c", args, (int)ARRAY_LEN(args));
     free(cmd), free(src), free(fname), free(inputs), free(outputs), free(chunk), free(params);

@@ -28,8 +28,4 @@ typedef {{REAL}} real;
 #define {{UPPER}}_CHUNK {{CHUNK}}
 #define {{UPPER}}_PARAMS {{PARAMS}}
 
-static inline real exp_r(real x) { return {{EXP}}(x); }
-static inline real log_r(real x) { return {{LOG}}(x); }
-static inline real tanh_r(real x) { return {{TANH}}(x); }
-static inline real sqrt_r(real x) { return {{SQRT}}(x); }
-static inline real sigmoid_r(real z) { return 1 / (1 + exp_r(-z)); }
+{{MATH}}

@@ -29,10 +29,8 @@ typedef float real;
 #define NEURON_PARAMS 3
 
 static inline real exp_r(real x) { return expf(x); }
-static inline real log_r(real x) { return logf(x); }
-static inline real tanh_r(real x) { return tanhf(x); }
-static inline real sqrt_r(real x) { return sqrtf(x); }
 static inline real sigmoid_r(real z) { return 1 / (1 + exp_r(-z)); }
+
 
 /* Parameters W_l (units, fan_in) and b_l (units): PyTorch's nn.Linear layout. */
 typedef struct neuron_params {

@@ -29,10 +29,9 @@ typedef double real;
 #define SOFTMAX_ADAM_PARAMS 191
 
 static inline real exp_r(real x) { return exp(x); }
-static inline real log_r(real x) { return log(x); }
 static inline real tanh_r(real x) { return tanh(x); }
 static inline real sqrt_r(real x) { return sqrt(x); }
-static inline real sigmoid_r(real z) { return 1 / (1 + exp_r(-z)); }
+
 
 /* Parameters W_l (units, fan_in) and b_l (units): PyTorch's nn.Linear layout. */
 typedef struct softmax_adam_params {
