@@ -250,6 +250,10 @@ int rt_st_open(rt_st_file *f, const char *path);
 int rt_st_read(const rt_st_file *f, const char *path, const char *name, const int64_t *shape, int rank,
                double *dst);
 void rt_st_close(rt_st_file *f);
+/* rt_st_read without the finiteness check, for state that holds NaN/Inf on purpose (metrics
+ * not measured, best loss not yet seen); weights go through rt_st_read. */
+int rt_st_read_raw(const rt_st_file *f, const char *path, const char *name, const int64_t *shape, int rank,
+                   double *dst);
 /* A string of the header's __metadata__, or NULL; valid until rt_st_close. */
 const char *rt_st_metadata(const rt_st_file *f, const char *key);
 /* 1 when the file holds tensor `name` (optional tensors, e.g. optimiser state), else 0. */

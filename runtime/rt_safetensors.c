@@ -395,8 +395,9 @@ static void format_shape(char *buf, size_t cap, const int64_t *shape, int rank)
         snprintf(buf + at, cap - at, "]");
 }
 
-int rt_st_read(const rt_st_file *f, const char *path, const char *name, const int64_t *shape, int rank,
-               double *dst)
+/* finite: weights must be numbers; training state (metrics, best loss) holds NaN and Inf on purpose. */
+static int st_read(const rt_st_file *f, const char *path, const char *name, const int64_t *shape, int rank,
+                   double *dst, int finite)
 {
     const cJSON *t = strcmp(name, "__metadata__") == 0 ? NULL
                                                        : cJSON_GetObjectItemCaseSensitive(f->header, name);
@@ -431,12 +432,24 @@ int rt_st_read(const rt_st_file *f, const char *path, const char *name, const in
     size_t count = (end - begin) / size;
     for (size_t i = 0; i < count; i++, p += size) {
         dst[i] = element(p, dt);
-        if (!isfinite(dst[i])) {
+        if (finite && !isfinite(dst[i])) {
             rt_error(path, 0, "tensor '%s' has a non-finite value (%g) at index %zu", name, dst[i], i);
             return -1;
         }
     }
     return 0;
+}
+
+int rt_st_read(const rt_st_file *f, const char *path, const char *name, const int64_t *shape, int rank,
+               double *dst)
+{
+    return st_read(f, path, name, shape, rank, dst, 1);
+}
+
+int rt_st_read_raw(const rt_st_file *f, const char *path, const char *name, const int64_t *shape, int rank,
+                   double *dst)
+{
+    return st_read(f, path, name, shape, rank, dst, 0);
 }
 
 const char *rt_st_metadata(const rt_st_file *f, const char *key)
