@@ -95,12 +95,13 @@ int rt_checkpoint_read(rt_session *s)
     }
     if (!rc) rc = rt_st_read(&f, path, "train.counters", s4, 1, counters);
     if (!rc) rc = rt_st_read(&f, path, "train.rng", s8, 1, rng);
-    if (!rc) rc = rt_st_read(&f, path, "train.early_stopping", s2, 1, early);
+    /* These two hold NaN (not measured) and +inf (no best loss yet) by design. */
+    if (!rc) rc = rt_st_read_raw(&f, path, "train.early_stopping", s2, 1, early);
     if (!rc) {
         int rows = (int)counters[3];
         double *metrics = malloc(sizeof(double) * (size_t)rows * METRIC_COLS);
         int64_t shape[2] = {rows, METRIC_COLS};
-        rc = metrics ? rt_st_read(&f, path, "train.metrics", shape, 2, metrics) : -1;
+        rc = metrics ? rt_st_read_raw(&f, path, "train.metrics", shape, 2, metrics) : -1;
         free(s->history);
         s->history = NULL;
         s->n_history = s->cap_history = 0;
