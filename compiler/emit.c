@@ -517,8 +517,8 @@ static void emit_source(Gen *g, const char *field, const SourceSpec *s)
         char up[32];
         snprintf(up, sizeof up, "%s", generator_names[s->generator]);
         for (char *p = up; *p; p++) *p = (char)toupper((unsigned char)*p);
-        emit(e, ", .generator = RT_GEN_%s, .samples = %d, .noise = %.17g, .factor = %.17g, .centers = %d, .seed = %lluu},\n",
-             up, s->samples, s->noise, s->factor, s->centers, (unsigned long long)s->seed);
+        emit(e, ", .generator = RT_GEN_%s, .samples = %d, .noise = %.17g, .factor = %.17g, .centers = %d, .seed = %lluu,\n                  .split = %d},\n",
+             up, s->samples, s->noise, s->factor, s->centers, (unsigned long long)s->seed, s->split);
         return;
     }
     emit(e, ",\n                  .path = ");

@@ -124,6 +124,7 @@ typedef struct SourceSpec {
     double noise, factor;
     int centers;
     int64_t seed;
+    int split; /* 1 for data.test: see rt_source.split */
     Loc loc;
 } SourceSpec;
 

@@ -1069,9 +1069,11 @@ static void field_data(Ctx *c, const Node *key, const Node *v)
         if (c->layers_ok && c->input_ok)
             source_generator_check(c, &s->train, s->train.loc, s->train.loc);
     }
-    /* A test generator left to the top-level seed would repeat the training set exactly. */
+    /* A test generator is the training set's split 1: same seed (so blobs share their centres),
+     * samples from another stream (so it never repeats the training set). */
     if (val[1]) {
-        source_read(c, &s->test, val[1], "test", (int64_t)((uint64_t)s->seed + 1) & INT64_MAX);
+        source_read(c, &s->test, val[1], "test", s->seed);
+        s->test.split = 1;
         c->data_test = 1; /* even if broken: "no test" would be a second, wrong message */
     }
     int n = NORM_NONE;

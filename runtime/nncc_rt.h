@@ -88,6 +88,7 @@ typedef struct rt_source {
     double factor;    /* circles: inner radius / outer radius */
     int centers;      /* blobs: number of classes */
     uint64_t seed;    /* generator seed */
+    int split;        /* generator: 0 train, 1 test: same distribution (blob centres), other samples */
 } rt_source;
 
 /* A dataset: n samples of d features and ny label values each.

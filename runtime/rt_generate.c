@@ -41,13 +41,14 @@ static void add_noise(rt_rng *rng, double *x, size_t count, double noise)
 
 /* make_blobs: centres uniform in (-10, 10)^d; n split evenly, the first n % centres centres
  * taking one extra sample; isotropic gaussian clusters of std `noise`; then shuffled. */
-static int gen_blobs(rt_rng *rng, double *x, int *cls, int n, int d, int centers, double noise)
+/* Centres come from crng, samples from rng: a test split shares the training set's centres. */
+static int gen_blobs(rt_rng *crng, rt_rng *rng, double *x, int *cls, int n, int d, int centers, double noise)
 {
     double *centres = rt_xcalloc((size_t)centers * (size_t)d, sizeof *centres);
     if (!centres)
         return -1;
     for (size_t i = 0; i < (size_t)centers * d; i++)
-        centres[i] = -10.0 + 20.0 * rt_rng_uniform(rng);
+        centres[i] = -10.0 + 20.0 * rt_rng_uniform(crng);
     int row = 0;
     for (int k = 0; k < centers; k++) {
         int nk = n / centers + (k < n % centers);
@@ -198,16 +199,20 @@ int rt_generate(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
     }
     strcpy(ds->name, name);
 
-    rt_rng rng;
+    /* The test split draws its samples from another stream of the same seed; on the training
+     * split both streams are one, so blobs draw centres then samples from a single generator. */
+    rt_rng rng, split_rng;
     rt_rng_seed(&rng, src->seed);
+    rt_rng_seed(&split_rng, src->seed ^ 0x9e3779b97f4a7c15u);
+    rt_rng *samples = src->split ? &split_rng : &rng;
     int rc = 0;
     switch (g) {
-    case RT_GEN_BLOBS: rc = gen_blobs(&rng, x, cls, n, d, classes, src->noise); break;
-    case RT_GEN_CIRCLES: gen_circles(&rng, x, cls, n, src->noise, src->factor); break;
-    case RT_GEN_MOONS: gen_moons(&rng, x, cls, n, src->noise); break;
-    case RT_GEN_XOR: gen_xor(&rng, x, cls, n, src->noise); break;
-    case RT_GEN_AND: gen_truth_table(&rng, x, cls, n, src->noise, 0); break;
-    default: gen_truth_table(&rng, x, cls, n, src->noise, 1); break;
+    case RT_GEN_BLOBS: rc = gen_blobs(&rng, samples, x, cls, n, d, classes, src->noise); break;
+    case RT_GEN_CIRCLES: gen_circles(samples, x, cls, n, src->noise, src->factor); break;
+    case RT_GEN_MOONS: gen_moons(samples, x, cls, n, src->noise); break;
+    case RT_GEN_XOR: gen_xor(samples, x, cls, n, src->noise); break;
+    case RT_GEN_AND: gen_truth_table(samples, x, cls, n, src->noise, 0); break;
+    default: gen_truth_table(samples, x, cls, n, src->noise, 1); break;
     }
     if (rc != 0) {
         free(x);

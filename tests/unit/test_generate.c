@@ -74,6 +74,28 @@ START_TEST(same_seed_same_data)
 }
 END_TEST
 
+/* The test split: same distribution (blob centres) as the training split, other samples. */
+START_TEST(test_split_shares_centres_not_samples)
+{
+    rt_source tr = gen(RT_GEN_BLOBS, 400, 0.5, 3), te = tr;
+    te.split = 1;
+    rt_dataset a = make(&tr, &binary2), b = make(&te, &binary2);
+    ck_assert_int_ne(memcmp(a.x_f64, b.x_f64, 400 * 2 * sizeof(double)), 0);
+    for (int k = 0; k < 2; k++) {
+        double ma[2] = {0, 0}, mb[2] = {0, 0};
+        for (int i = 0; i < 400; i++)
+            for (int j = 0; j < 2; j++) {
+                if (a.y[i] == k) ma[j] += a.x_f64[2 * i + j] / 200;
+                if (b.y[i] == k) mb[j] += b.x_f64[2 * i + j] / 200;
+            }
+        for (int j = 0; j < 2; j++)
+            ck_assert_msg(fabs(ma[j] - mb[j]) < 0.2, "class %d centre differs: %g vs %g", k, ma[j], mb[j]);
+    }
+    rt_dataset_free(&a);
+    rt_dataset_free(&b);
+}
+END_TEST
+
 START_TEST(blobs_balance_and_spread)
 {
     rt_shape mc = {5, 3, RT_TASK_MULTICLASS, 0};
@@ -276,6 +298,7 @@ Suite *generate_suite(void)
     Suite *s = suite_create("generate");
     TCase *tc = tcase_create("generators");
     tcase_add_test(tc, same_seed_same_data);
+    tcase_add_test(tc, test_split_shares_centres_not_samples);
     tcase_add_test(tc, blobs_balance_and_spread);
     tcase_add_test(tc, blobs_default_centers_follow_the_task);
     tcase_add_test(tc, circles_radii);

@@ -310,7 +310,8 @@ START_TEST(data_sources)
     ck_assert_int_eq(spec.train.samples, 500);
     ck_assert_double_eq(spec.train.noise, 0.2);
     ck_assert_int_eq(spec.train.seed, 7);
-    ck_assert_int_eq(spec.test.seed, 8); /* not the training set again */
+    ck_assert_int_eq(spec.test.seed, 7); /* same distribution ... */
+    ck_assert_int_eq(spec.test.split, 1); /* ... other samples: not the training set again */
     ck_assert_double_eq(spec.test.noise, 0.1);
     teardown();
     expect_ok("input: [28, 28]\nlayers: [{units: 10, activation: softmax}]\ndata:\n"
