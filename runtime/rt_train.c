@@ -161,6 +161,7 @@ int rt_train(rt_session *s)
             net->update(s->cfg.learning_rate, 1.0 / m, ++s->step);
             double now = rt_now();
             if (s->tty && now - last_draw > 0.1) {
+                s->seconds = now - t0;
                 double done = (epoch - 1 + (double)(start + m) / n) / epochs;
                 double rate = (double)(epoch - 1 - first) * n + start + m;
                 rt_progress(s, epoch, epochs, st.loss / (start + m),
@@ -173,7 +174,7 @@ int rt_train(rt_session *s)
         double loss = st.loss / n;
         if (!isfinite(loss) || !params_finite(net)) {
             memcpy(net->params, s->best, block);
-            if (s->tty) fputc('\n', stderr);
+            if (s->tty) fputs("\r\033[K", stderr);
             fprintf(stderr,
                     "%s: error: training diverged at epoch %d: the loss became %s; kept the weights of "
                     "epoch %d (try a smaller learning_rate than %g, or normalize: minmax)\n",
@@ -196,7 +197,7 @@ int rt_train(rt_session *s)
             }
         }
         if (epoch % s->cfg.log_every == 0 || epoch == epochs || stop || stop_signal) {
-            if (s->tty) fputc('\r', stderr);
+            if (s->tty) fputs("\r\033[K", stderr); /* erase the bar; the row takes its line */
             if (log_point(s, epochs)) return RT_EXIT_INPUT;
             if (epoch % s->cfg.log_every == 0 && rt_checkpoint_write(s)) return RT_EXIT_INPUT;
         }
@@ -213,7 +214,7 @@ int rt_train(rt_session *s)
             break;
         }
     }
-    if (s->tty) fputc('\n', stderr);
+    if (s->tty) fputs("\r\033[K", stderr);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     if (s->n_history == 0 || s->history[s->n_history - 1].epoch != s->epoch) {
