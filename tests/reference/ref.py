@@ -19,7 +19,7 @@ order (shuffle is off, so batches are rows [0, bs), [bs, 2 bs), ...). Run with D
   ref.py show FILE.safetensors          each tensor's values, one line each
   ref.py finite FILE.safetensors        exit 1 unless every value is finite
   ref.py perceptron GATE EPOCHS LR      Rosenblatt's rule, online, from zero weights, on the
-                                        truth table: accuracy per epoch, then W and b
+                                        truth table: accuracy per epoch, then b and W
 """
 import json
 import struct
@@ -305,7 +305,7 @@ def perceptron(gate, epochs, lr):
             e = t - float(w @ x + b >= 0)
             w, b = w + lr * e * x, b + lr * e
         print(np.mean((X @ w + b >= 0) == np.array(y, bool)))
-    print(" ".join(repr(float(v)) for v in list(w) + [b]))
+    print(" ".join(repr(float(v)) for v in [b] + list(w)))  # b, then W: the order `show` sorts to
 
 
 def main(argv):
