@@ -159,34 +159,47 @@ int main(int argc, char **argv)
     diag_init(opt.input, text);
     Node *root = parse_yaml(text, len);
     static Spec spec;
-    if (!root || !validate(root, opt.input, &spec)) {
+    int valid = root && validate(root, opt.input, &spec);
+    parse_free(root);
+    if (!valid) {
         diag_flush(stderr);
+        validate_free(&spec);
+        free(text);
         return 1;
     }
     static Net net;
     ir_build(&spec, &net);
     plan_build(&net);
 
+    char *command = command_line(argc, argv);
+    char *out = NULL;
     if (opt.check) {
         plan_print(&net, stdout);
-        return 0;
-    }
-    char *command = command_line(argc, argv);
-    if (!strcmp(opt.emit, "infer")) {
-        const char *out = opt.output ? opt.output : xasprintf("%s.c", spec.name);
+    } else if (!strcmp(opt.emit, "infer")) {
+        out = opt.output ? xstrdup(opt.output) : xasprintf("%s.c", spec.name);
         if (!ends_with(out, ".c")) {
             fprintf(stderr, "nncc: error: --emit infer writes C source: -o must name a .c file, not '%s'\n", out);
-            return 2;
+            rc = 2;
+        } else {
+            rc = emit_infer_files(&net, out, opt.weights, opt.quantize != NULL, opt.no_libm, opt.calibrate, command)
+                     ? 1
+                     : 0;
         }
-        return emit_infer_files(&net, out, opt.weights, opt.quantize != NULL, opt.no_libm, opt.calibrate, command) ? 1 : 0;
+    } else {
+        out = opt.output ? xstrdup(opt.output) : xasprintf("train_%s.c", spec.name);
+        if (ends_with(out, ".c")) {
+            rc = write_train(&net, out, command) ? 1 : 0;
+        } else {
+            /* Driver mode: the source goes to a temp file beside the program, then $CC builds it. */
+            char *c_path = xasprintf("%s.nncc-tmp.c", out);
+            rc = write_train(&net, c_path, command) || driver_build(c_path, out) ? 1 : 0;
+            unlink(c_path);
+            free(c_path);
+        }
     }
-    const char *out = opt.output ? opt.output : xasprintf("train_%s.c", spec.name);
-    if (ends_with(out, ".c")) return write_train(&net, out, command) ? 1 : 0;
-
-    /* Driver mode: the source goes to a temp file beside the program, then $CC builds it. */
-    char *c_path = xasprintf("%s.nncc-tmp.c", out);
-    if (write_train(&net, c_path, command)) return 1;
-    rc = driver_build(c_path, out);
-    unlink(c_path);
-    return rc ? 1 : 0;
+    free(out);
+    free(command);
+    validate_free(&spec);
+    free(text);
+    return rc;
 }
