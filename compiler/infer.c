@@ -1,10 +1,817 @@
-/* infer.c — the ahead-of-time inference kernel (--emit infer). */
+/* infer.c — Net + trained weights -> the ahead-of-time inference kernel (--emit infer): net.c and
+ * net.h, weights baked in as const arrays (float32, or int8 with per-output-channel scales), the
+ * input normalisation applied inside, no libm on request. The kernel's arithmetic also runs here,
+ * in float and int8, over the training (or --calibrate) data for the int8 accuracy report.
+ *
+ * Order: read and check the weights (nothing written yet) -> quantise -> size and accuracy
+ * report -> emit both files through atomic_open, committed together. */
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
 #include "nncc.h"
+
+/* The --no-libm approximations' documented bounds (templates/infer_exp.c, infer_tanh.c), checked
+ * by tests/deploy/approx_check.c over a dense sweep against libm. */
+#define INFER_EXP_ERROR "2e-7"
+#define INFER_TANH_ERROR "4e-7"
+
+/* Rough Cortex-M3 code bytes (arm-none-eabi-gcc -Os, measured on generated kernels): the entry
+ * points, each layer's loop, each activation, the helpers. For the size report only. */
+enum {
+    CODE_BASE = 96,        /* NAME_infer + NAME_predict */
+    CODE_LAYER_FLOAT = 72, /* one layer's multiply-add loop */
+    CODE_LAYER_INT8 = 88,
+    CODE_NORMALISE = 40,
+    CODE_ACTIVATION = 40,  /* an elementwise loop (softmax more) */
+    CODE_SOFTMAX = 120,
+    CODE_QUANTIZE = 140,
+    CODE_EXP = 220,        /* our expf; libm's is counted the same, as a floor */
+    CODE_TANH = 150,
+    CODE_SOFT_FLOAT = 1200 /* libgcc's software float add/mul/div on a core without an FPU */
+};
+
+/* One layer's parameters, as the kernel stores them. */
+typedef struct KLayer {
+    float *w;      /* units x fan_in */
+    float *b;      /* units */
+    int8_t *q;     /* int8: units x fan_in */
+    float *qscale; /* int8: units, W[j][i] ~ qscale[j] * q[j][i] */
+} KLayer;
+
+typedef struct Kernel {
+    const Net *net;
+    const char *name;
+    char upper[NNCC_MAX_NAME + 1];
+    KLayer layers[NNCC_MAX_LAYERS];
+    float *offset, *scale; /* inputs each; NULL: no normalisation in the weights file */
+    int int8, no_libm;
+    const char *weights_path;
+    size_t weights_file_bytes;
+    uint64_t hash;      /* FNV-1a 64 of the weights file */
+    int width;          /* floats per activation buffer */
+    int n_buffers;      /* activation buffers: 0, 1 or 2 (ping-pong) */
+    int widest_fan_in;  /* int8 scratch */
+} Kernel;
+
+/* ---- the weights file ------------------------------------------------------------------------ */
+
+static uint64_t fnv1a64(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Reads tensor `name` of `count` values as float; every value must fit in float32. */
+static float *read_tensor(const rt_st_file *f, const char *path, const char *name, const int64_t *shape, int rank,
+                          size_t count)
+{
+    double *tmp = xcalloc(count ? count : 1, sizeof *tmp);
+    if (rt_st_read(f, path, name, shape, rank, tmp)) {
+        free(tmp);
+        return NULL;
+    }
+    float *out = xcalloc(count ? count : 1, sizeof *out);
+    for (size_t i = 0; i < count; i++) {
+        if (fabs(tmp[i]) > FLT_MAX) {
+            fprintf(stderr, "%s: error: tensor '%s' has value %g at index %zu, beyond float32's range\n", path,
+                    name, tmp[i], i);
+            free(tmp), free(out);
+            return NULL;
+        }
+        out[i] = (float)tmp[i];
+    }
+    free(tmp);
+    return out;
+}
+
+/* Tensors the kernel does not use are an error: a file for another network (one layer more, a
+ * PyTorch Sequential not renamed) would otherwise compile silently into something else. */
+static int check_no_extra_tensors(const rt_st_file *f, const Kernel *k, const char *path)
+{
+    const cJSON *header = f->header;
+    for (const cJSON *t = header->child; t; t = t->next) {
+        const char *name = t->string;
+        if (!strcmp(name, "__metadata__") || !strcmp(name, "input.offset") || !strcmp(name, "input.scale"))
+            continue;
+        int used = 0;
+        for (int i = 0; i < k->net->n_layers && !used; i++) {
+            char w[48], b[48];
+            snprintf(w, sizeof w, "layers.%d.weight", i);
+            snprintf(b, sizeof b, "layers.%d.bias", i);
+            used = !strcmp(name, w) || !strcmp(name, b);
+        }
+        if (!used) {
+            fprintf(stderr,
+                    "%s: error: tensor '%s' is not part of the network '%s' (%d layers: layers.0 .. layers.%d, "
+                    "input.offset, input.scale)\n",
+                    path, name, k->name, k->net->n_layers, k->net->n_layers - 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_weights(Kernel *k, const char *path)
+{
+    const Net *net = k->net;
+    rt_st_file f;
+    if (rt_st_open(&f, path)) return -1;
+    k->weights_file_bytes = f.size;
+    k->hash = fnv1a64(f.bytes, f.size);
+    int rc = check_no_extra_tensors(&f, k, path);
+    for (int i = 0; !rc && i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        char wname[48], bname[48];
+        snprintf(wname, sizeof wname, "layers.%d.weight", i);
+        snprintf(bname, sizeof bname, "layers.%d.bias", i);
+        int64_t wshape[2] = {l->units, l->fan_in}, bshape[1] = {l->units};
+        k->layers[i].w = read_tensor(&f, path, wname, wshape, 2, (size_t)l->units * (size_t)l->fan_in);
+        k->layers[i].b = k->layers[i].w ? read_tensor(&f, path, bname, bshape, 1, (size_t)l->units) : NULL;
+        if (!k->layers[i].b) rc = -1;
+    }
+    /* A file trained elsewhere may carry no normalisation: then inputs go in as they are, as with
+     * the training program's --predict. */
+    int64_t ishape[1] = {net->inputs};
+    if (!rc && rt_st_has(&f, "input.offset") && rt_st_has(&f, "input.scale")) {
+        k->offset = read_tensor(&f, path, "input.offset", ishape, 1, (size_t)net->inputs);
+        k->scale = k->offset ? read_tensor(&f, path, "input.scale", ishape, 1, (size_t)net->inputs) : NULL;
+        if (!k->scale) rc = -1;
+    } else if (!rc && (rt_st_has(&f, "input.offset") || rt_st_has(&f, "input.scale"))) {
+        fprintf(stderr, "%s: error: tensor '%s' without '%s': the normalisation needs both\n", path,
+                rt_st_has(&f, "input.offset") ? "input.offset" : "input.scale",
+                rt_st_has(&f, "input.offset") ? "input.scale" : "input.offset");
+        rc = -1;
+    }
+    if (!rc && k->offset) {
+        /* The identity needs no code. */
+        int identity = 1;
+        for (int i = 0; i < net->inputs; i++) identity &= k->offset[i] == 0 && k->scale[i] == 1;
+        if (identity) {
+            free(k->offset), free(k->scale);
+            k->offset = k->scale = NULL;
+        }
+    }
+    rt_st_close(&f);
+    return rc;
+}
+
+/* Symmetric per-output-channel int8: s = max|W[j]| / 127, q = round(W / s) in [-127, 127]. */
+static void quantize_weights(Kernel *k)
+{
+    for (int i = 0; i < k->net->n_layers; i++) {
+        const Layer *l = &k->net->layers[i];
+        KLayer *kl = &k->layers[i];
+        kl->q = xcalloc((size_t)l->units * (size_t)l->fan_in, 1);
+        kl->qscale = xcalloc((size_t)l->units, sizeof(float));
+        for (int j = 0; j < l->units; j++) {
+            const float *w = kl->w + (size_t)j * (size_t)l->fan_in;
+            double m = 0;
+            for (int c = 0; c < l->fan_in; c++) m = fabs(w[c]) > m ? fabs(w[c]) : m;
+            kl->qscale[j] = (float)(m / 127);
+            for (int c = 0; c < l->fan_in && m > 0; c++) {
+                long v = lround(w[c] / ((double)kl->qscale[j]));
+                kl->q[(size_t)j * (size_t)l->fan_in + (size_t)c] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+            }
+        }
+    }
+}
+
+/* Activation buffers: the normalised input (when there is a normalisation) and every hidden
+ * layer's output, alternating between two buffers of the widest; the last layer writes `out`. */
+static void plan_buffers(Kernel *k)
+{
+    const Net *net = k->net;
+    int stages = (k->offset ? 1 : 0) + net->n_layers - 1;
+    k->n_buffers = stages < 2 ? stages : 2;
+    k->width = k->offset ? net->inputs : 0;
+    for (int i = 0; i + 1 < net->n_layers; i++)
+        if (net->layers[i].units > k->width) k->width = net->layers[i].units;
+    k->widest_fan_in = 0;
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].fan_in > k->widest_fan_in) k->widest_fan_in = net->layers[i].fan_in;
+}
+
+static size_t stack_bytes(const Kernel *k, int int8)
+{
+    return (size_t)k->n_buffers * (size_t)k->width * sizeof(float) + (int8 ? (size_t)k->widest_fan_in : 0);
+}
+
+/* ---- the kernel's arithmetic, here: the same operations in the same order, in float ------------ */
+
+static void sim_activate(Activation act, float *a, int n)
+{
+    switch (act) {
+    case ACT_STEP:
+        for (int j = 0; j < n; j++) a[j] = a[j] >= 0 ? 1.0f : 0.0f;
+        break;
+    case ACT_SIGMOID:
+        for (int j = 0; j < n; j++) a[j] = 1 / (1 + expf(-a[j]));
+        break;
+    case ACT_TANH:
+        for (int j = 0; j < n; j++) a[j] = tanhf(a[j]);
+        break;
+    case ACT_RELU:
+        for (int j = 0; j < n; j++) a[j] = a[j] > 0 ? a[j] : 0;
+        break;
+    case ACT_LEAKY_RELU:
+        for (int j = 0; j < n; j++) a[j] = a[j] > 0 ? a[j] : 0.01f * a[j];
+        break;
+    case ACT_LINEAR: break;
+    case ACT_SOFTMAX: {
+        float zmax = a[0], sum = 0;
+        for (int j = 1; j < n; j++) zmax = a[j] > zmax ? a[j] : zmax;
+        for (int j = 0; j < n; j++) sum += a[j] = expf(a[j] - zmax);
+        for (int j = 0; j < n; j++) a[j] /= sum;
+        break;
+    }
+    default: unreachable();
+    }
+}
+
+static float sim_quantize(const float *x, int n, int8_t *q)
+{
+    float m = 0;
+    for (int i = 0; i < n; i++) {
+        float v = x[i] < 0 ? -x[i] : x[i];
+        m = v > m ? v : m;
+    }
+    if (m == 0) {
+        memset(q, 0, (size_t)n);
+        return 0;
+    }
+    float inv = 127 / m;
+    for (int i = 0; i < n; i++) {
+        float v = x[i] * inv;
+        q[i] = (int8_t)(v >= 0 ? (int)(v + 0.5f) : -(int)(0.5f - v));
+    }
+    return m / 127;
+}
+
+/* One sample through the network; buf holds 2 x width floats and widest_fan_in bytes. */
+static void sim_run(const Kernel *k, int int8, const float *in, float *out, float *buf, int8_t *xq)
+{
+    const Net *net = k->net;
+    const float *x = in;
+    float *next = buf;
+    if (k->offset) {
+        for (int i = 0; i < net->inputs; i++) next[i] = (in[i] - k->offset[i]) * k->scale[i];
+        x = next;
+        next = buf + k->width;
+    }
+    for (int l = 0; l < net->n_layers; l++) {
+        const Layer *ly = &net->layers[l];
+        const KLayer *kl = &k->layers[l];
+        float *a = l + 1 == net->n_layers ? out : next;
+        if (int8) {
+            float xs = sim_quantize(x, ly->fan_in, xq);
+            for (int j = 0; j < ly->units; j++) {
+                const int8_t *q = kl->q + (size_t)j * (size_t)ly->fan_in;
+                int32_t acc = 0;
+                for (int i = 0; i < ly->fan_in; i++) acc += (int32_t)q[i] * xq[i];
+                a[j] = kl->b[j] + kl->qscale[j] * xs * (float)acc;
+            }
+        } else {
+            for (int j = 0; j < ly->units; j++) {
+                const float *w = kl->w + (size_t)j * (size_t)ly->fan_in;
+                float z = kl->b[j];
+                for (int i = 0; i < ly->fan_in; i++) z += w[i] * x[i];
+                a[j] = z;
+            }
+        }
+        sim_activate(ly->act, a, ly->units);
+        x = a;
+        next = a == buf ? buf + k->width : buf;
+    }
+}
+
+/* The class NAME_predict returns. */
+static int predicted_class(const Net *net, const float *out)
+{
+    if (net->task == RT_TASK_BINARY) return out[0] >= 0.5f;
+    int best = 0;
+    for (int j = 1; j < net->outputs; j++)
+        if (out[j] > out[best]) best = j;
+    return best;
+}
+
+static int load_calibration(const Kernel *k, const char *calibrate, rt_dataset *ds, const char **what)
+{
+    const Spec *spec = k->net->spec;
+    rt_source src;
+    memset(&src, 0, sizeof src);
+    const SourceSpec *t = &spec->train;
+    src.kind = t->kind, src.path = t->path, src.x = t->x, src.y = t->y, src.label = t->label;
+    src.header = t->header, src.generator = (int)t->generator, src.samples = t->samples;
+    src.noise = t->noise, src.factor = t->factor, src.centers = t->centers, src.seed = (uint64_t)t->seed;
+    rt_shape shape = {k->net->inputs, k->net->outputs, k->net->task, 0};
+    *what = "the training data";
+    if (calibrate) {
+        /* As the training program's --train PATH: CSV on its own; the other formats take their
+         * paired file or dataset names from the network file's training source. */
+        int kind = rt_source_kind_from_path(calibrate);
+        if (kind == RT_SRC_CSV) {
+            memset(&src, 0, sizeof src);
+            src.kind = RT_SRC_CSV, src.path = calibrate, src.label = RT_LABEL_LAST, src.header = RT_HEADER_AUTO;
+        } else if (kind != RT_SRC_NONE && kind == src.kind) {
+            src.path = calibrate;
+        } else {
+            fprintf(stderr,
+                    "%s: error: --calibrate takes a CSV file, or a file of the training data's format (%s)\n",
+                    calibrate, kind == RT_SRC_NONE ? "unknown extension" : "its pair comes from data.train");
+            return -1;
+        }
+        shape.predict = 1; /* labels optional: without them, agreement only */
+        *what = calibrate;
+    }
+    return rt_dataset_load(ds, &src, &shape);
+}
+
+/* Runs float and int8 over the data; prints both accuracies and how often they agree. */
+static int report_int8(const Kernel *k, const char *calibrate)
+{
+    const Net *net = k->net;
+    rt_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    const char *what;
+    if (load_calibration(k, calibrate, &ds, &what)) return -1;
+    if (ds.n == 0) {
+        fprintf(stderr, "%s: error: no samples to check the int8 kernel on\n", ds.name ? ds.name : what);
+        rt_dataset_free(&ds);
+        return -1;
+    }
+    int labelled = ds.y && ds.ny > 0 && net->task != RT_TASK_REGRESSION;
+    long correct_f = 0, correct_q = 0, agree = 0;
+    double max_diff = 0;
+    int n = ds.n, d = ds.d;
+#pragma omp parallel reduction(+ : correct_f, correct_q, agree) reduction(max : max_diff)
+    {
+        float *in = xcalloc((size_t)d, sizeof(float));
+        float *buf = xcalloc(2 * (size_t)(k->width ? k->width : 1), sizeof(float));
+        int8_t *xq = xcalloc((size_t)k->widest_fan_in, 1);
+        float *of = xcalloc((size_t)net->outputs, sizeof(float)), *oq = xcalloc((size_t)net->outputs, sizeof(float));
+#pragma omp for schedule(static)
+        for (int r = 0; r < n; r++) {
+            for (int i = 0; i < d; i++)
+                in[i] = ds.x_u8 ? (float)ds.x_u8[(size_t)r * (size_t)d + (size_t)i]
+                                : (float)ds.x_f64[(size_t)r * (size_t)d + (size_t)i];
+            sim_run(k, 0, in, of, buf, xq);
+            sim_run(k, 1, in, oq, buf, xq);
+            int cf = predicted_class(net, of), cq = predicted_class(net, oq);
+            agree += cf == cq;
+            if (labelled) {
+                int y = (int)ds.y[(size_t)r * (size_t)ds.ny];
+                correct_f += cf == y;
+                correct_q += cq == y;
+            }
+            for (int j = 0; j < net->outputs; j++) {
+                double diff = fabs((double)of[j] - (double)oq[j]);
+                max_diff = diff > max_diff ? diff : max_diff;
+            }
+        }
+        free(in), free(buf), free(xq), free(of), free(oq);
+    }
+    printf("int8 check on %s (%d samples):", what, n);
+    if (labelled)
+        printf(" accuracy float %.2f%%, int8 %.2f%%;", 100.0 * (double)correct_f / n, 100.0 * (double)correct_q / n);
+    if (net->task == RT_TASK_REGRESSION && net->outputs == 1)
+        printf(" max |float - int8| output %.3g\n", max_diff);
+    else
+        printf(" agreement %.2f%% (%ld of %d differ); max |float - int8| output %.3g\n", 100.0 * (double)agree / n,
+               (long)n - agree, n, max_diff);
+    rt_dataset_free(&ds);
+    return 0;
+}
+
+/* ---- sizes --------------------------------------------------------------------------------- */
+
+typedef struct Sizes {
+    size_t weights, code, stack;
+} Sizes;
+
+static int uses(const Net *net, Activation act)
+{
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].act == act) return 1;
+    return 0;
+}
+
+static Sizes sizes_of(const Kernel *k, int int8)
+{
+    const Net *net = k->net;
+    Sizes s = {0, CODE_BASE, stack_bytes(k, int8)};
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        size_t w = (size_t)l->units * (size_t)l->fan_in;
+        s.weights += int8 ? w + 2 * sizeof(float) * (size_t)l->units : sizeof(float) * (w + (size_t)l->units);
+        s.code += int8 ? CODE_LAYER_INT8 : CODE_LAYER_FLOAT;
+        s.code += l->act == ACT_SOFTMAX ? CODE_SOFTMAX : l->act == ACT_LINEAR ? 0 : CODE_ACTIVATION;
+    }
+    if (k->offset) s.weights += 2 * sizeof(float) * (size_t)net->inputs, s.code += CODE_NORMALISE;
+    if (uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX) || uses(net, ACT_TANH)) s.code += CODE_EXP;
+    if (uses(net, ACT_TANH)) s.code += CODE_TANH;
+    if (int8) s.code += CODE_QUANTIZE;
+    s.code += CODE_SOFT_FLOAT;
+    return s;
+}
+
+static void report_sizes(const Kernel *k)
+{
+    Sizes f = sizes_of(k, 0), q = sizes_of(k, 1);
+    printf("size in bytes          float32      int8%s\n", k->int8 ? "  (this kernel: int8)" : "  (this kernel: float32)");
+    printf("  weights (flash)   %10zu %9zu\n", f.weights, q.weights);
+    printf("  code (flash, est.)%10zu %9zu   Cortex-M3 -Os, soft float included\n", f.code, q.code);
+    printf("  flash total       %10zu %9zu\n", f.weights + f.code, q.weights + q.code);
+    printf("  RAM (stack)       %10zu %9zu   activation buffers of %s_infer\n", f.stack, q.stack, k->name);
+}
+
+/* ---- emission ------------------------------------------------------------------------------ */
+
+static char *comment_text(const char *s)
+{
+    char *out = xcalloc(strlen(s) * 2 + 1, 1), *o = out;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '*' && p[1] == '/') *o++ = '*', *o++ = ' ';
+        else if (*p < 0x20 || *p >= 0x7f) *o++ = '?';
+        else *o++ = (char)*p;
+    }
+    return out;
+}
+
+/* The shortest literal that reads back as exactly v: 0.1f, not 0.100000001f. */
+static void float_literal(char *buf, size_t cap, float v)
+{
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf(buf, cap, "%.*g", digits, (double)v);
+        if (strtof(buf, NULL) == v) break;
+    }
+    if (!strpbrk(buf, ".e")) strncat(buf, ".0", cap - strlen(buf) - 1);
+    strncat(buf, "f", cap - strlen(buf) - 1);
+}
+
+/* A row of numbers as C initialiser text, wrapped before 100 columns, each line indented. */
+typedef struct Text {
+    char *p;
+    size_t len, cap;
+} Text;
+
+static void text_add(Text *t, const char *s)
+{
+    size_t n = strlen(s);
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        while (cap < t->len + n + 1) cap *= 2;
+        char *p = xcalloc(cap, 1);
+        if (t->p) memcpy(p, t->p, t->len);
+        free(t->p);
+        t->p = p, t->cap = cap;
+    }
+    memcpy(t->p + t->len, s, n + 1);
+    t->len += n;
+}
+
+/* n values as "    v, v, v," lines (`braces`: one {row} per call, for 2-D arrays). */
+static void text_row(Text *t, const float *f, const int8_t *q, size_t n, int braces, int last)
+{
+    const char *indent = braces ? "    {" : "    ";
+    text_add(t, indent);
+    size_t col = strlen(indent);
+    for (size_t i = 0; i < n; i++) {
+        char lit[40], item[48];
+        if (f) float_literal(lit, sizeof lit, f[i]);
+        else snprintf(lit, sizeof lit, "%d", q[i]);
+        snprintf(item, sizeof item, "%s%s", lit, i + 1 < n ? "," : "");
+        if (i > 0 && col + 1 + strlen(item) > 99) {
+            text_add(t, braces ? "\n     " : "\n    ");
+            col = braces ? 5 : 4;
+        } else if (i > 0) {
+            text_add(t, " ");
+            col++;
+        }
+        text_add(t, item);
+        col += strlen(item);
+    }
+    text_add(t, braces ? (last ? "}" : "},") : "");
+}
+
+static char *matrix_text(const float *f, const int8_t *q, int rows, int cols)
+{
+    Text t = {0};
+    for (int j = 0; j < rows; j++) {
+        text_row(&t, f ? f + (size_t)j * (size_t)cols : NULL, q ? q + (size_t)j * (size_t)cols : NULL, (size_t)cols,
+                 1, j + 1 == rows);
+        if (j + 1 < rows) text_add(&t, "\n");
+    }
+    return t.p;
+}
+
+static char *vector_text(const float *f, int n)
+{
+    Text t = {0};
+    text_row(&t, f, NULL, (size_t)n, 0, 1);
+    return t.p;
+}
+
+/* The activation, in place on a[0..n), as C. */
+static char *activate_code(const Kernel *k, Activation act, int n)
+{
+    char ex[NNCC_MAX_NAME + 8], th[NNCC_MAX_NAME + 8];
+    snprintf(ex, sizeof ex, "%s%s", k->no_libm ? k->name : "", k->no_libm ? "_expf" : "expf");
+    snprintf(th, sizeof th, "%s%s", k->no_libm ? k->name : "", k->no_libm ? "_tanhf" : "tanhf");
+    switch (act) {
+    case ACT_STEP: return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] >= 0 ? 1.0f : 0.0f; /* step */", n);
+    case ACT_SIGMOID: return xasprintf("for (int j = 0; j < %d; j++) a[j] = 1 / (1 + %s(-a[j])); /* sigmoid */", n, ex);
+    case ACT_TANH: return xasprintf("for (int j = 0; j < %d; j++) a[j] = %s(a[j]);", n, th);
+    case ACT_RELU: return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] > 0 ? a[j] : 0; /* relu */", n);
+    case ACT_LEAKY_RELU:
+        return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] > 0 ? a[j] : 0.01f * a[j]; /* leaky relu */", n);
+    case ACT_LINEAR: return xstrdup("/* linear: A = Z */");
+    case ACT_SOFTMAX:
+        return xasprintf("{ /* softmax, shifted by the max so exp never overflows */\n"
+                         "        float zmax = a[0], sum = 0;\n"
+                         "        for (int j = 1; j < %d; j++) zmax = a[j] > zmax ? a[j] : zmax;\n"
+                         "        for (int j = 0; j < %d; j++) sum += a[j] = %s(a[j] - zmax);\n"
+                         "        for (int j = 0; j < %d; j++) a[j] /= sum;\n"
+                         "    }",
+                         n, n, ex, n);
+    default: unreachable();
+    }
+}
+
+/* A banner title padded with dashes to column 100, after the comment opening and four dashes; takes title. */
+static char *banner_text(char *title)
+{
+    size_t n = strlen(title), width = 100 - 8 - 3;
+    char *s = xcalloc(width + n + 1, 1);
+    memcpy(s, title, n);
+    for (size_t i = n; i < width; i++) s[i] = '-';
+    free(title);
+    return s;
+}
+
+static const char *base_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static char *summary_of(const Net *net)
+{
+    Text t = {0};
+    char part[64];
+    snprintf(part, sizeof part, "%d", net->inputs);
+    text_add(&t, part);
+    for (int i = 0; i < net->n_layers; i++) {
+        snprintf(part, sizeof part, " -> %d (%s)", net->layers[i].units, activation_names[net->layers[i].act]);
+        text_add(&t, part);
+    }
+    return t.p;
+}
+
+static const char *out_doc(const Net *net)
+{
+    switch (net->task) {
+    case RT_TASK_BINARY: return "the output after the last activation, as the training program's\n *        --predict prints it";
+    case RT_TASK_MULTICLASS: return "the class probabilities (softmax), as the training program's\n *        --predict prints them";
+    default: return "the outputs after the last activation, as the training program's\n *        --predict prints them";
+    }
+}
+
+static const char *predict_doc(const Net *net)
+{
+    if (net->task == RT_TASK_BINARY) return "1 when out[0] >= 0.5, else 0 (a step output is 0 or 1 already)";
+    if (net->task == RT_TASK_MULTICLASS) return "the index of the largest output (the first, on a tie)";
+    return "an mse network has no classes: the index of the largest output\n * (0 for one output); use the outputs of _infer instead";
+}
+
+static void emit_header_file(const Kernel *k, FILE *out, const char *h_file, const char *c_file)
+{
+    Emitter e = {out, 0};
+    char *inputs = xasprintf("%d", k->net->inputs), *outputs = xasprintf("%d", k->net->outputs);
+    char *stack = xasprintf("%zu", stack_bytes(k, k->int8));
+    TemplateArg args[] = {
+        {"FILE", h_file},          {"CFILE", c_file},          {"NAME", k->name}, {"UPPER", k->upper},
+        {"VERSION", NNCC_VERSION}, {"INPUTS", inputs},         {"OUTPUTS", outputs},
+        {"OUT_DOC", out_doc(k->net)}, {"PREDICT_DOC", predict_doc(k->net)},    {"STACK", stack},
+    };
+    emit_template(&e, "infer_header.h", args, (int)ARRAY_LEN(args));
+    free(inputs), free(outputs), free(stack);
+}
+
+static void emit_preamble(const Kernel *k, Emitter *e, const char *c_file, const char *h_file, const char *command)
+{
+    const Net *net = k->net;
+    char *cmd = comment_text(command), *src = comment_text(net->spec->path), *wpath = comment_text(k->weights_path);
+    char *summary = summary_of(net);
+    char *wbytes = xasprintf("%zu", k->weights_file_bytes), *hash = xasprintf("%016llx", (unsigned long long)k->hash);
+    Sizes sz = sizes_of(k, k->int8);
+    char *flash = xasprintf("%zu", sz.weights), *stack = xasprintf("%zu", sz.stack);
+    const char *trained = net->spec->precision == PREC_FLOAT64 ? "trained in float64, rounded to float32 here"
+                                                                 : "as trained";
+    char *numbers = k->int8 ? xasprintf("int8 weights with one float scale per output unit (symmetric), float biases;\n"
+                                        " *           activations quantised to int8 per sample and layer, int32 sums,\n"
+                                        " *           dequantised for the activation. Float weights were %s.",
+                                        trained)
+                            : xasprintf("float32 weights (%s); float arithmetic throughout.", trained);
+    int need_exp = uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX) || uses(net, ACT_TANH);
+    char *math = !need_exp ? xstrdup("none needed (no exp or tanh in this network).")
+                 : k->no_libm ? xasprintf("no math library: exp%s below (max relative error %s%s%s).",
+                                          uses(net, ACT_TANH) ? " and tanh" : "", INFER_EXP_ERROR,
+                                          uses(net, ACT_TANH) ? ", tanh " : "",
+                                          uses(net, ACT_TANH) ? INFER_TANH_ERROR : "")
+                              : xasprintf("%s from <math.h> (link with -lm); --no-libm avoids it.",
+                                          uses(net, ACT_TANH) && (uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX))
+                                              ? "expf and tanhf"
+                                              : uses(net, ACT_TANH) ? "tanhf" : "expf");
+    Text inc = {0};
+    if (need_exp && !k->no_libm) text_add(&inc, "#include <math.h>\n");
+    if (k->int8 || (need_exp && k->no_libm)) text_add(&inc, "#include <stdint.h>\n");
+    if (inc.len) text_add(&inc, "\n");
+    text_add(&inc, "#include \"");
+    text_add(&inc, h_file);
+    text_add(&inc, "\"");
+    TemplateArg args[] = {
+        {"FILE", c_file},   {"NAME", k->name},      {"VERSION", NNCC_VERSION}, {"COMMAND", cmd},
+        {"SOURCE", src},    {"SUMMARY", summary},   {"WEIGHTS", wpath},        {"WEIGHTS_BYTES", wbytes},
+        {"HASH", hash},     {"NUMBERS", numbers},   {"MATH", math},            {"FLASH", flash},
+        {"STACK", stack},   {"INCLUDES", inc.p},
+    };
+    emit_template(e, "infer_preamble.c", args, (int)ARRAY_LEN(args));
+    free(cmd), free(src), free(wpath), free(summary), free(wbytes), free(hash), free(flash), free(stack);
+    free(numbers), free(math), free(inc.p);
+}
+
+static void emit_helpers(const Kernel *k, Emitter *e)
+{
+    const Net *net = k->net;
+    if (k->no_libm && (uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX) || uses(net, ACT_TANH))) {
+        TemplateArg a[] = {{"NAME", k->name}, {"EXP_ERROR", INFER_EXP_ERROR}};
+        emit_template(e, "infer_exp.c", a, 2);
+    }
+    if (k->no_libm && uses(net, ACT_TANH)) {
+        TemplateArg a[] = {{"NAME", k->name}, {"TANH_ERROR", INFER_TANH_ERROR}};
+        emit_template(e, "infer_tanh.c", a, 2);
+    }
+    if (k->int8) {
+        TemplateArg a[] = {{"NAME", k->name}};
+        emit_template(e, "infer_quantize.c", a, 1);
+    }
+    if (k->offset) {
+        char *off = vector_text(k->offset, net->inputs), *sc = vector_text(k->scale, net->inputs);
+        char *banner = banner_text(xstrdup("Input normalisation "));
+        emit(e, "\n/* ---- %s\n"
+                " * x' = (x - offset) * scale, fitted on the training data; from input.offset and input.scale\n"
+                " * (%d). In float, so it may differ in the last bit from the training program's, which\n"
+                " * rounds once from double. */\n",
+             banner, net->inputs);
+        free(banner);
+        emit(e, "static const float %s_offset[%d] = {\n%s\n};\n", k->name, net->inputs, off);
+        emit(e, "static const float %s_scale[%d] = {\n%s\n};\n", k->name, net->inputs, sc);
+        free(off), free(sc);
+    } else {
+        emit(e, "\n/* No input normalisation in the weights file: inputs go in as they are. */\n");
+    }
+}
+
+static void emit_layer(const Kernel *k, Emitter *e, int i)
+{
+    const Layer *l = &k->net->layers[i];
+    const KLayer *kl = &k->layers[i];
+    char *L = xasprintf("%d", i + 1), *P = xasprintf("%d", i), *in = xasprintf("%d", l->fan_in);
+    char *out = xasprintf("%d", l->units);
+    char *act = activate_code(k, l->act, l->units);
+    char *bias = vector_text(kl->b, l->units);
+    char *banner = banner_text(xasprintf("Layer %d: %d -> %d, %s%s ", i + 1, l->fan_in, l->units,
+                                         activation_names[l->act], k->int8 ? ", int8" : ""));
+    if (k->int8) {
+        char *w = matrix_text(NULL, kl->q, l->units, l->fan_in), *sc = vector_text(kl->qscale, l->units);
+        TemplateArg a[] = {{"NAME", k->name}, {"L", L},   {"P", P},          {"IN", in},          {"OUT", out},
+                           {"ACT", activation_names[l->act]}, {"BANNER", banner}, {"WEIGHTS", w}, {"SCALES", sc}, {"BIAS", bias},
+                           {"ACTIVATE", act}};
+        emit_template(e, "infer_layer_int8.c", a, (int)ARRAY_LEN(a));
+        free(w), free(sc);
+    } else {
+        char *w = matrix_text(kl->w, NULL, l->units, l->fan_in);
+        TemplateArg a[] = {{"NAME", k->name}, {"L", L},   {"P", P},          {"IN", in},   {"OUT", out},
+                           {"ACT", activation_names[l->act]}, {"BANNER", banner}, {"WEIGHTS", w}, {"BIAS", bias}, {"ACTIVATE", act}};
+        emit_template(e, "infer_layer_float.c", a, (int)ARRAY_LEN(a));
+        free(w);
+    }
+    free(L), free(P), free(in), free(out), free(act), free(bias), free(banner);
+}
+
+/* NAME_infer: normalise, then the layers in order through the ping-pong buffers; NAME_predict. */
+static void emit_entry(const Kernel *k, Emitter *e)
+{
+    const Net *net = k->net;
+    const char *n = k->name, *U = k->upper;
+    char *banner = banner_text(xstrdup("Entry points "));
+    emit(e, "\n/* ---- %s */\n\n", banner);
+    free(banner);
+    emit(e, "void %s_infer(const float in[%s_INPUTS], float out[%s_OUTPUTS])\n{\n", n, U, U);
+    if (k->n_buffers)
+        emit(e, "    float a[%d][%d]; /* activations%s: %zu bytes */\n", k->n_buffers, k->width,
+             k->n_buffers == 2 ? ", layer by layer in turn" : "", (size_t)k->n_buffers * (size_t)k->width * 4);
+    if (k->int8) emit(e, "    int8_t xq[%d]; /* each layer's input, quantised */\n", k->widest_fan_in);
+    const char *cur = "in";
+    int s = 0;
+    char bufname[2][8] = {"a[0]", "a[1]"};
+    if (k->offset) {
+        emit(e, "    for (int i = 0; i < %s_INPUTS; i++) a[0][i] = (in[i] - %s_offset[i]) * %s_scale[i];\n", U, n, n);
+        cur = bufname[0];
+        s = 1;
+    }
+    for (int i = 0; i < net->n_layers; i++) {
+        const char *next = i + 1 == net->n_layers ? "out" : bufname[s % 2];
+        if (i + 1 < net->n_layers) s++;
+        emit(e, "    %s_layer%d(%s, %s%s);\n", n, i + 1, cur, next, k->int8 ? ", xq" : "");
+        cur = next;
+    }
+    emit(e, "}\n\n");
+    emit(e, "int %s_predict(const float in[%s_INPUTS])\n{\n", n, U);
+    emit(e, "    float out[%s_OUTPUTS];\n    %s_infer(in, out);\n", U, n);
+    if (net->task == RT_TASK_BINARY) {
+        emit(e, "    return out[0] >= 0.5f;\n}\n");
+    } else {
+        if (net->task == RT_TASK_REGRESSION) emit(e, "    /* mse: no classes; the largest output's index */\n");
+        emit(e, "    int best = 0;\n");
+        emit(e, "    for (int j = 1; j < %s_OUTPUTS; j++) best = out[j] > out[best] ? j : best;\n", U);
+        emit(e, "    return best;\n}\n");
+    }
+}
+
+static void emit_c_file(const Kernel *k, FILE *out, const char *c_file, const char *h_file, const char *command)
+{
+    Emitter e = {out, 0};
+    emit_preamble(k, &e, c_file, h_file, command);
+    emit_helpers(k, &e);
+    for (int i = 0; i < k->net->n_layers; i++) emit_layer(k, &e, i);
+    emit_entry(k, &e);
+}
+
+static void kernel_free(Kernel *k)
+{
+    for (int i = 0; i < k->net->n_layers; i++) {
+        free(k->layers[i].w), free(k->layers[i].b), free(k->layers[i].q), free(k->layers[i].qscale);
+    }
+    free(k->offset), free(k->scale);
+}
 
 int emit_infer_files(const Net *net, const char *out_c, const char *weights_path, int int8, int no_libm,
                      const char *calibrate, const char *command)
 {
-    (void)net, (void)out_c, (void)weights_path, (void)int8, (void)no_libm, (void)calibrate, (void)command;
-    fprintf(stderr, "nncc: error: --emit infer arrives with the deployment work (issue 6)\n");
-    return -1;
+    static Kernel k;
+    memset(&k, 0, sizeof k);
+    k.net = net, k.name = net->spec->name, k.int8 = int8, k.no_libm = no_libm, k.weights_path = weights_path;
+    for (size_t i = 0; k.name[i]; i++) k.upper[i] = (char)toupper((unsigned char)k.name[i]);
+    if (calibrate && !int8) {
+        fprintf(stderr, "nncc: error: --calibrate goes with --quantize int8 (it checks the int8 kernel)\n");
+        return -1;
+    }
+    for (int i = 0; i < net->n_layers; i++) {
+        /* |sum| <= 127 * 127 * fan_in must fit int32. */
+        if (int8 && net->layers[i].fan_in > INT32_MAX / (127 * 127)) {
+            fprintf(stderr, "nncc: error: layer %d has %d inputs: too many for int32 sums of int8 products\n", i + 1,
+                    net->layers[i].fan_in);
+            return -1;
+        }
+    }
+    if (load_weights(&k, weights_path)) {
+        kernel_free(&k);
+        return -1;
+    }
+    quantize_weights(&k); /* for the report even when the kernel is float */
+    plan_buffers(&k);
+    if (int8 && report_int8(&k, calibrate)) {
+        kernel_free(&k);
+        return -1;
+    }
+
+    size_t n = strlen(out_c);
+    char *out_h = xasprintf("%.*s.h", (int)(n - 2), out_c);
+    FILE *fc = atomic_open(out_c), *fh = fc ? atomic_open(out_h) : NULL;
+    if (!fh) {
+        fprintf(stderr, "nncc: error: cannot write '%s': %s\n", fc ? out_h : out_c, strerror(errno));
+        atomic_abort();
+        kernel_free(&k);
+        free(out_h);
+        return -1;
+    }
+    emit_header_file(&k, fh, base_of(out_h), base_of(out_c));
+    emit_c_file(&k, fc, base_of(out_c), base_of(out_h), command);
+    int rc = atomic_commit();
+    if (!rc) {
+        printf("wrote %s and %s: %s, %s weights%s\n", out_c, out_h, k.name, int8 ? "int8" : "float32",
+               no_libm ? ", no libm" : "");
+        report_sizes(&k);
+    }
+    kernel_free(&k);
+    free(out_h);
+    return rc;
 }
