@@ -62,36 +62,19 @@ static int find_runtime(char **include_dir, char **archive)
     return -1;
 }
 
-/* Splits `s` on blanks into argv slots (no quoting: flags, as make passes them). */
-static void split_into(char **argv, int *argc, int max, const char *s)
+/* Splits `s` on blanks into argv slots (no quoting: flags, as make passes them); returns the
+ * copy the slots point into, for the caller to free. */
+static char *split_into(char **argv, int *argc, int max, const char *s)
 {
     char *copy = xstrdup(s);
     for (char *tok = strtok(copy, " \t\n"); tok && *argc < max - 1; tok = strtok(NULL, " \t\n"))
         argv[(*argc)++] = tok;
+    return copy;
 }
 
-int driver_build(const char *c_path, const char *exe_path)
+/* Runs the compiler; on success renames its output into place. */
+static int run(char **argv, const char *exe_path, const char *tmp_exe)
 {
-    char *inc, *lib;
-    if (find_runtime(&inc, &lib)) return -1;
-    const char *cc = getenv("CC");
-    const char *cflags = getenv("CFLAGS");
-    if (!cc || !*cc) cc = "cc";
-    if (!cflags) cflags = "-O3 -march=native -fopenmp";
-    /* Link into a temp name, then rename: a failed build leaves no program behind. */
-    char *tmp_exe = xasprintf("%s.nncc-tmp", exe_path);
-    char *argv[256];
-    int argc = 0;
-    split_into(argv, &argc, 200, cc);
-    split_into(argv, &argc, 200, cflags);
-    argv[argc++] = xasprintf("-I%s", inc);
-    argv[argc++] = (char *)c_path;
-    argv[argc++] = lib;
-    split_into(argv, &argc, 240, NNCC_RT_LIBS);
-    argv[argc++] = "-fopenmp"; /* the runtime itself is built with OpenMP */
-    argv[argc++] = "-o";
-    argv[argc++] = tmp_exe;
-    argv[argc] = NULL;
     pid_t pid;
     int err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
     if (err) {
@@ -112,4 +95,34 @@ int driver_build(const char *c_path, const char *exe_path)
         return -1;
     }
     return 0;
+}
+
+int driver_build(const char *c_path, const char *exe_path)
+{
+    char *inc, *lib;
+    if (find_runtime(&inc, &lib)) return -1;
+    const char *cc = getenv("CC");
+    const char *cflags = getenv("CFLAGS");
+    if (!cc || !*cc) cc = "cc";
+    if (!cflags) cflags = "-O3 -march=native -fopenmp";
+    /* Link into a temp name, then rename: a failed build leaves no program behind. */
+    char *tmp_exe = xasprintf("%s.nncc-tmp", exe_path);
+    char *argv[256];
+    int argc = 0;
+    char *copies[3];
+    copies[0] = split_into(argv, &argc, 200, cc);
+    copies[1] = split_into(argv, &argc, 200, cflags);
+    char *include = xasprintf("-I%s", inc);
+    argv[argc++] = include;
+    argv[argc++] = (char *)c_path;
+    argv[argc++] = lib;
+    copies[2] = split_into(argv, &argc, 240, NNCC_RT_LIBS);
+    argv[argc++] = "-fopenmp"; /* the runtime itself is built with OpenMP */
+    argv[argc++] = "-o";
+    argv[argc++] = tmp_exe;
+    argv[argc] = NULL;
+    int rc = run(argv, exe_path, tmp_exe);
+    for (int i = 0; i < 3; i++) free(copies[i]);
+    free(include), free(inc), free(lib), free(tmp_exe);
+    return rc;
 }
