@@ -21,19 +21,23 @@
 #define INFER_EXP_ERROR "2e-7"
 #define INFER_TANH_ERROR "4e-7"
 
-/* Rough Cortex-M3 code bytes (arm-none-eabi-gcc -Os, measured on generated kernels): the entry
- * points, each layer's loop, each activation, the helpers. For the size report only. */
+/* Rough Cortex-M3 code bytes (arm-none-eabi-gcc -Os, newlib-nano, measured on generated kernels
+ * and linked programs): the entry points, each layer's loop, each activation, the helpers, and the
+ * library code a core without an FPU pulls in. For the size report only. */
 enum {
-    CODE_BASE = 96,        /* NAME_infer + NAME_predict */
-    CODE_LAYER_FLOAT = 72, /* one layer's multiply-add loop */
-    CODE_LAYER_INT8 = 88,
-    CODE_NORMALISE = 40,
-    CODE_ACTIVATION = 40,  /* an elementwise loop (softmax more) */
+    CODE_BASE = 60,           /* NAME_infer + NAME_predict */
+    CODE_LAYER_FLOAT = 70,    /* one layer's multiply-add loop */
+    CODE_LAYER_INT8 = 100,
+    CODE_NORMALISE = 80,
+    CODE_ACTIVATION = 40,     /* an elementwise loop */
     CODE_SOFTMAX = 120,
-    CODE_QUANTIZE = 140,
-    CODE_EXP = 220,        /* our expf; libm's is counted the same, as a floor */
-    CODE_TANH = 150,
-    CODE_SOFT_FLOAT = 1200 /* libgcc's software float add/mul/div on a core without an FPU */
+    CODE_QUANTIZE = 200,
+    CODE_EXP = 280,           /* ours (--no-libm) */
+    CODE_TANH = 270,
+    CODE_LIBM_EXP = 700,      /* newlib's expf */
+    CODE_LIBM_TANH = 1200,    /* newlib's tanhf, beyond expf */
+    CODE_SOFT_FLOAT = 1500,   /* libgcc's float add, multiply, divide, compare, convert */
+    CODE_SOFT_DOUBLE = 1600   /* and double subtract and multiply, for the normalisation */
 };
 
 /* One layer's parameters, as the kernel stores them. */
@@ -57,6 +61,7 @@ typedef struct Kernel {
     int width;          /* floats per activation buffer */
     int n_buffers;      /* activation buffers: 0, 1 or 2 (ping-pong) */
     int widest_fan_in;  /* int8 scratch */
+    char check[512];    /* the int8 check's result, for the generated file's header */
 } Kernel;
 
 /* ---- the weights file ------------------------------------------------------------------------ */
@@ -203,6 +208,8 @@ static size_t stack_bytes(const Kernel *k, int int8)
     return (size_t)k->n_buffers * (size_t)k->width * sizeof(float) + (int8 ? (size_t)k->widest_fan_in : 0);
 }
 
+static char *comment_text(const char *s);
+
 /* ---- the kernel's arithmetic, here: the same operations in the same order, in float ------------ */
 
 static void sim_activate(Activation act, float *a, int n)
@@ -301,30 +308,42 @@ static int predicted_class(const Net *net, const float *out)
     return best;
 }
 
+static void source_of(const SourceSpec *t, rt_source *src)
+{
+    memset(src, 0, sizeof *src);
+    src->kind = t->kind, src->path = t->path, src->x = t->x, src->y = t->y, src->label = t->label;
+    src->header = t->header, src->generator = (int)t->generator, src->samples = t->samples;
+    src->noise = t->noise, src->factor = t->factor, src->centers = t->centers, src->seed = (uint64_t)t->seed;
+}
+
+/* The data for the int8 check: the network's training data, or --calibrate PATH. A CSV stands
+ * alone; an HDF5 file takes its dataset names from the training source; IDX and NPY come in pairs
+ * (images and labels, x and y), so PATH must be the data.train or data.test source's, and that
+ * source is used whole. */
 static int load_calibration(const Kernel *k, const char *calibrate, rt_dataset *ds, const char **what)
 {
     const Spec *spec = k->net->spec;
     rt_source src;
-    memset(&src, 0, sizeof src);
-    const SourceSpec *t = &spec->train;
-    src.kind = t->kind, src.path = t->path, src.x = t->x, src.y = t->y, src.label = t->label;
-    src.header = t->header, src.generator = (int)t->generator, src.samples = t->samples;
-    src.noise = t->noise, src.factor = t->factor, src.centers = t->centers, src.seed = (uint64_t)t->seed;
+    source_of(&spec->train, &src);
     rt_shape shape = {k->net->inputs, k->net->outputs, k->net->task, 0};
     *what = "the training data";
     if (calibrate) {
-        /* As the training program's --train PATH: CSV on its own; the other formats take their
-         * paired file or dataset names from the network file's training source. */
         int kind = rt_source_kind_from_path(calibrate);
-        if (kind == RT_SRC_CSV) {
+        const SourceSpec *same = NULL;
+        if (spec->test.kind == kind && spec->test.path && !strcmp(spec->test.path, calibrate)) same = &spec->test;
+        if (spec->train.kind == kind && spec->train.path && !strcmp(spec->train.path, calibrate)) same = &spec->train;
+        if (same) {
+            source_of(same, &src);
+        } else if (kind == RT_SRC_CSV) {
             memset(&src, 0, sizeof src);
             src.kind = RT_SRC_CSV, src.path = calibrate, src.label = RT_LABEL_LAST, src.header = RT_HEADER_AUTO;
-        } else if (kind != RT_SRC_NONE && kind == src.kind) {
+        } else if (kind == RT_SRC_HDF5 && spec->train.kind == RT_SRC_HDF5) {
             src.path = calibrate;
         } else {
             fprintf(stderr,
-                    "%s: error: --calibrate takes a CSV file, or a file of the training data's format (%s)\n",
-                    calibrate, kind == RT_SRC_NONE ? "unknown extension" : "its pair comes from data.train");
+                    "%s: error: --calibrate takes a CSV file, or the path of the network file's data.train or "
+                    "data.test (%s)\n",
+                    calibrate, kind == RT_SRC_NONE ? "this one's format is unknown" : "which give its paired file");
             return -1;
         }
         shape.predict = 1; /* labels optional: without them, agreement only */
@@ -334,7 +353,7 @@ static int load_calibration(const Kernel *k, const char *calibrate, rt_dataset *
 }
 
 /* Runs float and int8 over the data; prints both accuracies and how often they agree. */
-static int report_int8(const Kernel *k, const char *calibrate)
+static int report_int8(Kernel *k, const char *calibrate)
 {
     const Net *net = k->net;
     rt_dataset ds;
@@ -377,14 +396,18 @@ static int report_int8(const Kernel *k, const char *calibrate)
         }
         free(in), free(buf), free(xq), free(of), free(oq);
     }
-    printf("int8 check on %s (%d samples):", what, n);
+    char acc[96] = "", agreement[96] = "";
     if (labelled)
-        printf(" accuracy float %.2f%%, int8 %.2f%%;", 100.0 * (double)correct_f / n, 100.0 * (double)correct_q / n);
-    if (net->task == RT_TASK_REGRESSION && net->outputs == 1)
-        printf(" max |float - int8| output %.3g\n", max_diff);
-    else
-        printf(" agreement %.2f%% (%ld of %d differ); max |float - int8| output %.3g\n", 100.0 * (double)agree / n,
-               (long)n - agree, n, max_diff);
+        snprintf(acc, sizeof acc, " accuracy float %.2f%%, int8 %.2f%%;", 100.0 * (double)correct_f / n,
+                 100.0 * (double)correct_q / n);
+    if (!(net->task == RT_TASK_REGRESSION && net->outputs == 1))
+        snprintf(agreement, sizeof agreement, " agreement %.2f%% (%ld of %d differ);", 100.0 * (double)agree / n,
+                 (long)n - agree, n);
+    printf("int8 check on %s (%d samples):%s%s max |float - int8| output %.3g\n", what, n, acc, agreement, max_diff);
+    char *w = comment_text(what);
+    snprintf(k->check, sizeof k->check, "on %s (%d samples):\n *          %s%s max |float - int8| output %.3g.", w,
+             n, acc, agreement, max_diff);
+    free(w);
     rt_dataset_free(&ds);
     return 0;
 }
@@ -413,9 +436,10 @@ static Sizes sizes_of(const Kernel *k, int int8)
         s.code += int8 ? CODE_LAYER_INT8 : CODE_LAYER_FLOAT;
         s.code += l->act == ACT_SOFTMAX ? CODE_SOFTMAX : l->act == ACT_LINEAR ? 0 : CODE_ACTIVATION;
     }
-    if (k->offset) s.weights += 2 * sizeof(float) * (size_t)net->inputs, s.code += CODE_NORMALISE;
-    if (uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX) || uses(net, ACT_TANH)) s.code += CODE_EXP;
-    if (uses(net, ACT_TANH)) s.code += CODE_TANH;
+    if (k->offset) s.weights += 2 * sizeof(float) * (size_t)net->inputs, s.code += CODE_NORMALISE + CODE_SOFT_DOUBLE;
+    if (uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX) || uses(net, ACT_TANH))
+        s.code += k->no_libm ? CODE_EXP : CODE_LIBM_EXP;
+    if (uses(net, ACT_TANH)) s.code += k->no_libm ? CODE_TANH : CODE_LIBM_TANH;
     if (int8) s.code += CODE_QUANTIZE;
     s.code += CODE_SOFT_FLOAT;
     return s;
@@ -426,7 +450,8 @@ static void report_sizes(const Kernel *k)
     Sizes f = sizes_of(k, 0), q = sizes_of(k, 1);
     printf("size in bytes          float32      int8%s\n", k->int8 ? "  (this kernel: int8)" : "  (this kernel: float32)");
     printf("  weights (flash)   %10zu %9zu\n", f.weights, q.weights);
-    printf("  code (flash, est.)%10zu %9zu   Cortex-M3 -Os, soft float included\n", f.code, q.code);
+    printf("  code (flash, est.)%10zu %9zu   Cortex-M3 -Os, with libgcc's soft float%s\n", f.code, q.code,
+           k->no_libm ? "" : " and libm");
     printf("  flash total       %10zu %9zu\n", f.weights + f.code, q.weights + q.code);
     printf("  RAM (stack)       %10zu %9zu   activation buffers of %s_infer\n", f.stack, q.stack, k->name);
 }
@@ -616,8 +641,9 @@ static void emit_preamble(const Kernel *k, Emitter *e, const char *c_file, const
                                                                  : "as trained";
     char *numbers = k->int8 ? xasprintf("int8 weights with one float scale per output unit (symmetric), float biases;\n"
                                         " *           activations quantised to int8 per sample and layer, int32 sums,\n"
-                                        " *           dequantised for the activation. Float weights were %s.",
-                                        trained)
+                                        " *           dequantised for the activation; from float32 weights (%s).\n"
+                                        " * Checked:  against the float kernel %s",
+                                        trained, k->check)
                             : xasprintf("float32 weights (%s); float arithmetic throughout.", trained);
     int need_exp = uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX) || uses(net, ACT_TANH);
     char *math = !need_exp ? xstrdup("none needed (no exp or tanh in this network).")
