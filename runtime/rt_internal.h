@@ -2,6 +2,8 @@
 #ifndef NNCC_RT_INTERNAL_H
 #define NNCC_RT_INTERNAL_H
 
+#include <stdio.h>
+
 #include "nncc_rt.h"
 
 /* The training program's command line (SPEC section 3); -1 / NULL = take the YAML's value. */
@@ -71,5 +73,18 @@ int rt_plot_boundary(rt_session *s, const char *path);
 
 /* rt_gradcheck.c: returns the exit code */
 int rt_gradcheck(rt_session *s);
+
+/* rt_confusion.c: the confusion matrix of a classifier (binary: 2 classes, threshold 0.5) */
+typedef struct rt_confusion {
+    int k, n;    /* classes, samples counted */
+    long *count; /* k*k, row = true class, column = predicted class */
+} rt_confusion;
+int rt_confusion_compute(rt_session *s, const rt_dataset *ds, rt_confusion *cm);
+int rt_confusion_write(const rt_confusion *cm, const char *dir); /* DIR/confusion.csv, atomically */
+void rt_confusion_print(const rt_confusion *cm, const char *set, FILE *out);
+void rt_confusion_free(rt_confusion *cm);
+/* After training: confusion.csv on the test set (else the training set) and its summary on
+ * stdout; nothing for regression. */
+int rt_confusion_report(rt_session *s);
 
 #endif

@@ -222,5 +222,6 @@ int rt_train(rt_session *s)
     }
     if (write_outputs(s)) return RT_EXIT_INPUT;
     print_summary(s);
+    if (rt_confusion_report(s)) return RT_EXIT_INPUT;
     return code;
 }
