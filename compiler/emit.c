@@ -79,12 +79,61 @@ typedef struct Gen {
     int f32;
 } Gen;
 
-/* A rough cost above which a loop is split over threads: below it, fork/join costs more. */
-enum { OMP_MIN_WORK = 1 << 20 };
+/* Multiply-adds per step() call above which a kernel is split over threads: a fork/join costs a
+ * few microseconds, the time of about 1e5 multiply-adds on one core. */
+enum { OMP_MIN_WORK = 1 << 18 };
 
+/* work: multiply-adds per row of a chunk. */
 static const char *omp(const Gen *g, size_t work)
 {
     return work * (size_t)g->net->chunk >= OMP_MIN_WORK ? "NNCC_OMP_FOR" : "/* serial: too small for threads */";
+}
+
+/* Register blocks of the dense kernels: MR broadcast values times NR vector lanes of sums,
+ * 128 sums of float (16 AVX2 or 8 AVX-512 registers) or 64 of double. */
+enum { MR_BLOCK = 4 };
+
+static int nr_lanes(const Gen *g)
+{
+    return g->f32 ? 32 : 16;
+}
+
+/* Rows of the activation buffers: the chunk padded to whole blocks of NR rows. */
+static int padded_rows(const Gen *g)
+{
+    int nr = nr_lanes(g);
+    return (g->net->chunk + nr - 1) / nr * nr;
+}
+
+/* Appends s to a growing string *buf (NULL to start). */
+static void append(char **buf, const char *s)
+{
+    size_t have = *buf ? strlen(*buf) : 0, add = strlen(s);
+    char *grown = xcalloc(have + add + 1, 1);
+    if (*buf) memcpy(grown, *buf, have);
+    memcpy(grown + have, s, add);
+    free(*buf);
+    *buf = grown;
+}
+
+static char *expand(const char *template_name, const TemplateArg *args, int n)
+{
+    char *err, *s = template_expand(template_get(template_name), args, n, &err);
+    if (!s) {
+        fprintf(stderr, "nncc: internal error: template %s: %s\n", template_name, err);
+        unreachable();
+    }
+    return s;
+}
+
+/* [0, n) cut into whole blocks of b and a tail: range k (0 main, 1 tail) as [*lo, *hi) in steps
+ * of *step; returns 0 when that range is empty. */
+static int block_range(int n, int b, int k, int *lo, int *hi, int *step)
+{
+    int whole = n / b * b;
+    if (k == 0) *lo = 0, *hi = whole, *step = b;
+    else *lo = whole, *hi = n, *step = n - whole;
+    return *hi > *lo;
 }
 
 /* A literal of the network's precision. */
@@ -148,18 +197,6 @@ static const char *derivative_formula(Activation act)
     }
 }
 
-/* z += w[i] * x[i] over the fan-in: unrolled when short, a constant-bound loop otherwise. */
-static char *dot_code(int fan_in)
-{
-    if (fan_in > 8) return xasprintf("for (int i = 0; i < %d; i++) z += w[i] * x[i];", fan_in);
-    size_t cap = 64 + (size_t)fan_in * 32;
-    char *s = xcalloc(cap, 1);
-    size_t len = 0;
-    for (int i = 0; i < fan_in; i++)
-        len += (size_t)snprintf(s + len, cap - len, "%sz += w[%d] * x[%d];", i ? " " : "", i, i);
-    return s;
-}
-
 static char *num(long long v)
 {
     return xasprintf("%lld", v);
@@ -180,10 +217,13 @@ static void emit_header(Gen *g, const char *file, const char *command)
     /* Only the math helpers this network calls: an unused static function is a warning. */
     int uses[ACT_COUNT] = {0};
     for (int i = 0; i < net->n_layers; i++) uses[net->layers[i].act] = 1;
-    char math[1024] = "";
+    char math[4096] = "";
     size_t ml = 0;
     const char *sfx = g->f32 ? "f" : "";
-    if (uses[ACT_SIGMOID] || uses[ACT_SOFTMAX])
+    if ((uses[ACT_SIGMOID] || uses[ACT_SOFTMAX]) && g->f32)
+        ml += (size_t)snprintf(math + ml, sizeof math - ml, "%s\nstatic inline real exp_r(real x) { return nncc_expf(x); }\n",
+                               template_get("fastexp.c"));
+    else if (uses[ACT_SIGMOID] || uses[ACT_SOFTMAX])
         ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real exp_r(real x) { return exp%s(x); }\n", sfx);
     if (uses[ACT_SIGMOID])
         ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real sigmoid_r(real z) { return 1 / (1 + exp_r(-z)); }\n");
@@ -249,13 +289,19 @@ static void emit_storage(Gen *g)
         emit(e, "static %s_params %s_state%d; /* %s */\n", n, n, s,
              net->spec->optimizer == OPT_MOMENTUM ? "velocity" : s == 0 ? "first moment" : "second moment");
 
-    emit(e, "\n/* One chunk's activations A_l and output gradients dZ_l, (%s_CHUNK, units). */\n", g->upper);
+    emit(e, "\n/* One chunk's activations A_l and output gradients dZ_l, (%s_ROWS, units), and the\n"
+            " * activations again feature by feature, A_l^T (units, %s_ROWS), for the next layer's forward.\n"
+            " * %s_ROWS is the chunk padded to whole blocks of %d rows. */\n",
+         g->upper, g->upper, g->upper, nr_lanes(g));
+    emit(e, "#define %s_ROWS %d\n", g->upper, padded_rows(g));
+    emit(e, "static real %s_xt[%d][%s_ROWS]; /* X^T */\n", n, net->inputs, g->upper);
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
-        emit(e, "static real %s_a%d[%s_CHUNK][%d]", n, i + 1, g->upper, l->units);
+        emit(e, "static real %s_a%d[%s_ROWS][%d]", n, i + 1, g->upper, l->units);
+        if (i + 1 < net->n_layers) emit(e, ", %s_at%d[%d][%s_ROWS]", n, i + 1, l->units, g->upper);
         /* dZ of the output layer holds the loss's gradient even when nothing is trained */
         if (needs_backward(net, i) || i == net->n_layers - 1)
-            emit(e, ", %s_dz%d[%s_CHUNK][%d]", n, i + 1, g->upper, l->units);
+            emit(e, ", %s_dz%d[%s_ROWS][%d]", n, i + 1, g->upper, l->units);
         emit(e, ";\n");
     }
     if (net->spec->loss == LOSS_CROSS_ENTROPY)
@@ -276,51 +322,112 @@ static void emit_storage(Gen *g)
     }
 }
 
+/* One element z of Z in registers becomes A = g(z); softmax works on whole rows, after the blocks. */
+static const char *activate_elem(Activation act)
+{
+    switch (act) {
+    case ACT_STEP: return "z = z >= 0 ? R(1) : R(0); /* step */";
+    case ACT_SIGMOID: return "z = sigmoid_r(z);";
+    case ACT_TANH: return "z = tanh_r(z);";
+    case ACT_RELU: return "z = z > 0 ? z : 0;";
+    case ACT_LEAKY_RELU: return "z = z > 0 ? z : R(0.01) * z;";
+    case ACT_LINEAR: return "/* linear: A = Z */";
+    case ACT_SOFTMAX: return "/* softmax: over each row, below */";
+    default: unreachable();
+    }
+}
+
 static void emit_layer_forward(Gen *g, int i)
 {
-    const Layer *l = &g->net->layers[i];
-    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units);
-    char *dot = dot_code(l->fan_in), *act = activate_code(g, l, i == g->net->n_layers - 1);
+    const Net *net = g->net;
+    const Layer *l = &net->layers[i];
+    const int last = i == net->n_layers - 1, nr = nr_lanes(g);
+    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *NR = num(nr);
+    char *blocks = NULL;
+    for (int k = 0; k < 2; k++) {
+        int lo, hi, step;
+        if (!block_range(l->units, MR_BLOCK, k, &lo, &hi, &step)) continue;
+        char *J0 = num(lo), *J1 = num(hi), *MR = num(step);
+        char *store_t = last ? xstrdup("") : xasprintf("at_out[(size_t)(j0 + u) * %s_ROWS + r0 + v] = z;\n                    ", g->upper);
+        TemplateArg a[] = {
+            {"NAME", g->name}, {"UPPER", g->upper}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1},
+            {"MR", MR}, {"NR", NR}, {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store_t},
+            {"OMP", k == 0 ? omp(g, (size_t)l->fan_in * (size_t)l->units) : "/* the last units: serial */"},
+        };
+        char *b = expand("dense_forward_block.c", a, (int)ARRAY_LEN(a));
+        append(&blocks, b);
+        free(b), free(J0), free(J1), free(MR), free(store_t);
+    }
+    char *row_act = xstrdup("");
+    if (l->act == ACT_SOFTMAX) {
+        char *act = activate_code(g, l, last);
+        free(row_act);
+        row_act = xasprintf("    for (int r = 0; r < m; r++) {\n        real *restrict a = a_out + (size_t)r * %d;\n        %s\n    }\n",
+                            l->units, act);
+        free(act);
+    }
+    char *at_doc = last ? xstrdup("") : xasprintf(" and A%d^T (%d, m)", i + 1, l->units);
+    char *MRs = num(MR_BLOCK);
     TemplateArg args[] = {
-        {"NAME", g->name},
-        {"L", L},
-        {"P", P},
-        {"IN", in},
-        {"OUT", out},
-        {"ACT", activation_names[l->act]},
-        {"OMP", omp(g, (size_t)l->fan_in * (size_t)l->units)},
-        {"DOT", dot},
-        {"ACTIVATE", act},
+        {"NAME", g->name}, {"UPPER", g->upper}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out},
+        {"ACT", activation_names[l->act]}, {"AT_DOC", at_doc}, {"MR", MRs}, {"NR", NR},
+        {"BLOCKS", blocks}, {"ROW_ACTIVATE", row_act},
     };
     emit_template(g->e, "dense_forward.c", args, (int)ARRAY_LEN(args));
-    free(L), free(P), free(in), free(out), free(dot), free(act);
+    free(L), free(P), free(in), free(out), free(NR), free(blocks), free(row_act), free(at_doc), free(MRs);
 }
 
 static void emit_layer_backward(Gen *g, int i)
 {
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
-    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units);
+    const int nr = nr_lanes(g);
+    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *MRs = num(MR_BLOCK), *NRs = num(nr);
     const char *work_omp = omp(g, (size_t)l->fan_in * (size_t)l->units);
     char *weights = xstrdup("/* frozen layer (trainable: false): no dW, db */");
     if (l->trainable) {
-        TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"OMP", work_omp}};
-        char *err;
+        char *blocks = NULL;
+        for (int kj = 0; kj < 2; kj++)
+            for (int ki = 0; ki < 2; ki++) {
+                int jlo, jhi, jstep, ilo, ihi, istep;
+                if (!block_range(l->units, MR_BLOCK, kj, &jlo, &jhi, &jstep)) continue;
+                if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
+                char *J0 = num(jlo), *J1 = num(jhi), *MR = num(jstep), *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
+                TemplateArg a[] = {
+                    {"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1}, {"MR", MR},
+                    {"I0", I0}, {"I1", I1}, {"NR", NR},
+                    {"OMP", kj == 0 ? work_omp : "/* the last units: serial */"},
+                };
+                char *b = expand("dense_weight_grads_block.c", a, (int)ARRAY_LEN(a));
+                append(&blocks, b);
+                free(b), free(J0), free(J1), free(MR), free(I0), free(I1), free(NR);
+            }
+        TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"OUT", out}, {"MR", MRs}, {"NR", NRs}, {"BLOCKS", blocks}};
         free(weights);
-        weights = template_expand(template_get("dense_weight_grads.c"), a, (int)ARRAY_LEN(a), &err);
-        if (!weights) unreachable();
+        weights = expand("dense_weight_grads.c", a, (int)ARRAY_LEN(a));
+        free(blocks);
     }
     char *propagate, *eq;
     if (needs_propagate(net, i)) {
         const Layer *prev = &net->layers[i - 1];
         char *deriv = derivative_code(prev->act, "a[i]");
-        TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"OMP", work_omp},
-                           {"DERIVATIVE", deriv}};
-        char *err;
-        propagate = template_expand(template_get("dense_propagate.c"), a, (int)ARRAY_LEN(a), &err);
-        if (!propagate) unreachable();
+        char *blocks = NULL;
+        for (int ki = 0; ki < 2; ki++) {
+            int ilo, ihi, istep;
+            if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
+            char *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
+            TemplateArg a[] = {
+                {"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
+                {"NR", NR}, {"OMP", work_omp}, {"DERIVATIVE", deriv},
+            };
+            char *b = expand("dense_propagate_block.c", a, (int)ARRAY_LEN(a));
+            append(&blocks, b);
+            free(b), free(I0), free(I1), free(NR);
+        }
+        TemplateArg a[] = {{"P", P}, {"MR", MRs}, {"NR", NRs}, {"BLOCKS", blocks}};
+        propagate = expand("dense_propagate.c", a, (int)ARRAY_LEN(a));
         eq = xasprintf("dZ%d = W%d^T.dZ%d * g'(Z%d), g' = %s", i, i + 1, i + 1, i, derivative_formula(prev->act));
-        free(deriv);
+        free(deriv), free(blocks);
     } else {
         propagate = xstrdup(i == 0 ? "/* first layer: no dA0 needed */" : "/* no trainable layer below: nothing to propagate */");
         eq = xstrdup("(nothing propagates below this layer)");
@@ -330,7 +437,7 @@ static void emit_layer_backward(Gen *g, int i)
         {"PROPAGATE", propagate},
     };
     emit_template(g->e, "dense_backward.c", args, (int)ARRAY_LEN(args));
-    free(L), free(P), free(in), free(out), free(weights), free(propagate), free(eq);
+    free(L), free(P), free(in), free(out), free(weights), free(propagate), free(eq), free(MRs), free(NRs);
 }
 
 static void emit_loss(Gen *g)
@@ -384,9 +491,13 @@ static void emit_loss(Gen *g)
 static void emit_forward_calls(Gen *g)
 {
     const Net *net = g->net;
+    const char *n = g->name;
+    emit(g->e, "    %s_transpose_input(m, (const real *)x);\n", n);
     for (int i = 0; i < net->n_layers; i++) {
-        if (i == 0) emit(g->e, "    %s_forward1(m, (const real *)x, %s_a1[0]);\n", g->name, g->name);
-        else emit(g->e, "    %s_forward%d(m, %s_a%d[0], %s_a%d[0]);\n", g->name, i + 1, g->name, i, g->name, i + 1);
+        char *at_out = i + 1 < net->n_layers ? xasprintf("%s_at%d[0]", n, i + 1) : xstrdup("NULL");
+        if (i == 0) emit(g->e, "    %s_forward1(m, %s_xt[0], %s_a1[0], %s);\n", n, n, n, at_out);
+        else emit(g->e, "    %s_forward%d(m, %s_at%d[0], %s_a%d[0], %s);\n", n, i + 1, n, i, n, i + 1, at_out);
+        free(at_out);
     }
 }
 
@@ -395,6 +506,15 @@ static void emit_step(Gen *g)
     const Net *net = g->net;
     const char *n = g->name;
     int L = net->n_layers;
+    emit(g->e, "\n/* X (m, %d) -> X^T (%d, m): the first layer's forward reads its input feature by feature.\n"
+               " * Pad rows keep what an earlier call left there (finite values; nothing reads them). */\n",
+         net->inputs, net->inputs);
+    emit(g->e, "static void %s_transpose_input(int m, const real *restrict x)\n{\n", n);
+    emit(g->e, "    for (int r0 = 0; r0 < m; r0 += 8) {\n");
+    emit(g->e, "        const int r1 = r0 + 8 < m ? r0 + 8 : m;\n");
+    emit(g->e, "        for (int i = 0; i < %d; i++)\n", net->inputs);
+    emit(g->e, "            for (int r = r0; r < r1; r++) %s_xt[i][r] = x[(size_t)r * %d + i];\n", n, net->inputs);
+    emit(g->e, "    }\n}\n");
     emit(g->e, "\n/* One chunk of m <= %s_CHUNK rows: forward through every layer, the loss, and with grad the\n"
                " * backward pass in reverse, adding dW, db into %s_grad. */\n", g->upper, n);
     emit(g->e, "static void %s_step(int m, const void *x, const double *y, int grad, rt_stats *st)\n{\n", n);

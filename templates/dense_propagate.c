@@ -1,12 +1,4 @@
-{{OMP}}
-    for (int r = 0; r < m; r++) {
-        const real *restrict d = dz + (size_t)r * {{OUT}};
-        const real *restrict a = a_in + (size_t)r * {{IN}};
-        real *restrict g = dz_in + (size_t)r * {{IN}};
-        for (int i = 0; i < {{IN}}; i++) g[i] = 0;
-        for (int j = 0; j < {{OUT}}; j++) {
-            const real *restrict w = {{NAME}}_param.w{{L}}[j];
-            for (int i = 0; i < {{IN}}; i++) g[i] += d[j] * w[i];
-        }
-        for (int i = 0; i < {{IN}}; i++) g[i] *= {{DERIVATIVE}};
-    }
+    /* dA: blocks of {{MR}} rows x {{NR}} inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in
+     * order, then dZ{{P}} = dA * g'. Rows are padded to whole blocks; pad rows are never read. */
+    const int mq = (m + {{MR}} - 1) / {{MR}} * {{MR}};
+{{BLOCKS}}

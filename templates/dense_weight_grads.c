@@ -1,12 +1,8 @@
-{{OMP}}
+    /* dW: blocks of {{MR}} units x {{NR}} inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+     * in order onto the running G, as the plain loop would. */
+{{BLOCKS}}    /* db */
     for (int j = 0; j < {{OUT}}; j++) {
-        real *restrict gw = {{NAME}}_grad.w{{L}}[j];
         real gb = 0;
-        for (int r = 0; r < m; r++) {
-            const real d = dz[(size_t)r * {{OUT}} + j];
-            const real *restrict x = a_in + (size_t)r * {{IN}};
-            gb += d;
-            for (int i = 0; i < {{IN}}; i++) gw[i] += d * x[i];
-        }
+        for (int r = 0; r < m; r++) gb += dz[(size_t)r * {{OUT}} + j];
         {{NAME}}_grad.b{{L}}[j] += gb;
     }

@@ -28,7 +28,32 @@ typedef float real;
 #define FROZEN_MSE_CHUNK 256
 #define FROZEN_MSE_PARAMS 12
 
-static inline real exp_r(real x) { return expf(x); }
+/* e^x for float32, written so that compilers vectorise it (no libm call, no branch):
+ * e^x = 2^k e^f with k = round(x log2 e) and f = x - k ln 2 in two parts (Cody-Waite), e^f by
+ * Cephes' degree-7 polynomial on |f| <= ln 2 / 2, 2^k put into the exponent bits.
+ * x is clamped to [-87.33654, 88.37626] (2^-126 .. 2^127.5), so the result is always a normal
+ * float: e^x for x above 88.376 is capped at 2.4e38 (never inf), below -87.34 it is 1.2e-38
+ * (never 0). Error within the range: at most 2 ulp against libm's expf (tests/unit/test_fastexp.c
+ * sweeps every float in the range that is a multiple of 2^-12, and 1e6 random ones). */
+static inline float nncc_expf(float x)
+{
+    union { float f; int i; } two_k;
+    x = x < -87.33654f ? -87.33654f : x;
+    x = x > 88.37626f ? 88.37626f : x;
+    const float k = floorf(x * 1.44269504088896341f + 0.5f);
+    const float f = (x - k * 0.693359375f) - k * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * f + 1.3981999507e-3f;
+    p = p * f + 8.3334519073e-3f;
+    p = p * f + 4.1665795894e-2f;
+    p = p * f + 1.6666665459e-1f;
+    p = p * f + 5.0000001201e-1f;
+    p = p * f * f + f + 1.0f;
+    two_k.i = ((int)k + 127) << 23;
+    return p * two_k.f;
+}
+
+static inline real exp_r(real x) { return nncc_expf(x); }
 static inline real sigmoid_r(real z) { return 1 / (1 + exp_r(-z)); }
 
 
@@ -45,9 +70,13 @@ static frozen_mse_params frozen_mse_param; /* W, b */
 static frozen_mse_params frozen_mse_grad;  /* dW, db summed over the batch so far */
 static frozen_mse_params frozen_mse_state0; /* velocity */
 
-/* One chunk's activations A_l and output gradients dZ_l, (FROZEN_MSE_CHUNK, units). */
-static real frozen_mse_a1[FROZEN_MSE_CHUNK][2];
-static real frozen_mse_a2[FROZEN_MSE_CHUNK][2], frozen_mse_dz2[FROZEN_MSE_CHUNK][2];
+/* One chunk's activations A_l and output gradients dZ_l, (FROZEN_MSE_ROWS, units), and the
+ * activations again feature by feature, A_l^T (units, FROZEN_MSE_ROWS), for the next layer's forward.
+ * FROZEN_MSE_ROWS is the chunk padded to whole blocks of 32 rows. */
+#define FROZEN_MSE_ROWS 256
+static real frozen_mse_xt[2][FROZEN_MSE_ROWS]; /* X^T */
+static real frozen_mse_a1[FROZEN_MSE_ROWS][2], frozen_mse_at1[2][FROZEN_MSE_ROWS];
+static real frozen_mse_a2[FROZEN_MSE_ROWS][2], frozen_mse_dz2[FROZEN_MSE_ROWS][2];
 
 /* W1 as given in the network file */
 static const double frozen_mse_given_w1[4] = {1, -1, 0.5, 0.25};
@@ -56,39 +85,72 @@ static const double frozen_mse_given_w1[4] = {1, -1, 0.5, 0.25};
 static const double frozen_mse_given_b1[2] = {0, 0.10000000000000001};
 
 /* Layer 1 forward: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
- *   A0 (m, 2) -> A1 (m, 2) */
-static void frozen_mse_forward1(int m, const real *restrict a_in, real *restrict a_out)
+ *   A0^T (2, m) -> A1 (m, 2) and A1^T (2, m)
+ * Register blocks of 4 units x 32 rows: the sums stay in registers while i runs over the
+ * fan-in, one broadcast weight times 32 rows of A0^T per unit. Each sum starts at b[j] and
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
+ * whole blocks (FROZEN_MSE_ROWS); pad rows compute garbage that nothing reads. */
+static void frozen_mse_forward1(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    /* serial: too small for threads */
-    for (int r = 0; r < m; r++) {
-        const real *restrict x = a_in + (size_t)r * 2;
-        real *restrict a = a_out + (size_t)r * 2;
-        for (int j = 0; j < 2; j++) {
-            const real *restrict w = frozen_mse_param.w1[j];
-            real z = frozen_mse_param.b1[j];
-            z += w[0] * x[0]; z += w[1] * x[1];
-            a[j] = z;
+    const int mp = (m + 32 - 1) / 32 * 32;
+    (void)at_out;
+    /* the last units: serial */
+    for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
+        for (int r0 = 0; r0 < mp; r0 += 32) {
+            real acc[2][32];
+            for (int u = 0; u < 2; u++)
+                for (int v = 0; v < 32; v++) acc[u][v] = frozen_mse_param.b1[j0 + u];
+            for (int i = 0; i < 2; i++) {
+                const real *restrict x = at_in + (size_t)i * FROZEN_MSE_ROWS + r0;
+                for (int u = 0; u < 2; u++) {
+                    const real w = frozen_mse_param.w1[j0 + u][i];
+                    for (int v = 0; v < 32; v++) acc[u][v] += w * x[v];
+                }
+            }
+            for (int u = 0; u < 2; u++)
+                for (int v = 0; v < 32; v++) {
+                    real z = acc[u][v];
+                    z = sigmoid_r(z);
+                    at_out[(size_t)(j0 + u) * FROZEN_MSE_ROWS + r0 + v] = z;
+                    a_out[(size_t)(r0 + v) * 2 + j0 + u] = z;
+                }
         }
-        for (int j = 0; j < 2; j++) a[j] = sigmoid_r(a[j]);
     }
+
 }
 
 /* Layer 2 forward: Z2 = W2.A1 + b2, A2 = linear(Z2)
- *   A1 (m, 2) -> A2 (m, 2) */
-static void frozen_mse_forward2(int m, const real *restrict a_in, real *restrict a_out)
+ *   A1^T (2, m) -> A2 (m, 2)
+ * Register blocks of 4 units x 32 rows: the sums stay in registers while i runs over the
+ * fan-in, one broadcast weight times 32 rows of A1^T per unit. Each sum starts at b[j] and
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
+ * whole blocks (FROZEN_MSE_ROWS); pad rows compute garbage that nothing reads. */
+static void frozen_mse_forward2(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    /* serial: too small for threads */
-    for (int r = 0; r < m; r++) {
-        const real *restrict x = a_in + (size_t)r * 2;
-        real *restrict a = a_out + (size_t)r * 2;
-        for (int j = 0; j < 2; j++) {
-            const real *restrict w = frozen_mse_param.w2[j];
-            real z = frozen_mse_param.b2[j];
-            z += w[0] * x[0]; z += w[1] * x[1];
-            a[j] = z;
+    const int mp = (m + 32 - 1) / 32 * 32;
+    (void)at_out;
+    /* the last units: serial */
+    for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
+        for (int r0 = 0; r0 < mp; r0 += 32) {
+            real acc[2][32];
+            for (int u = 0; u < 2; u++)
+                for (int v = 0; v < 32; v++) acc[u][v] = frozen_mse_param.b2[j0 + u];
+            for (int i = 0; i < 2; i++) {
+                const real *restrict x = at_in + (size_t)i * FROZEN_MSE_ROWS + r0;
+                for (int u = 0; u < 2; u++) {
+                    const real w = frozen_mse_param.w2[j0 + u][i];
+                    for (int v = 0; v < 32; v++) acc[u][v] += w * x[v];
+                }
+            }
+            for (int u = 0; u < 2; u++)
+                for (int v = 0; v < 32; v++) {
+                    real z = acc[u][v];
+                    /* linear: A = Z */
+                    a_out[(size_t)(r0 + v) * 2 + j0 + u] = z;
+                }
         }
-        /* linear: A = Z */
     }
+
 }
 
 /* Loss: mean squared error over samples and outputs (as PyTorch's MSELoss),
@@ -118,28 +180,54 @@ static void frozen_mse_loss(int m, const real *restrict a, const double *restric
 static void frozen_mse_backward2(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
 {
     (void)dz_in;
-    /* serial: too small for threads */
-    for (int j = 0; j < 2; j++) {
-        real *restrict gw = frozen_mse_grad.w2[j];
-        real gb = 0;
-        for (int r = 0; r < m; r++) {
-            const real d = dz[(size_t)r * 2 + j];
-            const real *restrict x = a_in + (size_t)r * 2;
-            gb += d;
-            for (int i = 0; i < 2; i++) gw[i] += d * x[i];
+        /* dW: blocks of 4 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+     * in order onto the running G, as the plain loop would. */
+    /* the last units: serial */
+    for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
+        for (int i0 = 0; i0 < 2; i0 += 2) {
+            real acc[2][2];
+            for (int u = 0; u < 2; u++)
+                for (int v = 0; v < 2; v++) acc[u][v] = frozen_mse_grad.w2[j0 + u][i0 + v];
+            for (int r = 0; r < m; r++) {
+                const real *restrict x = a_in + (size_t)r * 2 + i0;
+                const real *restrict d = dz + (size_t)r * 2 + j0;
+                for (int u = 0; u < 2; u++) {
+                    const real du = d[u];
+                    for (int v = 0; v < 2; v++) acc[u][v] += du * x[v];
+                }
+            }
+            for (int u = 0; u < 2; u++)
+                for (int v = 0; v < 2; v++) frozen_mse_grad.w2[j0 + u][i0 + v] = acc[u][v];
         }
+    }
+    /* db */
+    for (int j = 0; j < 2; j++) {
+        real gb = 0;
+        for (int r = 0; r < m; r++) gb += dz[(size_t)r * 2 + j];
         frozen_mse_grad.b2[j] += gb;
     }
 
     /* no trainable layer below: nothing to propagate */
 }
 
+/* X (m, 2) -> X^T (2, m): the first layer's forward reads its input feature by feature.
+ * Pad rows keep what an earlier call left there (finite values; nothing reads them). */
+static void frozen_mse_transpose_input(int m, const real *restrict x)
+{
+    for (int r0 = 0; r0 < m; r0 += 8) {
+        const int r1 = r0 + 8 < m ? r0 + 8 : m;
+        for (int i = 0; i < 2; i++)
+            for (int r = r0; r < r1; r++) frozen_mse_xt[i][r] = x[(size_t)r * 2 + i];
+    }
+}
+
 /* One chunk of m <= FROZEN_MSE_CHUNK rows: forward through every layer, the loss, and with grad the
  * backward pass in reverse, adding dW, db into frozen_mse_grad. */
 static void frozen_mse_step(int m, const void *x, const double *y, int grad, rt_stats *st)
 {
-    frozen_mse_forward1(m, (const real *)x, frozen_mse_a1[0]);
-    frozen_mse_forward2(m, frozen_mse_a1[0], frozen_mse_a2[0]);
+    frozen_mse_transpose_input(m, (const real *)x);
+    frozen_mse_forward1(m, frozen_mse_xt[0], frozen_mse_a1[0], frozen_mse_at1[0]);
+    frozen_mse_forward2(m, frozen_mse_at1[0], frozen_mse_a2[0], NULL);
     frozen_mse_loss(m, frozen_mse_a2[0], y, frozen_mse_dz2[0], st);
     if (!grad) return;
     frozen_mse_backward2(m, frozen_mse_a1[0], frozen_mse_dz2[0], NULL);
@@ -148,8 +236,9 @@ static void frozen_mse_step(int m, const void *x, const double *y, int grad, rt_
 /* Outputs A_2 of m <= FROZEN_MSE_CHUNK rows: (m, 2). */
 static void frozen_mse_forward(int m, const void *x, void *out)
 {
-    frozen_mse_forward1(m, (const real *)x, frozen_mse_a1[0]);
-    frozen_mse_forward2(m, frozen_mse_a1[0], frozen_mse_a2[0]);
+    frozen_mse_transpose_input(m, (const real *)x);
+    frozen_mse_forward1(m, frozen_mse_xt[0], frozen_mse_a1[0], frozen_mse_at1[0]);
+    frozen_mse_forward2(m, frozen_mse_at1[0], frozen_mse_a2[0], NULL);
     memcpy(out, frozen_mse_a2, sizeof(real) * (size_t)m * 2);
 }
 

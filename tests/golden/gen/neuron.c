@@ -28,7 +28,32 @@ typedef float real;
 #define NEURON_CHUNK 256
 #define NEURON_PARAMS 3
 
-static inline real exp_r(real x) { return expf(x); }
+/* e^x for float32, written so that compilers vectorise it (no libm call, no branch):
+ * e^x = 2^k e^f with k = round(x log2 e) and f = x - k ln 2 in two parts (Cody-Waite), e^f by
+ * Cephes' degree-7 polynomial on |f| <= ln 2 / 2, 2^k put into the exponent bits.
+ * x is clamped to [-87.33654, 88.37626] (2^-126 .. 2^127.5), so the result is always a normal
+ * float: e^x for x above 88.376 is capped at 2.4e38 (never inf), below -87.34 it is 1.2e-38
+ * (never 0). Error within the range: at most 2 ulp against libm's expf (tests/unit/test_fastexp.c
+ * sweeps every float in the range that is a multiple of 2^-12, and 1e6 random ones). */
+static inline float nncc_expf(float x)
+{
+    union { float f; int i; } two_k;
+    x = x < -87.33654f ? -87.33654f : x;
+    x = x > 88.37626f ? 88.37626f : x;
+    const float k = floorf(x * 1.44269504088896341f + 0.5f);
+    const float f = (x - k * 0.693359375f) - k * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * f + 1.3981999507e-3f;
+    p = p * f + 8.3334519073e-3f;
+    p = p * f + 4.1665795894e-2f;
+    p = p * f + 1.6666665459e-1f;
+    p = p * f + 5.0000001201e-1f;
+    p = p * f * f + f + 1.0f;
+    two_k.i = ((int)k + 127) << 23;
+    return p * two_k.f;
+}
+
+static inline real exp_r(real x) { return nncc_expf(x); }
 static inline real sigmoid_r(real z) { return 1 / (1 + exp_r(-z)); }
 
 
@@ -42,25 +67,45 @@ typedef char neuron_layout_check[sizeof(neuron_params) == NEURON_PARAMS * sizeof
 static neuron_params neuron_param; /* W, b */
 static neuron_params neuron_grad;  /* dW, db summed over the batch so far */
 
-/* One chunk's activations A_l and output gradients dZ_l, (NEURON_CHUNK, units). */
-static real neuron_a1[NEURON_CHUNK][1], neuron_dz1[NEURON_CHUNK][1];
+/* One chunk's activations A_l and output gradients dZ_l, (NEURON_ROWS, units), and the
+ * activations again feature by feature, A_l^T (units, NEURON_ROWS), for the next layer's forward.
+ * NEURON_ROWS is the chunk padded to whole blocks of 32 rows. */
+#define NEURON_ROWS 256
+static real neuron_xt[2][NEURON_ROWS]; /* X^T */
+static real neuron_a1[NEURON_ROWS][1], neuron_dz1[NEURON_ROWS][1];
 
 /* Layer 1 forward: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
- *   A0 (m, 2) -> A1 (m, 1) */
-static void neuron_forward1(int m, const real *restrict a_in, real *restrict a_out)
+ *   A0^T (2, m) -> A1 (m, 1)
+ * Register blocks of 4 units x 32 rows: the sums stay in registers while i runs over the
+ * fan-in, one broadcast weight times 32 rows of A0^T per unit. Each sum starts at b[j] and
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
+ * whole blocks (NEURON_ROWS); pad rows compute garbage that nothing reads. */
+static void neuron_forward1(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    /* serial: too small for threads */
-    for (int r = 0; r < m; r++) {
-        const real *restrict x = a_in + (size_t)r * 2;
-        real *restrict a = a_out + (size_t)r * 1;
-        for (int j = 0; j < 1; j++) {
-            const real *restrict w = neuron_param.w1[j];
-            real z = neuron_param.b1[j];
-            z += w[0] * x[0]; z += w[1] * x[1];
-            a[j] = z;
+    const int mp = (m + 32 - 1) / 32 * 32;
+    (void)at_out;
+    /* the last units: serial */
+    for (int j0 = 0; j0 < 1; j0 += 1) { /* units j0 .. j0 + 1 */
+        for (int r0 = 0; r0 < mp; r0 += 32) {
+            real acc[1][32];
+            for (int u = 0; u < 1; u++)
+                for (int v = 0; v < 32; v++) acc[u][v] = neuron_param.b1[j0 + u];
+            for (int i = 0; i < 2; i++) {
+                const real *restrict x = at_in + (size_t)i * NEURON_ROWS + r0;
+                for (int u = 0; u < 1; u++) {
+                    const real w = neuron_param.w1[j0 + u][i];
+                    for (int v = 0; v < 32; v++) acc[u][v] += w * x[v];
+                }
+            }
+            for (int u = 0; u < 1; u++)
+                for (int v = 0; v < 32; v++) {
+                    real z = acc[u][v];
+                    z = sigmoid_r(z);
+                    a_out[(size_t)(r0 + v) * 1 + j0 + u] = z;
+                }
         }
-        for (int j = 0; j < 1; j++) a[j] = sigmoid_r(a[j]);
     }
+
 }
 
 /* Loss: log loss, L = -(1/m) sum [y log(A + eps) + (1 - y) log(1 - A + eps)], eps = 1e-15 as in the notes.
@@ -85,27 +130,53 @@ static void neuron_loss(int m, const real *restrict a, const double *restrict y,
 static void neuron_backward1(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
 {
     (void)dz_in;
-    /* serial: too small for threads */
-    for (int j = 0; j < 1; j++) {
-        real *restrict gw = neuron_grad.w1[j];
-        real gb = 0;
-        for (int r = 0; r < m; r++) {
-            const real d = dz[(size_t)r * 1 + j];
-            const real *restrict x = a_in + (size_t)r * 2;
-            gb += d;
-            for (int i = 0; i < 2; i++) gw[i] += d * x[i];
+        /* dW: blocks of 4 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+     * in order onto the running G, as the plain loop would. */
+    /* the last units: serial */
+    for (int j0 = 0; j0 < 1; j0 += 1) { /* units j0 .. j0 + 1 */
+        for (int i0 = 0; i0 < 2; i0 += 2) {
+            real acc[1][2];
+            for (int u = 0; u < 1; u++)
+                for (int v = 0; v < 2; v++) acc[u][v] = neuron_grad.w1[j0 + u][i0 + v];
+            for (int r = 0; r < m; r++) {
+                const real *restrict x = a_in + (size_t)r * 2 + i0;
+                const real *restrict d = dz + (size_t)r * 1 + j0;
+                for (int u = 0; u < 1; u++) {
+                    const real du = d[u];
+                    for (int v = 0; v < 2; v++) acc[u][v] += du * x[v];
+                }
+            }
+            for (int u = 0; u < 1; u++)
+                for (int v = 0; v < 2; v++) neuron_grad.w1[j0 + u][i0 + v] = acc[u][v];
         }
+    }
+    /* db */
+    for (int j = 0; j < 1; j++) {
+        real gb = 0;
+        for (int r = 0; r < m; r++) gb += dz[(size_t)r * 1 + j];
         neuron_grad.b1[j] += gb;
     }
 
     /* first layer: no dA0 needed */
 }
 
+/* X (m, 2) -> X^T (2, m): the first layer's forward reads its input feature by feature.
+ * Pad rows keep what an earlier call left there (finite values; nothing reads them). */
+static void neuron_transpose_input(int m, const real *restrict x)
+{
+    for (int r0 = 0; r0 < m; r0 += 8) {
+        const int r1 = r0 + 8 < m ? r0 + 8 : m;
+        for (int i = 0; i < 2; i++)
+            for (int r = r0; r < r1; r++) neuron_xt[i][r] = x[(size_t)r * 2 + i];
+    }
+}
+
 /* One chunk of m <= NEURON_CHUNK rows: forward through every layer, the loss, and with grad the
  * backward pass in reverse, adding dW, db into neuron_grad. */
 static void neuron_step(int m, const void *x, const double *y, int grad, rt_stats *st)
 {
-    neuron_forward1(m, (const real *)x, neuron_a1[0]);
+    neuron_transpose_input(m, (const real *)x);
+    neuron_forward1(m, neuron_xt[0], neuron_a1[0], NULL);
     neuron_loss(m, neuron_a1[0], y, neuron_dz1[0], st);
     if (!grad) return;
     neuron_backward1(m, (const real *)x, neuron_dz1[0], NULL);
@@ -114,7 +185,8 @@ static void neuron_step(int m, const void *x, const double *y, int grad, rt_stat
 /* Outputs A_1 of m <= NEURON_CHUNK rows: (m, 1). */
 static void neuron_forward(int m, const void *x, void *out)
 {
-    neuron_forward1(m, (const real *)x, neuron_a1[0]);
+    neuron_transpose_input(m, (const real *)x);
+    neuron_forward1(m, neuron_xt[0], neuron_a1[0], NULL);
     memcpy(out, neuron_a1, sizeof(real) * (size_t)m * 1);
 }
 

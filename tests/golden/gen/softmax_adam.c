@@ -49,62 +49,119 @@ static softmax_adam_params softmax_adam_grad;  /* dW, db summed over the batch s
 static softmax_adam_params softmax_adam_state0; /* first moment */
 static softmax_adam_params softmax_adam_state1; /* second moment */
 
-/* One chunk's activations A_l and output gradients dZ_l, (SOFTMAX_ADAM_CHUNK, units). */
-static real softmax_adam_a1[SOFTMAX_ADAM_CHUNK][12], softmax_adam_dz1[SOFTMAX_ADAM_CHUNK][12];
-static real softmax_adam_a2[SOFTMAX_ADAM_CHUNK][8], softmax_adam_dz2[SOFTMAX_ADAM_CHUNK][8];
-static real softmax_adam_a3[SOFTMAX_ADAM_CHUNK][3], softmax_adam_dz3[SOFTMAX_ADAM_CHUNK][3];
+/* One chunk's activations A_l and output gradients dZ_l, (SOFTMAX_ADAM_ROWS, units), and the
+ * activations again feature by feature, A_l^T (units, SOFTMAX_ADAM_ROWS), for the next layer's forward.
+ * SOFTMAX_ADAM_ROWS is the chunk padded to whole blocks of 16 rows. */
+#define SOFTMAX_ADAM_ROWS 32
+static real softmax_adam_xt[4][SOFTMAX_ADAM_ROWS]; /* X^T */
+static real softmax_adam_a1[SOFTMAX_ADAM_ROWS][12], softmax_adam_at1[12][SOFTMAX_ADAM_ROWS], softmax_adam_dz1[SOFTMAX_ADAM_ROWS][12];
+static real softmax_adam_a2[SOFTMAX_ADAM_ROWS][8], softmax_adam_at2[8][SOFTMAX_ADAM_ROWS], softmax_adam_dz2[SOFTMAX_ADAM_ROWS][8];
+static real softmax_adam_a3[SOFTMAX_ADAM_ROWS][3], softmax_adam_dz3[SOFTMAX_ADAM_ROWS][3];
 static real softmax_adam_zout[SOFTMAX_ADAM_CHUNK][3]; /* Z of the softmax layer, for a stable log-loss */
 
 /* Layer 1 forward: Z1 = W1.A0 + b1, A1 = relu(Z1)
- *   A0 (m, 4) -> A1 (m, 12) */
-static void softmax_adam_forward1(int m, const real *restrict a_in, real *restrict a_out)
+ *   A0^T (4, m) -> A1 (m, 12) and A1^T (12, m)
+ * Register blocks of 4 units x 16 rows: the sums stay in registers while i runs over the
+ * fan-in, one broadcast weight times 16 rows of A0^T per unit. Each sum starts at b[j] and
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
+ * whole blocks (SOFTMAX_ADAM_ROWS); pad rows compute garbage that nothing reads. */
+static void softmax_adam_forward1(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
+    const int mp = (m + 16 - 1) / 16 * 16;
+    (void)at_out;
     /* serial: too small for threads */
-    for (int r = 0; r < m; r++) {
-        const real *restrict x = a_in + (size_t)r * 4;
-        real *restrict a = a_out + (size_t)r * 12;
-        for (int j = 0; j < 12; j++) {
-            const real *restrict w = softmax_adam_param.w1[j];
-            real z = softmax_adam_param.b1[j];
-            z += w[0] * x[0]; z += w[1] * x[1]; z += w[2] * x[2]; z += w[3] * x[3];
-            a[j] = z;
+    for (int j0 = 0; j0 < 12; j0 += 4) { /* units j0 .. j0 + 4 */
+        for (int r0 = 0; r0 < mp; r0 += 16) {
+            real acc[4][16];
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b1[j0 + u];
+            for (int i = 0; i < 4; i++) {
+                const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
+                for (int u = 0; u < 4; u++) {
+                    const real w = softmax_adam_param.w1[j0 + u][i];
+                    for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+                }
+            }
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 16; v++) {
+                    real z = acc[u][v];
+                    z = z > 0 ? z : 0;
+                    at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = z;
+                    a_out[(size_t)(r0 + v) * 12 + j0 + u] = z;
+                }
         }
-        for (int j = 0; j < 12; j++) a[j] = a[j] > 0 ? a[j] : 0;
     }
+
 }
 
 /* Layer 2 forward: Z2 = W2.A1 + b2, A2 = tanh(Z2)
- *   A1 (m, 12) -> A2 (m, 8) */
-static void softmax_adam_forward2(int m, const real *restrict a_in, real *restrict a_out)
+ *   A1^T (12, m) -> A2 (m, 8) and A2^T (8, m)
+ * Register blocks of 4 units x 16 rows: the sums stay in registers while i runs over the
+ * fan-in, one broadcast weight times 16 rows of A1^T per unit. Each sum starts at b[j] and
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
+ * whole blocks (SOFTMAX_ADAM_ROWS); pad rows compute garbage that nothing reads. */
+static void softmax_adam_forward2(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
+    const int mp = (m + 16 - 1) / 16 * 16;
+    (void)at_out;
     /* serial: too small for threads */
-    for (int r = 0; r < m; r++) {
-        const real *restrict x = a_in + (size_t)r * 12;
-        real *restrict a = a_out + (size_t)r * 8;
-        for (int j = 0; j < 8; j++) {
-            const real *restrict w = softmax_adam_param.w2[j];
-            real z = softmax_adam_param.b2[j];
-            for (int i = 0; i < 12; i++) z += w[i] * x[i];
-            a[j] = z;
+    for (int j0 = 0; j0 < 8; j0 += 4) { /* units j0 .. j0 + 4 */
+        for (int r0 = 0; r0 < mp; r0 += 16) {
+            real acc[4][16];
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b2[j0 + u];
+            for (int i = 0; i < 12; i++) {
+                const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
+                for (int u = 0; u < 4; u++) {
+                    const real w = softmax_adam_param.w2[j0 + u][i];
+                    for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+                }
+            }
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 16; v++) {
+                    real z = acc[u][v];
+                    z = tanh_r(z);
+                    at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = z;
+                    a_out[(size_t)(r0 + v) * 8 + j0 + u] = z;
+                }
         }
-        for (int j = 0; j < 8; j++) a[j] = tanh_r(a[j]);
     }
+
 }
 
 /* Layer 3 forward: Z3 = W3.A2 + b3, A3 = softmax(Z3)
- *   A2 (m, 8) -> A3 (m, 3) */
-static void softmax_adam_forward3(int m, const real *restrict a_in, real *restrict a_out)
+ *   A2^T (8, m) -> A3 (m, 3)
+ * Register blocks of 4 units x 16 rows: the sums stay in registers while i runs over the
+ * fan-in, one broadcast weight times 16 rows of A2^T per unit. Each sum starts at b[j] and
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
+ * whole blocks (SOFTMAX_ADAM_ROWS); pad rows compute garbage that nothing reads. */
+static void softmax_adam_forward3(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    /* serial: too small for threads */
-    for (int r = 0; r < m; r++) {
-        const real *restrict x = a_in + (size_t)r * 8;
-        real *restrict a = a_out + (size_t)r * 3;
-        for (int j = 0; j < 3; j++) {
-            const real *restrict w = softmax_adam_param.w3[j];
-            real z = softmax_adam_param.b3[j];
-            z += w[0] * x[0]; z += w[1] * x[1]; z += w[2] * x[2]; z += w[3] * x[3]; z += w[4] * x[4]; z += w[5] * x[5]; z += w[6] * x[6]; z += w[7] * x[7];
-            a[j] = z;
+    const int mp = (m + 16 - 1) / 16 * 16;
+    (void)at_out;
+    /* the last units: serial */
+    for (int j0 = 0; j0 < 3; j0 += 3) { /* units j0 .. j0 + 3 */
+        for (int r0 = 0; r0 < mp; r0 += 16) {
+            real acc[3][16];
+            for (int u = 0; u < 3; u++)
+                for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b3[j0 + u];
+            for (int i = 0; i < 8; i++) {
+                const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
+                for (int u = 0; u < 3; u++) {
+                    const real w = softmax_adam_param.w3[j0 + u][i];
+                    for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+                }
+            }
+            for (int u = 0; u < 3; u++)
+                for (int v = 0; v < 16; v++) {
+                    real z = acc[u][v];
+                    /* softmax: over each row, below */
+                    a_out[(size_t)(r0 + v) * 3 + j0 + u] = z;
+                }
         }
+    }
+    for (int r = 0; r < m; r++) {
+        real *restrict a = a_out + (size_t)r * 3;
         memcpy(softmax_adam_zout[r], a, sizeof softmax_adam_zout[r]); /* Z for the loss */
         { /* softmax, shifted by the row's max so exp never overflows */
             real zmax = a[0], sum = 0;
@@ -113,6 +170,7 @@ static void softmax_adam_forward3(int m, const real *restrict a_in, real *restri
             for (int j = 0; j < 3; j++) a[j] /= sum;
         }
     }
+
 }
 
 /* Loss: cross-entropy of the softmax, L = -(1/m) sum_r log A[r][y_r], computed from Z through
@@ -145,31 +203,58 @@ static void softmax_adam_loss(int m, const real *restrict a, const double *restr
 static void softmax_adam_backward3(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
 {
     (void)dz_in;
-    /* serial: too small for threads */
-    for (int j = 0; j < 3; j++) {
-        real *restrict gw = softmax_adam_grad.w3[j];
-        real gb = 0;
-        for (int r = 0; r < m; r++) {
-            const real d = dz[(size_t)r * 3 + j];
-            const real *restrict x = a_in + (size_t)r * 8;
-            gb += d;
-            for (int i = 0; i < 8; i++) gw[i] += d * x[i];
+        /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+     * in order onto the running G, as the plain loop would. */
+    /* the last units: serial */
+    for (int j0 = 0; j0 < 3; j0 += 3) { /* units j0 .. j0 + 3 */
+        for (int i0 = 0; i0 < 8; i0 += 8) {
+            real acc[3][8];
+            for (int u = 0; u < 3; u++)
+                for (int v = 0; v < 8; v++) acc[u][v] = softmax_adam_grad.w3[j0 + u][i0 + v];
+            for (int r = 0; r < m; r++) {
+                const real *restrict x = a_in + (size_t)r * 8 + i0;
+                const real *restrict d = dz + (size_t)r * 3 + j0;
+                for (int u = 0; u < 3; u++) {
+                    const real du = d[u];
+                    for (int v = 0; v < 8; v++) acc[u][v] += du * x[v];
+                }
+            }
+            for (int u = 0; u < 3; u++)
+                for (int v = 0; v < 8; v++) softmax_adam_grad.w3[j0 + u][i0 + v] = acc[u][v];
         }
+    }
+    /* db */
+    for (int j = 0; j < 3; j++) {
+        real gb = 0;
+        for (int r = 0; r < m; r++) gb += dz[(size_t)r * 3 + j];
         softmax_adam_grad.b3[j] += gb;
     }
 
+        /* dA: blocks of 4 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in
+     * order, then dZ2 = dA * g'. Rows are padded to whole blocks; pad rows are never read. */
+    const int mq = (m + 4 - 1) / 4 * 4;
     /* serial: too small for threads */
-    for (int r = 0; r < m; r++) {
-        const real *restrict d = dz + (size_t)r * 3;
-        const real *restrict a = a_in + (size_t)r * 8;
-        real *restrict g = dz_in + (size_t)r * 8;
-        for (int i = 0; i < 8; i++) g[i] = 0;
-        for (int j = 0; j < 3; j++) {
-            const real *restrict w = softmax_adam_param.w3[j];
-            for (int i = 0; i < 8; i++) g[i] += d[j] * w[i];
+    for (int r0 = 0; r0 < mq; r0 += 4) { /* rows r0 .. r0 + 4 */
+        for (int i0 = 0; i0 < 8; i0 += 8) {
+            real acc[4][8];
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 8; v++) acc[u][v] = 0;
+            for (int j = 0; j < 3; j++) {
+                const real *restrict w = softmax_adam_param.w3[j] + i0;
+                for (int u = 0; u < 4; u++) {
+                    const real d = dz[(size_t)(r0 + u) * 3 + j];
+                    for (int v = 0; v < 8; v++) acc[u][v] += d * w[v];
+                }
+            }
+            for (int u = 0; u < 4; u++) {
+                const real *restrict a = a_in + (size_t)(r0 + u) * 8 + i0;
+                real *restrict g = dz_in + (size_t)(r0 + u) * 8 + i0;
+                (void)a; /* unread when g' is constant (linear) */
+                for (int i = 0; i < 8; i++) g[i] = acc[u][i] * (1 - a[i] * a[i]);
+            }
         }
-        for (int i = 0; i < 8; i++) g[i] *= (1 - a[i] * a[i]);
     }
+
 
 }
 
@@ -179,31 +264,58 @@ static void softmax_adam_backward3(int m, const real *restrict a_in, const real 
 static void softmax_adam_backward2(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
 {
     (void)dz_in;
+        /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+     * in order onto the running G, as the plain loop would. */
     /* serial: too small for threads */
-    for (int j = 0; j < 8; j++) {
-        real *restrict gw = softmax_adam_grad.w2[j];
-        real gb = 0;
-        for (int r = 0; r < m; r++) {
-            const real d = dz[(size_t)r * 8 + j];
-            const real *restrict x = a_in + (size_t)r * 12;
-            gb += d;
-            for (int i = 0; i < 12; i++) gw[i] += d * x[i];
+    for (int j0 = 0; j0 < 8; j0 += 4) { /* units j0 .. j0 + 4 */
+        for (int i0 = 0; i0 < 12; i0 += 12) {
+            real acc[4][12];
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 12; v++) acc[u][v] = softmax_adam_grad.w2[j0 + u][i0 + v];
+            for (int r = 0; r < m; r++) {
+                const real *restrict x = a_in + (size_t)r * 12 + i0;
+                const real *restrict d = dz + (size_t)r * 8 + j0;
+                for (int u = 0; u < 4; u++) {
+                    const real du = d[u];
+                    for (int v = 0; v < 12; v++) acc[u][v] += du * x[v];
+                }
+            }
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 12; v++) softmax_adam_grad.w2[j0 + u][i0 + v] = acc[u][v];
         }
+    }
+    /* db */
+    for (int j = 0; j < 8; j++) {
+        real gb = 0;
+        for (int r = 0; r < m; r++) gb += dz[(size_t)r * 8 + j];
         softmax_adam_grad.b2[j] += gb;
     }
 
+        /* dA: blocks of 4 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in
+     * order, then dZ1 = dA * g'. Rows are padded to whole blocks; pad rows are never read. */
+    const int mq = (m + 4 - 1) / 4 * 4;
     /* serial: too small for threads */
-    for (int r = 0; r < m; r++) {
-        const real *restrict d = dz + (size_t)r * 8;
-        const real *restrict a = a_in + (size_t)r * 12;
-        real *restrict g = dz_in + (size_t)r * 12;
-        for (int i = 0; i < 12; i++) g[i] = 0;
-        for (int j = 0; j < 8; j++) {
-            const real *restrict w = softmax_adam_param.w2[j];
-            for (int i = 0; i < 12; i++) g[i] += d[j] * w[i];
+    for (int r0 = 0; r0 < mq; r0 += 4) { /* rows r0 .. r0 + 4 */
+        for (int i0 = 0; i0 < 12; i0 += 12) {
+            real acc[4][12];
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 12; v++) acc[u][v] = 0;
+            for (int j = 0; j < 8; j++) {
+                const real *restrict w = softmax_adam_param.w2[j] + i0;
+                for (int u = 0; u < 4; u++) {
+                    const real d = dz[(size_t)(r0 + u) * 8 + j];
+                    for (int v = 0; v < 12; v++) acc[u][v] += d * w[v];
+                }
+            }
+            for (int u = 0; u < 4; u++) {
+                const real *restrict a = a_in + (size_t)(r0 + u) * 12 + i0;
+                real *restrict g = dz_in + (size_t)(r0 + u) * 12 + i0;
+                (void)a; /* unread when g' is constant (linear) */
+                for (int i = 0; i < 12; i++) g[i] = acc[u][i] * (a[i] > 0 ? R(1) : R(0));
+            }
         }
-        for (int i = 0; i < 12; i++) g[i] *= (a[i] > 0 ? R(1) : R(0));
     }
+
 
 }
 
@@ -213,29 +325,55 @@ static void softmax_adam_backward2(int m, const real *restrict a_in, const real 
 static void softmax_adam_backward1(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
 {
     (void)dz_in;
+        /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+     * in order onto the running G, as the plain loop would. */
     /* serial: too small for threads */
-    for (int j = 0; j < 12; j++) {
-        real *restrict gw = softmax_adam_grad.w1[j];
-        real gb = 0;
-        for (int r = 0; r < m; r++) {
-            const real d = dz[(size_t)r * 12 + j];
-            const real *restrict x = a_in + (size_t)r * 4;
-            gb += d;
-            for (int i = 0; i < 4; i++) gw[i] += d * x[i];
+    for (int j0 = 0; j0 < 12; j0 += 4) { /* units j0 .. j0 + 4 */
+        for (int i0 = 0; i0 < 4; i0 += 4) {
+            real acc[4][4];
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 4; v++) acc[u][v] = softmax_adam_grad.w1[j0 + u][i0 + v];
+            for (int r = 0; r < m; r++) {
+                const real *restrict x = a_in + (size_t)r * 4 + i0;
+                const real *restrict d = dz + (size_t)r * 12 + j0;
+                for (int u = 0; u < 4; u++) {
+                    const real du = d[u];
+                    for (int v = 0; v < 4; v++) acc[u][v] += du * x[v];
+                }
+            }
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 4; v++) softmax_adam_grad.w1[j0 + u][i0 + v] = acc[u][v];
         }
+    }
+    /* db */
+    for (int j = 0; j < 12; j++) {
+        real gb = 0;
+        for (int r = 0; r < m; r++) gb += dz[(size_t)r * 12 + j];
         softmax_adam_grad.b1[j] += gb;
     }
 
     /* first layer: no dA0 needed */
 }
 
+/* X (m, 4) -> X^T (4, m): the first layer's forward reads its input feature by feature.
+ * Pad rows keep what an earlier call left there (finite values; nothing reads them). */
+static void softmax_adam_transpose_input(int m, const real *restrict x)
+{
+    for (int r0 = 0; r0 < m; r0 += 8) {
+        const int r1 = r0 + 8 < m ? r0 + 8 : m;
+        for (int i = 0; i < 4; i++)
+            for (int r = r0; r < r1; r++) softmax_adam_xt[i][r] = x[(size_t)r * 4 + i];
+    }
+}
+
 /* One chunk of m <= SOFTMAX_ADAM_CHUNK rows: forward through every layer, the loss, and with grad the
  * backward pass in reverse, adding dW, db into softmax_adam_grad. */
 static void softmax_adam_step(int m, const void *x, const double *y, int grad, rt_stats *st)
 {
-    softmax_adam_forward1(m, (const real *)x, softmax_adam_a1[0]);
-    softmax_adam_forward2(m, softmax_adam_a1[0], softmax_adam_a2[0]);
-    softmax_adam_forward3(m, softmax_adam_a2[0], softmax_adam_a3[0]);
+    softmax_adam_transpose_input(m, (const real *)x);
+    softmax_adam_forward1(m, softmax_adam_xt[0], softmax_adam_a1[0], softmax_adam_at1[0]);
+    softmax_adam_forward2(m, softmax_adam_at1[0], softmax_adam_a2[0], softmax_adam_at2[0]);
+    softmax_adam_forward3(m, softmax_adam_at2[0], softmax_adam_a3[0], NULL);
     softmax_adam_loss(m, softmax_adam_a3[0], y, softmax_adam_dz3[0], st);
     if (!grad) return;
     softmax_adam_backward3(m, softmax_adam_a2[0], softmax_adam_dz3[0], softmax_adam_dz2[0]);
@@ -246,9 +384,10 @@ static void softmax_adam_step(int m, const void *x, const double *y, int grad, r
 /* Outputs A_3 of m <= SOFTMAX_ADAM_CHUNK rows: (m, 3). */
 static void softmax_adam_forward(int m, const void *x, void *out)
 {
-    softmax_adam_forward1(m, (const real *)x, softmax_adam_a1[0]);
-    softmax_adam_forward2(m, softmax_adam_a1[0], softmax_adam_a2[0]);
-    softmax_adam_forward3(m, softmax_adam_a2[0], softmax_adam_a3[0]);
+    softmax_adam_transpose_input(m, (const real *)x);
+    softmax_adam_forward1(m, softmax_adam_xt[0], softmax_adam_a1[0], softmax_adam_at1[0]);
+    softmax_adam_forward2(m, softmax_adam_at1[0], softmax_adam_a2[0], softmax_adam_at2[0]);
+    softmax_adam_forward3(m, softmax_adam_at2[0], softmax_adam_a3[0], NULL);
     memcpy(out, softmax_adam_a3, sizeof(real) * (size_t)m * 3);
 }
 
