@@ -168,6 +168,72 @@ static int source_from_path(const char *prog, const char *path, const rt_source 
     }
 }
 
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* 1 when source c is of this kind and names a file of the same base name as path. */
+static int names_file(const rt_source *c, int kind, const char *path)
+{
+    return c->kind == kind && c->path && !strcmp(base_name(c->path), base_name(path));
+}
+
+/* A --predict path. Labels are not needed, so IDX images and NPY x stand alone; CSV takes its
+ * label column and header from the network file's CSV source; HDF5 takes its x dataset from
+ * PATH:DATASET, else from the network file's HDF5 source naming this very file, else train's,
+ * else test's. Returns 0, or -1 after a message. */
+static int predict_source(const char *prog, const char *arg, const rt_config *cfg, char **owned,
+                          rt_source *src)
+{
+    const char *dataset = NULL;
+    char *path = strdup(arg);
+    if (!path) {
+        rt_error(NULL, 0, "out of memory");
+        return -1;
+    }
+    *owned = path;
+    const char *colon = strrchr(arg, ':');
+    if (colon && rt_source_kind_from_path(arg) == RT_SRC_NONE) { /* testset.hdf5:X_test */
+        path[colon - arg] = 0;
+        dataset = colon + 1;
+        if (rt_source_kind_from_path(path) != RT_SRC_HDF5 || !*dataset) {
+            fprintf(stderr, "%s: error: %s: only HDF5 files take a dataset name (FILE.h5:DATASET)\n", prog, arg);
+            return -1;
+        }
+    }
+    memset(src, 0, sizeof *src);
+    src->kind = rt_source_kind_from_path(path);
+    src->path = path;
+    src->label = RT_LABEL_LAST;
+    src->header = RT_HEADER_AUTO;
+    const rt_source *same = names_file(&cfg->test, src->kind, path) && !names_file(&cfg->train, src->kind, path)
+                                ? &cfg->test
+                            : cfg->train.kind == src->kind ? &cfg->train
+                            : cfg->test.kind == src->kind  ? &cfg->test
+                                                           : NULL;
+    switch (src->kind) {
+    case RT_SRC_CSV:
+        if (same) src->label = same->label, src->header = same->header;
+        return 0;
+    case RT_SRC_IDX:
+    case RT_SRC_NPY: return 0; /* y = NULL: images / x alone */
+    case RT_SRC_HDF5:
+        src->x = dataset ? dataset : same ? same->x : NULL;
+        if (src->x) return 0;
+        fprintf(stderr,
+                "%s: error: %s: which dataset holds the samples? write %s:DATASET (the network file "
+                "names no HDF5 source)\n",
+                prog, path, arg);
+        return -1;
+    default:
+        fprintf(stderr, "%s: error: %s: unknown data format (expected .csv, .npy, .h5/.hdf5, IDX)\n", prog,
+                path);
+        return -1;
+    }
+}
+
 static int load_data(rt_session *s)
 {
     rt_source train = s->cfg.train, test = s->cfg.test;
@@ -199,9 +265,15 @@ static int run_predict(rt_session *s)
     rt_source src;
     rt_shape shape = s->shape;
     shape.predict = 1;
-    if (source_from_path(s->opt.program, s->opt.predict_path, &s->cfg.train, &src)) return RT_EXIT_USAGE;
+    char *owned = NULL;
+    if (predict_source(s->opt.program, s->opt.predict_path, &s->cfg, &owned, &src)) {
+        free(owned);
+        return RT_EXIT_USAGE;
+    }
     rt_dataset ds = {0};
-    if (rt_dataset_load(&ds, &src, &shape)) return RT_EXIT_INPUT;
+    int rc = rt_dataset_load(&ds, &src, &shape);
+    free(owned);
+    if (rc) return RT_EXIT_INPUT;
     int32_t *idx = malloc(sizeof(int32_t) * (size_t)(net->chunk > 0 ? net->chunk : 1));
     void *out = malloc((size_t)net->chunk * (size_t)net->outputs * (size_t)net->real_size);
     if (!idx || !out) {
