@@ -153,7 +153,12 @@ int rt_train(rt_session *s)
     const int first = s->epoch;
     int code = RT_EXIT_OK;
     for (int epoch = s->epoch + 1; epoch <= epochs; epoch++) {
-        if (s->cfg.shuffle && !full) rt_rng_shuffle(&s->rng, s->idx, n);
+        if (s->cfg.shuffle && !full) {
+            /* Each epoch's order from the identity and the generator alone, so a run resumed
+             * from a checkpoint (which keeps the generator, not the order) shuffles the same. */
+            for (int i = 0; i < n; i++) s->idx[i] = i;
+            rt_rng_shuffle(&s->rng, s->idx, n);
+        }
         rt_stats st = {0, 0};
         for (int start = 0; start < n; start += bs) {
             int m = n - start < bs ? n - start : bs;
