@@ -15,9 +15,10 @@ order (shuffle is off, so batches are rows [0, bs), [bs, 2 bs), ...). Run with D
   ref.py torch NET.yaml INIT.st DATA.csv EPOCHS OUT.npz
                                         the same with torch.nn / torch.optim (a cross-check)
   ref.py compare A B [TOL]              max relative difference per tensor (A, B: .npz or
-                                        .safetensors); exit 1 above TOL (default 1e-12)
+                                        .safetensors; weights and optimiser state); exit 1
+                                        above TOL (default 1e-12; 0: bit-identical)
   ref.py show FILE.safetensors          each tensor's values, one line each
-  ref.py finite FILE.safetensors        exit 1 unless every value is finite
+  ref.py finite FILE.safetensors        exit 1 unless every weight and optimiser value is finite
   ref.py perceptron GATE EPOCHS LR      Rosenblatt's rule, online, from zero weights, on the
                                         truth table: accuracy per epoch, then b and W
 """
@@ -264,7 +265,7 @@ def train_torch(net, init_path, data_path, epochs):
 def compare(a_path, b_path, tol):
     a, b = load(a_path), load(b_path)
     worst = 0.0
-    for name in sorted(k for k in b if k.startswith("layers.")):
+    for name in sorted(k for k in b if k.startswith(("layers.", "optimizer."))):
         if name not in a or a[name].shape != b[name].shape:
             print(f"{name}: missing or mis-shaped in {a_path}")
             return 1
@@ -325,7 +326,7 @@ def main(argv):
         for name, a in sorted(load(args[0]).items()):
             print(name, " ".join(repr(float(v)) for v in a.ravel()))
     elif cmd == "finite":
-        bad = [k for k, a in load(args[0]).items() if not np.isfinite(a).all()]
+        bad = [k for k, a in load(args[0]).items() if k.startswith(("layers.", "optimizer.")) and not np.isfinite(a).all()]
         print("non-finite: " + ", ".join(bad) if bad else "all finite")
         return 1 if bad else 0
     elif cmd == "perceptron":
