@@ -107,6 +107,7 @@ if build overfit && build overfit_decay && run overfit && run overfit_decay; the
     tr=$(last_metric "$WORK/overfit/out" train_accuracy) te=$(last_metric "$WORK/overfit/out" test_accuracy)
     if float_ge "$tr" "$(awk -v t="$te" 'BEGIN { print t + 0.1 }')"; then ok "ladder overfit: train accuracy $tr, test $te"
     else fail "ladder overfit" "train accuracy $tr, test $te: no gap"; fi
+    check "ladder overfit plots valid SVG" $PY "$TOP/tests/svg_check.py" "$WORK/overfit/out/curves.svg" "$WORK/overfit/out/boundary.svg"
 fi
 
 if build early_stopping && run early_stopping; then
