@@ -750,7 +750,10 @@ int rt_plot_boundary(rt_session *s, const char *path)
         ly += 15;
         snprintf(text, sizeof text, "b = %.4g", w[2]);
         label(&g, LX + 28, ly, "start", "fill=\"#444444\" font-size=\"11\"", text);
-        if (s->norm.d >= 2 && s->norm.offset && s->norm.scale) {
+        int identity = 1; /* normalize: none fits offset 0, scale 1 */
+        for (int i = 0; i < s->norm.d && s->norm.offset && s->norm.scale; i++)
+            identity &= s->norm.offset[i] == 0.0 && s->norm.scale[i] == 1.0;
+        if (s->norm.d >= 2 && s->norm.offset && s->norm.scale && !identity) {
             ly += 15;
             label(&g, LX + 28, ly, "start", "fill=\"#666666\" font-size=\"11\"", "(on normalised inputs)");
         }
