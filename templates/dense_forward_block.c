@@ -8,7 +8,7 @@
                 const real *restrict x = at_in + (size_t)i * {{UPPER}}_ROWS + r0;
                 for (int u = 0; u < {{MR}}; u++) {
                     const real w = {{NAME}}_param.w{{L}}[j0 + u][i];
-                    for (int v = 0; v < {{NR}}; v++) acc[u][v] += w * x[v];
+                    NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] += w * x[v];
                 }
             }
             for (int u = 0; u < {{MR}}; u++)

@@ -8,7 +8,7 @@
                 const real *restrict w = {{NAME}}_param.w{{L}}[j] + i0;
                 for (int u = 0; u < {{MR}}; u++) {
                     const real d = dz[(size_t)(r0 + u) * {{OUT}} + j];
-                    for (int v = 0; v < {{NR}}; v++) acc[u][v] += d * w[v];
+                    NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] += d * w[v];
                 }
             }
             for (int u = 0; u < {{MR}}; u++) {

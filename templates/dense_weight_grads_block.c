@@ -9,7 +9,7 @@
                 const real *restrict d = dz + (size_t)r * {{OUT}} + j0;
                 for (int u = 0; u < {{MR}}; u++) {
                     const real du = d[u];
-                    for (int v = 0; v < {{NR}}; v++) acc[u][v] += du * x[v];
+                    NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] += du * x[v];
                 }
             }
             for (int u = 0; u < {{MR}}; u++)

@@ -1,5 +1,5 @@
 /* e^x for float32, written so that compilers vectorise it (no libm call, no branch):
- * e^x = 2^k e^f with k = round(x log2 e) and f = x - k ln 2 in two parts (Cody-Waite), e^f by
+ * e^x = 2^k e^f with k = round(x log2 e) (half away from zero) and f = x - k ln 2 in two parts (Cody-Waite), e^f by
  * Cephes' degree-7 polynomial on |f| <= ln 2 / 2, 2^k put into the exponent bits.
  * x is clamped to [-87.33654, 88.37626] (2^-126 .. 2^127.5), so the result is always a normal
  * float: e^x for x above 88.376 is capped at 2.4e38 (never inf), below -87.34 it is 1.2e-38
@@ -10,7 +10,9 @@ static inline float nncc_expf(float x)
     union { float f; int i; } two_k;
     x = x < -87.33654f ? -87.33654f : x;
     x = x > 88.37626f ? 88.37626f : x;
-    const float k = floorf(x * 1.44269504088896341f + 0.5f);
+    const float t = x * 1.44269504088896341f;
+    const int ki = (int)(t + (t < 0 ? -0.5f : 0.5f)); /* round half away from zero; no floorf call */
+    const float k = (float)ki;
     const float f = (x - k * 0.693359375f) - k * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
     p = p * f + 1.3981999507e-3f;
@@ -19,6 +21,6 @@ static inline float nncc_expf(float x)
     p = p * f + 1.6666665459e-1f;
     p = p * f + 5.0000001201e-1f;
     p = p * f * f + f + 1.0f;
-    two_k.i = ((int)k + 127) << 23;
+    two_k.i = (ki + 127) << 23;
     return p * two_k.f;
 }

@@ -33,6 +33,16 @@ static inline real tanh_r(real x) { return tanh(x); }
 static inline real sqrt_r(real x) { return sqrt(x); }
 
 
+/* The lanes of a register block are one vector loop: without this gcc unrolls them first and
+ * then vectorises across the rows, with shuffles (several times slower). */
+#if defined(_OPENMP)
+#define NNCC_SIMD NNCC_PRAGMA(omp simd)
+#elif defined(__GNUC__) && !defined(__clang__)
+#define NNCC_SIMD _Pragma("GCC unroll 1")
+#else
+#define NNCC_SIMD
+#endif
+
 /* Parameters W_l (units, fan_in) and b_l (units): PyTorch's nn.Linear layout. */
 typedef struct softmax_adam_params {
     real w1[12][4]; /* layers.0.weight */
@@ -79,7 +89,7 @@ static void softmax_adam_forward1(int m, const real *restrict at_in, real *restr
                 const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
                 for (int u = 0; u < 4; u++) {
                     const real w = softmax_adam_param.w1[j0 + u][i];
-                    for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+                    NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
                 }
             }
             for (int u = 0; u < 4; u++)
@@ -114,7 +124,7 @@ static void softmax_adam_forward2(int m, const real *restrict at_in, real *restr
                 const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
                 for (int u = 0; u < 4; u++) {
                     const real w = softmax_adam_param.w2[j0 + u][i];
-                    for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+                    NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
                 }
             }
             for (int u = 0; u < 4; u++)
@@ -149,7 +159,7 @@ static void softmax_adam_forward3(int m, const real *restrict at_in, real *restr
                 const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
                 for (int u = 0; u < 3; u++) {
                     const real w = softmax_adam_param.w3[j0 + u][i];
-                    for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+                    NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
                 }
             }
             for (int u = 0; u < 3; u++)
@@ -216,7 +226,7 @@ static void softmax_adam_backward3(int m, const real *restrict a_in, const real 
                 const real *restrict d = dz + (size_t)r * 3 + j0;
                 for (int u = 0; u < 3; u++) {
                     const real du = d[u];
-                    for (int v = 0; v < 8; v++) acc[u][v] += du * x[v];
+                    NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] += du * x[v];
                 }
             }
             for (int u = 0; u < 3; u++)
@@ -243,7 +253,7 @@ static void softmax_adam_backward3(int m, const real *restrict a_in, const real 
                 const real *restrict w = softmax_adam_param.w3[j] + i0;
                 for (int u = 0; u < 4; u++) {
                     const real d = dz[(size_t)(r0 + u) * 3 + j];
-                    for (int v = 0; v < 8; v++) acc[u][v] += d * w[v];
+                    NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] += d * w[v];
                 }
             }
             for (int u = 0; u < 4; u++) {
@@ -277,7 +287,7 @@ static void softmax_adam_backward2(int m, const real *restrict a_in, const real 
                 const real *restrict d = dz + (size_t)r * 8 + j0;
                 for (int u = 0; u < 4; u++) {
                     const real du = d[u];
-                    for (int v = 0; v < 12; v++) acc[u][v] += du * x[v];
+                    NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] += du * x[v];
                 }
             }
             for (int u = 0; u < 4; u++)
@@ -304,7 +314,7 @@ static void softmax_adam_backward2(int m, const real *restrict a_in, const real 
                 const real *restrict w = softmax_adam_param.w2[j] + i0;
                 for (int u = 0; u < 4; u++) {
                     const real d = dz[(size_t)(r0 + u) * 8 + j];
-                    for (int v = 0; v < 12; v++) acc[u][v] += d * w[v];
+                    NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] += d * w[v];
                 }
             }
             for (int u = 0; u < 4; u++) {
@@ -338,7 +348,7 @@ static void softmax_adam_backward1(int m, const real *restrict a_in, const real 
                 const real *restrict d = dz + (size_t)r * 12 + j0;
                 for (int u = 0; u < 4; u++) {
                     const real du = d[u];
-                    for (int v = 0; v < 4; v++) acc[u][v] += du * x[v];
+                    NNCC_SIMD for (int v = 0; v < 4; v++) acc[u][v] += du * x[v];
                 }
             }
             for (int u = 0; u < 4; u++)
