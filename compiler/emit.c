@@ -353,7 +353,9 @@ static void emit_layer_forward(Gen *g, int i)
         int lo, hi, step;
         if (!block_range(l->units, MR_BLOCK, k, &lo, &hi, &step)) continue;
         char *J0 = num(lo), *J1 = num(hi), *MR = num(step);
-        char *store_t = last ? xstrdup("") : xasprintf("at_out[(size_t)(j0 + u) * %s_ROWS + r0 + v] = z;\n                    ", g->upper);
+        char *store_t = last ? xstrdup("/* output layer: no A^T needed */")
+                             : xasprintf("NNCC_SIMD for (int v = 0; v < %d; v++) at_out[(size_t)(j0 + u) * %s_ROWS + r0 + v] = acc[u][v];",
+                                         nr, g->upper);
         TemplateArg a[] = {
             {"NAME", g->name}, {"UPPER", g->upper}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1},
             {"MR", MR}, {"NR", NR}, {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store_t},

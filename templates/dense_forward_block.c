@@ -11,11 +11,15 @@
                     NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] += w * x[v];
                 }
             }
-            for (int u = 0; u < {{MR}}; u++)
-                for (int v = 0; v < {{NR}}; v++) {
+            for (int u = 0; u < {{MR}}; u++) {
+                NNCC_SIMD for (int v = 0; v < {{NR}}; v++) {
                     real z = acc[u][v];
                     {{ACT_ELEM}}
-                    {{STORE_T}}a_out[(size_t)(r0 + v) * {{OUT}} + j0 + u] = z;
+                    acc[u][v] = z;
                 }
+                {{STORE_T}}
+            }
+            for (int v = 0; v < {{NR}}; v++) /* A (m, {{OUT}}): {{MR}} units of each row */
+                for (int u = 0; u < {{MR}}; u++) a_out[(size_t)(r0 + v) * {{OUT}} + j0 + u] = acc[u][v];
         }
     }

@@ -1,15 +1,18 @@
 /* e^x for float32, written so that compilers vectorise it (no libm call, no branch):
- * e^x = 2^k e^f with k = round(x log2 e) (half away from zero) and f = x - k ln 2 in two parts (Cody-Waite), e^f by
- * Cephes' degree-7 polynomial on |f| <= ln 2 / 2, 2^k put into the exponent bits.
- * x is clamped to [-87.33654, 88.37626] (2^-126 .. 2^127.5), so the result is always a normal
- * float: e^x for x above 88.376 is capped at 2.4e38 (never inf), below -87.34 it is 1.2e-38
- * (never 0). Error within the range: at most 2 ulp against libm's expf (tests/unit/test_fastexp.c
- * sweeps every float in the range that is a multiple of 2^-12, and 1e6 random ones). */
+ * e^x = 2^k e^f with k = round(x log2 e) (half away from zero) and f = x - k ln 2 in two parts
+ * (Cody-Waite), e^f by Cephes' degree-7 polynomial on |f| <= ln 2 / 2, 2^k put into the exponent
+ * bits. x is clamped to [-87.33654, 88.37626] (2^-126 .. 2^127.5), so the result is always a
+ * normal float: e^x for x above 88.376 is capped at 2.4e38 (never inf), below -87.34 it is
+ * 1.2e-38 (never 0). x must be finite: inf and NaN give NaN (the loss then reports divergence).
+ * Error within the range: at most 2 ulp against libm's expf (tests/unit/test_fastexp.c sweeps
+ * every multiple of 2^-12 in the range and 1e6 random floats). */
 static inline float nncc_expf(float x)
 {
     union { float f; int i; } two_k;
-    x = x < -87.33654f ? -87.33654f : x;
-    x = x > 88.37626f ? 88.37626f : x;
+    /* the clamps as arithmetic: gcc 12 does not if-convert `x < lo ? lo : x` here, which kept
+     * every loop calling this scalar */
+    x = x * (float)(x > -87.33654f) + -87.33654f * (float)!(x > -87.33654f);
+    x = x * (float)(x < 88.37626f) + 88.37626f * (float)!(x < 88.37626f);
     const float t = x * 1.44269504088896341f;
     const int ki = (int)(t + (t < 0 ? -0.5f : 0.5f)); /* round half away from zero; no floorf call */
     const float k = (float)ki;

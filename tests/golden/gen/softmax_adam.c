@@ -92,13 +92,16 @@ static void softmax_adam_forward1(int m, const real *restrict at_in, real *restr
                     NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
                 }
             }
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 16; v++) {
+            for (int u = 0; u < 4; u++) {
+                NNCC_SIMD for (int v = 0; v < 16; v++) {
                     real z = acc[u][v];
                     z = z > 0 ? z : 0;
-                    at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = z;
-                    a_out[(size_t)(r0 + v) * 12 + j0 + u] = z;
+                    acc[u][v] = z;
                 }
+                NNCC_SIMD for (int v = 0; v < 16; v++) at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = acc[u][v];
+            }
+            for (int v = 0; v < 16; v++) /* A (m, 12): 4 units of each row */
+                for (int u = 0; u < 4; u++) a_out[(size_t)(r0 + v) * 12 + j0 + u] = acc[u][v];
         }
     }
 
@@ -127,13 +130,16 @@ static void softmax_adam_forward2(int m, const real *restrict at_in, real *restr
                     NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
                 }
             }
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 16; v++) {
+            for (int u = 0; u < 4; u++) {
+                NNCC_SIMD for (int v = 0; v < 16; v++) {
                     real z = acc[u][v];
                     z = tanh_r(z);
-                    at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = z;
-                    a_out[(size_t)(r0 + v) * 8 + j0 + u] = z;
+                    acc[u][v] = z;
                 }
+                NNCC_SIMD for (int v = 0; v < 16; v++) at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = acc[u][v];
+            }
+            for (int v = 0; v < 16; v++) /* A (m, 8): 4 units of each row */
+                for (int u = 0; u < 4; u++) a_out[(size_t)(r0 + v) * 8 + j0 + u] = acc[u][v];
         }
     }
 
@@ -162,12 +168,16 @@ static void softmax_adam_forward3(int m, const real *restrict at_in, real *restr
                     NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
                 }
             }
-            for (int u = 0; u < 3; u++)
-                for (int v = 0; v < 16; v++) {
+            for (int u = 0; u < 3; u++) {
+                NNCC_SIMD for (int v = 0; v < 16; v++) {
                     real z = acc[u][v];
                     /* softmax: over each row, below */
-                    a_out[(size_t)(r0 + v) * 3 + j0 + u] = z;
+                    acc[u][v] = z;
                 }
+                /* output layer: no A^T needed */
+            }
+            for (int v = 0; v < 16; v++) /* A (m, 3): 3 units of each row */
+                for (int u = 0; u < 3; u++) a_out[(size_t)(r0 + v) * 3 + j0 + u] = acc[u][v];
         }
     }
     for (int r = 0; r < m; r++) {
