@@ -249,11 +249,13 @@ static int load_data(rt_session *s)
     s->has_test = test.kind != RT_SRC_NONE;
     if (s->has_test && rt_dataset_load(&s->test, &test, &s->shape)) return -1;
     if (!s->opt.quiet) {
-        printf("data: train %s: %d samples x %d features, %s in %.1f KiB", s->train.name, s->train.n,
-               s->train.d, s->train.x_u8 ? "uint8" : "float64", (double)rt_dataset_bytes(&s->train) / 1024.0);
+        double tb = (double)rt_dataset_bytes(&s->train), sb = (double)rt_dataset_bytes(&s->test);
+        printf("data: train %s: %d samples x %d features, %s in %.1f %s", s->train.name, s->train.n,
+               s->train.d, s->train.x_u8 ? "uint8" : "float64", tb >= 1048576 ? tb / 1048576 : tb / 1024,
+               tb >= 1048576 ? "MiB" : "KiB");
         if (s->has_test)
-            printf("; test %s: %d samples (%.1f KiB)", s->test.name, s->test.n,
-                   (double)rt_dataset_bytes(&s->test) / 1024.0);
+            printf("; test %s: %d samples (%.1f %s)", s->test.name, s->test.n,
+                   sb >= 1048576 ? sb / 1048576 : sb / 1024, sb >= 1048576 ? "MiB" : "KiB");
         printf("\n");
     }
     return 0;
