@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -270,6 +271,19 @@ void rt_error(const char *file, long line, const char *fmt, ...)
     ;
 void *rt_xcalloc(size_t n, size_t size); /* NULL only on exhaustion, after a message */
 double rt_now(void);                     /* seconds, monotonic */
+
+/* Every file the runtime writes goes through these: a temp file beside `path` (so rename is
+ * atomic), then, on close, flush + fsync + fclose checked and rename; on any failure the temp is
+ * removed and `path: error: cannot write: ...` printed. A reader sees the old file or the new
+ * one, never half of one (SPEC section 4). */
+typedef struct rt_atomic {
+    FILE *f;
+    char *tmp;
+    const char *path;
+} rt_atomic;
+int rt_atomic_open(rt_atomic *a, const char *path);
+/* ok = 0 discards the file (the caller found a problem while writing). Returns 0 or -1. */
+int rt_atomic_close(rt_atomic *a, int ok);
 
 #ifdef __cplusplus
 }

@@ -104,37 +104,9 @@ static int svg_save(svg *g, const char *path)
         rt_error(path, 0, "cannot write: out of memory");
         return -1;
     }
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 8);
-    if (!tmp) {
-        rt_error(path, 0, "cannot write: out of memory");
-        return -1;
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".XXXXXX", 8);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rt_error(path, 0, "cannot write: %s", strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    /* mkstemp makes the file 0600; a picture is an ordinary file the user shares. */
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
-    FILE *out = fdopen(fd, "wb");
-    int ok = out != NULL, saved = errno;
-    if (!out) close(fd);
-    if (ok && fwrite(g->p, 1, g->len, out) != g->len) ok = 0, saved = errno;
-    if (ok && fflush(out) != 0) ok = 0, saved = errno;
-    if (out && fclose(out) != 0 && ok) ok = 0, saved = errno;
-    if (ok && rename(tmp, path) != 0) ok = 0, saved = errno;
-    if (!ok) {
-        unlink(tmp);
-        rt_error(path, 0, "cannot write: %s", strerror(saved ? saved : EIO));
-    }
-    free(tmp);
-    return ok ? 0 : -1;
+    rt_atomic a;
+    if (rt_atomic_open(&a, path)) return -1;
+    return rt_atomic_close(&a, fwrite(g->p, 1, g->len, a.f) == g->len);
 }
 
 /* ---- axes ------------------------------------------------------------------------------- */

@@ -153,34 +153,23 @@ static void put_value(FILE *f, double v)
 int rt_write_metrics(const rt_session *s)
 {
     char *path = rt_join(s->out_dir, "metrics.csv");
-    char *tmp = path ? rt_join(s->out_dir, ".metrics.csv.tmp") : NULL;
-    if (!tmp) {
+    rt_atomic a;
+    if (!path || rt_atomic_open(&a, path)) {
         free(path);
         return -1;
     }
-    FILE *f = fopen(tmp, "w");
-    int rc = f ? 0 : -1;
-    if (f) {
-        fputs("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n", f);
-        for (int i = 0; i < s->n_history; i++) {
-            const rt_metrics *r = &s->history[i];
-            fprintf(f, "%d", r->epoch);
-            put_value(f, r->train_loss);
-            put_value(f, r->train_acc);
-            put_value(f, r->test_loss);
-            put_value(f, r->test_acc);
-            fprintf(f, ",%.3f\n", r->seconds);
-        }
-        if (ferror(f)) rc = -1;
-        if (fclose(f)) rc = -1;
+    fputs("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n", a.f);
+    for (int i = 0; i < s->n_history; i++) {
+        const rt_metrics *r = &s->history[i];
+        fprintf(a.f, "%d", r->epoch);
+        put_value(a.f, r->train_loss);
+        put_value(a.f, r->train_acc);
+        put_value(a.f, r->test_loss);
+        put_value(a.f, r->test_acc);
+        fprintf(a.f, ",%.3f\n", r->seconds);
     }
-    if (!rc && rename(tmp, path)) rc = -1;
-    if (rc) {
-        rt_error(path, 0, "cannot write: %s", strerror(errno));
-        unlink(tmp);
-    }
+    int rc = rt_atomic_close(&a, 1);
     free(path);
-    free(tmp);
     return rc;
 }
 

@@ -204,54 +204,19 @@ int rt_st_write(const char *path, const rt_st_entry *entries, int n, const char 
     for (int i = 0; i < 8; i++)
         len8[i] = (unsigned char)((uint64_t)padded >> (8 * i));
 
-    /* Temp file beside the target, so rename() is atomic: a reader sees the old file or the new
-     * one, never half of one (SPEC section 4: nothing half-written is left behind). */
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 8);
-    if (!tmp) {
+    rt_atomic a;
+    if (rt_atomic_open(&a, path)) {
         free(header);
-        rt_error(path, 0, "out of memory");
         return -1;
     }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".XXXXXX", 8);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rt_error(path, 0, "cannot write: %s", strerror(errno));
-        free(header);
-        free(tmp);
-        return -1;
-    }
-    /* mkstemp makes the file 0600; weights are ordinary files the user shares. */
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(fd, 0666 & ~mask);
-    FILE *out = fdopen(fd, "wb");
-    int ok = out != NULL;
-    if (!out)
-        close(fd);
-    ok = ok && fwrite(len8, 1, 8, out) == 8 && fwrite(header, 1, hlen, out) == hlen;
+    FILE *out = a.f;
+    int ok = fwrite(len8, 1, 8, out) == 8 && fwrite(header, 1, hlen, out) == hlen;
     for (size_t i = hlen; ok && i < padded; i++)
         ok = putc(' ', out) != EOF;
     for (int i = 0; ok && i < n; i++)
         ok = st_write_data(out, &entries[i]) == 0;
-    ok = ok && fflush(out) == 0 && fsync(fileno(out)) == 0;
-    int saved = errno;
-    if (out && fclose(out) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok) {
-        unlink(tmp);
-        rt_error(path, 0, "cannot write: %s", strerror(saved ? saved : EIO));
-    }
     free(header);
-    free(tmp);
-    return ok ? 0 : -1;
+    return rt_atomic_close(&a, ok);
 }
 
 /* A JSON number that is a byte offset or a dimension: a non-negative exact integer. */

@@ -1,10 +1,14 @@
 /* rt_util.c — the runtime's small shared services: located error messages, checked allocation, a clock. */
 #include "nncc_rt.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* One place formats every runtime error, so the prefix matches SPEC section 4 everywhere:
  * `file:line: error:`, `file: error:` when there is no line, `error:` when there is no file. */
@@ -43,4 +47,57 @@ double rt_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int rt_atomic_open(rt_atomic *a, const char *path)
+{
+    a->f = NULL;
+    a->path = path;
+    size_t plen = strlen(path);
+    a->tmp = malloc(plen + 8);
+    if (!a->tmp) {
+        rt_error(path, 0, "cannot write: out of memory");
+        return -1;
+    }
+    memcpy(a->tmp, path, plen);
+    memcpy(a->tmp + plen, ".XXXXXX", 8);
+    int fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        rt_error(path, 0, "cannot write: %s", strerror(errno));
+        free(a->tmp);
+        a->tmp = NULL;
+        return -1;
+    }
+    /* mkstemp makes the file 0600; outputs are ordinary files the user shares. */
+    mode_t mask = umask(0);
+    umask(mask);
+    (void)fchmod(fd, 0666 & ~mask);
+    a->f = fdopen(fd, "wb");
+    if (!a->f) {
+        rt_error(path, 0, "cannot write: %s", strerror(errno));
+        close(fd);
+        unlink(a->tmp);
+        free(a->tmp);
+        a->tmp = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int rt_atomic_close(rt_atomic *a, int ok)
+{
+    if (!a->tmp) return -1;
+    int saved = 0;
+    if (ok && (ferror(a->f) || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0)) ok = 0, saved = errno;
+    if (fclose(a->f) != 0 && ok) ok = 0, saved = errno;
+    if (ok && rename(a->tmp, a->path) != 0) ok = 0, saved = errno;
+    if (!ok) {
+        unlink(a->tmp);
+        if (saved) rt_error(a->path, 0, "cannot write: %s", strerror(saved));
+        else rt_error(a->path, 0, "cannot write");
+    }
+    free(a->tmp);
+    a->tmp = NULL;
+    a->f = NULL;
+    return ok ? 0 : -1;
 }
