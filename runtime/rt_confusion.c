@@ -1,9 +1,7 @@
 /* rt_confusion.c — after training a classifier: its confusion matrix (confusion.csv) and a summary. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "rt_internal.h"
 
@@ -59,36 +57,25 @@ void rt_confusion_free(rt_confusion *cm)
     memset(cm, 0, sizeof *cm);
 }
 
-/* Rows are true classes, columns predicted ones; written to a temporary file, then renamed. */
+/* Rows are true classes, columns predicted ones; written atomically (rt_atomic_open). */
 int rt_confusion_write(const rt_confusion *cm, const char *dir)
 {
+    rt_atomic a;
     char *path = rt_join(dir, "confusion.csv");
-    char *tmp = path ? rt_join(dir, ".confusion.csv.tmp") : NULL;
-    if (!tmp) {
+    if (!path || rt_atomic_open(&a, path)) {
         free(path);
         return -1;
     }
-    FILE *f = fopen(tmp, "w");
-    int rc = f ? 0 : -1;
-    if (f) {
-        fputs("true/predicted", f);
-        for (int j = 0; j < cm->k; j++) fprintf(f, ",%d", j);
-        fputc('\n', f);
-        for (int i = 0; i < cm->k; i++) {
-            fprintf(f, "%d", i);
-            for (int j = 0; j < cm->k; j++) fprintf(f, ",%ld", cm->count[(size_t)i * (size_t)cm->k + (size_t)j]);
-            fputc('\n', f);
-        }
-        if (ferror(f)) rc = -1;
-        if (fclose(f)) rc = -1;
+    fputs("true/predicted", a.f);
+    for (int j = 0; j < cm->k; j++) fprintf(a.f, ",%d", j);
+    fputc('\n', a.f);
+    for (int i = 0; i < cm->k; i++) {
+        fprintf(a.f, "%d", i);
+        for (int j = 0; j < cm->k; j++) fprintf(a.f, ",%ld", cm->count[(size_t)i * (size_t)cm->k + (size_t)j]);
+        fputc('\n', a.f);
     }
-    if (!rc && rename(tmp, path)) rc = -1;
-    if (rc) {
-        rt_error(path, 0, "cannot write: %s", strerror(errno));
-        unlink(tmp);
-    }
+    int rc = rt_atomic_close(&a, 1);
     free(path);
-    free(tmp);
     return rc;
 }
 
