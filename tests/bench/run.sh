@@ -75,6 +75,12 @@ note "running nncc W3 (1 epoch) x $REPEATS ..."
 read -r w3 w3lo w3hi < <(run w3_fashion | stats)
 note "running nncc W4 (1 epoch) x $REPEATS ..."
 read -r w4 w4lo w4hi < <(run w4_wide | awk '{ print 60000 / $1 }' | stats)
+# The same programs on one thread, and on all with OpenMP's threads sleeping at barriers instead of
+# spinning: on a busy machine a spinning barrier waits for a descheduled partner.
+note "running nncc W3 and W4 with --threads 1, and W3 with OMP_WAIT_POLICY=PASSIVE ..."
+read -r w3t1 w3t1lo w3t1hi < <(run w3_fashion --threads 1 | stats)
+read -r w3pa w3palo w3pahi < <(export OMP_WAIT_POLICY=PASSIVE; run w3_fashion | stats)
+read -r w4t1 _ < <(REPEATS=1 run w4_wide --threads 1 | awk '{ print 60000 / $1 }' | stats)
 rss2=$(cat "$WORK/w2_circles.rss") rss3=$(cat "$WORK/w3_fashion.rss") rss4=$(cat "$WORK/w4_wide.rss")
 
 w5="" w5lo="" w5hi=""
@@ -145,6 +151,7 @@ row "W5 one-sample inference (W3 net), % of 1 core" "µs ↓" 2 0 "$w5" "$w5lo" 
 echo
 echo "- W3: the GEMMs alone through numpy's $blas_name: $(tri "${g3[0]:-}" "${g3[1]:-}" "${g3[2]:-}" 3) s/epoch; nncc + cc for the W3 net: $cc_w3 s."
 echo "- W4: the GEMMs alone through numpy's $blas_name: $(tri "${g4[0]:-}" "${g4[1]:-}" "${g4[2]:-}" 0) samples/s$(awk -v a="$w4" -v b="${g4[0]:-}" 'BEGIN { if (a != "" && b + 0 > 0) printf "; nncc reaches %.0f%% of that bound", 100 * a / b }')."
+echo "- nncc on one thread (--threads 1): W3 $(tri "$w3t1" "$w3t1lo" "$w3t1hi" 3) s/epoch, W4 $(printf %.0f "$w4t1") samples/s; W3 on all threads with OMP_WAIT_POLICY=PASSIVE: $(tri "$w3pa" "$w3palo" "$w3pahi" 3) s/epoch."
 echo "- Peers' W4 rates are measured over the first 15,360 samples; nncc's over the whole epoch."
 echo "- PyTorch's threading trap: Debian's torch multiplies through the system BLAS (OpenBLAS's own"
 echo "  threads); torch.set_num_threads(2) on top of that makes it several times slower. The torch"
