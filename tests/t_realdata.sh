@@ -63,7 +63,7 @@ if [ ! -f "$FTRAIN_X" ]; then
 else
     if compile fashion "$TOP/examples/fashion_mnist.yaml"; then ok fashion_compiles; else fail fashion_compiles; fi
     out=$WORK/fashion-1
-    if /usr/bin/time -f '%M' -o "$WORK/rss" "$WORK/fashion" --epochs 1 --out "$out" >"$WORK/fashion.log" 2>&1; then
+    if /usr/bin/time -f '%M' -o "$WORK/rss" "$WORK/fashion" --threads 1 --epochs 1 --out "$out" >"$WORK/fashion.log" 2>&1; then
         ok fashion_one_epoch
     else
         fail fashion_one_epoch "$(tail -n 3 "$WORK/fashion.log" | tr '\n' ' ')"
