@@ -40,7 +40,7 @@ UNIT_OBJ     := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 NNCC    := $(BUILD)/nncc
 RTLIB   := $(BUILD)/libnncc_rt.a
 
-.PHONY: all build deps deps-quiet test-deps demo check unit scripts san bench clean golden-update
+.PHONY: all build deps deps-quiet test-deps bench-deps demo check unit scripts san bench clean golden-update
 .DELETE_ON_ERROR:
 
 # The public targets install missing dependencies first, then re-run make, so pkg-config's
@@ -69,15 +69,19 @@ deps:
 # What only the tests need: reference Python (numpy), Fashion-MNIST, clang, the Cortex-M toolchain.
 TEST_DEBS := python3-numpy dataset-fashion-mnist clang gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 
-test-deps:
-	@missing=""; for d in $(TEST_DEBS); do \
+# make bench's peers: numpy and PyTorch through OpenBLAS (numpy on the reference BLAS is 20x slower).
+BENCH_DEBS := python3-numpy python3-torch libopenblas0-pthread
+
+test-deps bench-deps: DEBS = $(if $(filter bench-deps,$@),$(BENCH_DEBS),$(TEST_DEBS))
+test-deps bench-deps:
+	@missing=""; for d in $(DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$d 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$d"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "test-deps: installing$$missing"; \
+	  echo "$@: installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
-	  else echo "test-deps: not root and no sudo: run 'apt-get install$$missing' as root" >&2; exit 1; fi; \
+	  else echo "$@: not root and no sudo: run 'apt-get install$$missing' as root" >&2; exit 1; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
-	  { echo "test-deps: apt-get failed: install$$missing by hand" >&2; exit 1; }; fi
+	  { echo "$@: apt-get failed: install$$missing by hand" >&2; exit 1; }; fi
 
 deps-quiet:
 	@for p in $(PKGS); do pkg-config --exists $$p || { $(MAKE) --no-print-directory deps; break; }; done
@@ -151,7 +155,7 @@ san:
 demo: all
 	@bash tests/demo.sh
 
-bench: all
+bench: all bench-deps
 	@bash tests/bench/run.sh
 
 clean:
