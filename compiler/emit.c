@@ -77,16 +77,32 @@ typedef struct Gen {
     const char *name;
     char upper[NNCC_MAX_NAME + 1];
     int f32;
+    int threads; /* step() and forward() open a parallel region (work_per_step() >= OMP_MIN_WORK) */
 } Gen;
 
-/* Multiply-adds per step() call above which a kernel is split over threads: a fork/join costs a
- * few microseconds, the time of about 1e5 multiply-adds on one core. */
+/* Multiply-adds per step() call above which the work is split over threads: a fork/join costs a
+ * few microseconds, the time of about 1e5 multiply-adds on one core (more on a loaded machine,
+ * where a barrier waits for a descheduled thread). */
 enum { OMP_MIN_WORK = 1 << 18 };
 
-/* work: multiply-adds per row of a chunk. */
+/* work: multiply-adds per row of a chunk. The update's own region. */
 static const char *omp(const Gen *g, size_t work)
 {
     return work * (size_t)g->net->chunk >= OMP_MIN_WORK ? "NNCC_OMP_FOR" : "/* serial: too small for threads */";
+}
+
+/* Multiply-adds of one step() call: the forward's, per row, times the chunk. */
+static size_t work_per_step(const Net *net)
+{
+    size_t w = 0;
+    for (int i = 0; i < net->n_layers; i++) w += (size_t)net->layers[i].fan_in * (size_t)net->layers[i].units;
+    return w * (size_t)net->chunk;
+}
+
+/* A loop inside step()'s parallel region, split over the threads with no barrier after it. */
+static const char *omp_nowait(const Gen *g)
+{
+    return g->threads ? "NNCC_OMP_FOR_NOWAIT" : "/* serial: too small for threads */";
 }
 
 /* Register blocks of the dense kernels: MR broadcast values times NR vector lanes of sums,
@@ -312,6 +328,8 @@ static void emit_storage(Gen *g)
     if (net->spec->loss == LOSS_CROSS_ENTROPY)
         emit(e, "static real %s_zout[%s_CHUNK][%d]; /* Z of the softmax layer, for a stable log-loss */\n", n,
              g->upper, net->outputs);
+    emit(e, "static double %s_row_loss[%s_CHUNK], %s_row_correct[%s_CHUNK]; /* each row's, summed in row order */\n",
+         n, g->upper, n, g->upper);
 
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
@@ -342,6 +360,13 @@ static const char *activate_elem(Activation act)
     }
 }
 
+/* Whether the activation's loop over a block's lanes vectorises: a libm call (tanh, double exp)
+ * does not, and clang rejects an `omp simd` it cannot honour (-Wpass-failed, an error with -Werror). */
+static int act_vectorises(const Gen *g, Activation act)
+{
+    return act != ACT_TANH && !(act == ACT_SIGMOID && !g->f32);
+}
+
 static void emit_layer_forward(Gen *g, int i)
 {
     const Net *net = g->net;
@@ -359,7 +384,7 @@ static void emit_layer_forward(Gen *g, int i)
         TemplateArg a[] = {
             {"NAME", g->name}, {"UPPER", g->upper}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1},
             {"MR", MR}, {"NR", NR}, {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store_t},
-            {"OMP", k == 0 ? omp(g, (size_t)l->fan_in * (size_t)l->units) : "/* the last units: serial */"},
+            {"ACT_SIMD", act_vectorises(g, l->act) ? "NNCC_SIMD " : "/* a libm call: not omp simd */ "},
         };
         char *b = expand("dense_forward_block.c", a, (int)ARRAY_LEN(a));
         append(&blocks, b);
@@ -369,14 +394,14 @@ static void emit_layer_forward(Gen *g, int i)
     if (l->act == ACT_SOFTMAX) {
         char *act = activate_code(g, l, last);
         free(row_act);
-        row_act = xasprintf("    for (int r = 0; r < m; r++) {\n        real *restrict a = a_out + (size_t)r * %d;\n        %s\n    }\n",
+        row_act = xasprintf("    for (int r = lo; r < (hi < m ? hi : m); r++) {\n        real *restrict a = a_out + (size_t)r * %d;\n        %s\n    }\n",
                             l->units, act);
         free(act);
     }
     char *at_doc = last ? xstrdup("") : xasprintf(" and A%d^T (%d, m)", i + 1, l->units);
     char *MRs = num(MR_BLOCK);
     TemplateArg args[] = {
-        {"NAME", g->name}, {"UPPER", g->upper}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out},
+        {"NAME", g->name}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out},
         {"ACT", activation_names[l->act]}, {"AT_DOC", at_doc}, {"MR", MRs}, {"NR", NR},
         {"BLOCKS", blocks}, {"ROW_ACTIVATE", row_act},
     };
@@ -384,67 +409,66 @@ static void emit_layer_forward(Gen *g, int i)
     free(L), free(P), free(in), free(out), free(NR), free(blocks), free(row_act), free(at_doc), free(MRs);
 }
 
+/* dW, db of a trainable layer: every row of the chunk, split over units. */
 static void emit_layer_backward(Gen *g, int i)
 {
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
     const int nr = nr_lanes(g);
     char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *MRs = num(MR_BLOCK), *NRs = num(nr);
-    const char *work_omp = omp(g, (size_t)l->fan_in * (size_t)l->units);
-    char *weights = xstrdup("/* frozen layer (trainable: false): no dW, db */");
-    if (l->trainable) {
-        char *blocks = NULL;
-        for (int kj = 0; kj < 2; kj++)
-            for (int ki = 0; ki < 2; ki++) {
-                int jlo, jhi, jstep, ilo, ihi, istep;
-                if (!block_range(l->units, MR_BLOCK, kj, &jlo, &jhi, &jstep)) continue;
-                if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
-                char *J0 = num(jlo), *J1 = num(jhi), *MR = num(jstep), *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
-                TemplateArg a[] = {
-                    {"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1}, {"MR", MR},
-                    {"I0", I0}, {"I1", I1}, {"NR", NR},
-                    {"OMP", kj == 0 ? work_omp : "/* the last units: serial */"},
-                };
-                char *b = expand("dense_weight_grads_block.c", a, (int)ARRAY_LEN(a));
-                append(&blocks, b);
-                free(b), free(J0), free(J1), free(MR), free(I0), free(I1), free(NR);
-            }
-        TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"OUT", out}, {"MR", MRs}, {"NR", NRs}, {"BLOCKS", blocks}};
-        free(weights);
-        weights = expand("dense_weight_grads.c", a, (int)ARRAY_LEN(a));
-        free(blocks);
-    }
-    char *propagate, *eq;
-    if (needs_propagate(net, i)) {
-        const Layer *prev = &net->layers[i - 1];
-        char *deriv = derivative_code(prev->act, "a[i]");
-        char *blocks = NULL;
+    char *blocks = NULL;
+    for (int kj = 0; kj < 2; kj++)
         for (int ki = 0; ki < 2; ki++) {
-            int ilo, ihi, istep;
+            int jlo, jhi, jstep, ilo, ihi, istep;
+            if (!block_range(l->units, MR_BLOCK, kj, &jlo, &jhi, &jstep)) continue;
             if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
-            char *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
+            char *J0 = num(jlo), *J1 = num(jhi), *MR = num(jstep), *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
+            /* the last units are one iteration: whichever thread comes first takes it */
+            const char *split = kj == 0 ? omp_nowait(g) : g->threads ? "NNCC_OMP_SINGLE_NOWAIT /* the last units */"
+                                                                     : "/* the last units */";
             TemplateArg a[] = {
-                {"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
-                {"NR", NR}, {"OMP", work_omp}, {"DERIVATIVE", deriv},
+                {"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1}, {"MR", MR},
+                {"I0", I0}, {"I1", I1}, {"NR", NR}, {"OMP", split},
             };
-            char *b = expand("dense_propagate_block.c", a, (int)ARRAY_LEN(a));
+            char *b = expand("dense_weight_grads_block.c", a, (int)ARRAY_LEN(a));
             append(&blocks, b);
-            free(b), free(I0), free(I1), free(NR);
+            free(b), free(J0), free(J1), free(MR), free(I0), free(I1), free(NR);
         }
-        TemplateArg a[] = {{"P", P}, {"MR", MRs}, {"NR", NRs}, {"BLOCKS", blocks}};
-        propagate = expand("dense_propagate.c", a, (int)ARRAY_LEN(a));
-        eq = xasprintf("dZ%d = W%d^T.dZ%d * g'(Z%d), g' = %s", i, i + 1, i + 1, i, derivative_formula(prev->act));
-        free(deriv), free(blocks);
-    } else {
-        propagate = xstrdup(i == 0 ? "/* first layer: no dA0 needed */" : "/* no trainable layer below: nothing to propagate */");
-        eq = xstrdup("(nothing propagates below this layer)");
+    TemplateArg a[] = {{"NAME", g->name}, {"L", L},   {"OUT", out},          {"MR", MRs},
+                       {"NR", NRs},       {"BLOCKS", blocks}, {"OMP", omp_nowait(g)}};
+    char *weights = expand("dense_weight_grads.c", a, (int)ARRAY_LEN(a));
+    TemplateArg args[] = {{"NAME", g->name}, {"L", L}, {"P", P}, {"OUT", out}, {"WEIGHT_GRADS", weights}};
+    emit_template(g->e, "dense_backward.c", args, (int)ARRAY_LEN(args));
+    free(L), free(P), free(in), free(out), free(weights), free(blocks), free(MRs), free(NRs);
+}
+
+/* dZ of the layer below from this layer's dZ, row by row: one thread's rows. */
+static void emit_layer_propagate(Gen *g, int i)
+{
+    const Net *net = g->net;
+    const Layer *l = &net->layers[i], *prev = &net->layers[i - 1];
+    const int nr = nr_lanes(g);
+    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *MRs = num(MR_BLOCK), *NRs = num(nr);
+    char *deriv = derivative_code(prev->act, "a[i]");
+    char *blocks = NULL;
+    for (int ki = 0; ki < 2; ki++) {
+        int ilo, ihi, istep;
+        if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
+        char *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
+        TemplateArg a[] = {
+            {"NAME", g->name}, {"L", L},   {"IN", in}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
+            {"NR", NR},        {"DERIVATIVE", deriv},
+        };
+        char *b = expand("dense_propagate_block.c", a, (int)ARRAY_LEN(a));
+        append(&blocks, b);
+        free(b), free(I0), free(I1), free(NR);
     }
     TemplateArg args[] = {
-        {"NAME", g->name}, {"L", L},   {"P", P}, {"OUT", out}, {"PROPAGATE_EQ", eq}, {"WEIGHT_GRADS", weights},
-        {"PROPAGATE", propagate},
+        {"NAME", g->name}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out}, {"MR", MRs}, {"NR", NRs},
+        {"DERIVATIVE_DOC", derivative_formula(prev->act)}, {"BLOCKS", blocks},
     };
-    emit_template(g->e, "dense_backward.c", args, (int)ARRAY_LEN(args));
-    free(L), free(P), free(in), free(out), free(weights), free(propagate), free(eq), free(MRs), free(NRs);
+    emit_template(g->e, "dense_propagate.c", args, (int)ARRAY_LEN(args));
+    free(L), free(P), free(in), free(out), free(MRs), free(NRs), free(deriv), free(blocks);
 }
 
 static void emit_loss(Gen *g)
@@ -494,16 +518,33 @@ static void emit_loss(Gen *g)
     free(out);
 }
 
-/* The forward chain, shared by step() and forward(). */
+/* The start of step()'s and forward()'s body: the parallel region (or a plain block), and this
+ * thread's rows [lo, hi), whole blocks of NR, the same share for every layer. */
+static void emit_region_open(Gen *g, const char *what)
+{
+    const int nr = nr_lanes(g);
+    emit(g->e, "    const int blocks = (m + %d - 1) / %d; /* of %d rows */\n", nr, nr, nr);
+    if (!g->threads) {
+        emit(g->e, "    /* serial: too small for threads */\n    {\n");
+        emit(g->e, "        const int lo = 0, hi = blocks * %d; /* every row */\n", nr);
+        return;
+    }
+    emit(g->e, "    NNCC_OMP_PARALLEL /* one region per call: %s */\n    {\n", what);
+    emit(g->e, "        const int t = NNCC_THREAD(), nt = NNCC_THREADS();\n");
+    emit(g->e, "        const int lo = blocks * t / nt * %d, hi = blocks * (t + 1) / nt * %d; /* this thread's rows */\n",
+         nr, nr);
+}
+
+/* The forward chain on rows [lo, hi), shared by step() and forward(). */
 static void emit_forward_calls(Gen *g)
 {
     const Net *net = g->net;
     const char *n = g->name;
-    emit(g->e, "    %s_transpose_input(m, (const real *)x);\n", n);
+    emit(g->e, "        %s_transpose_input(m, lo, hi, (const real *)x);\n", n);
     for (int i = 0; i < net->n_layers; i++) {
         char *at_out = i + 1 < net->n_layers ? xasprintf("%s_at%d[0]", n, i + 1) : xstrdup("NULL");
-        if (i == 0) emit(g->e, "    %s_forward1(m, %s_xt[0], %s_a1[0], %s);\n", n, n, n, at_out);
-        else emit(g->e, "    %s_forward%d(m, %s_at%d[0], %s_a%d[0], %s);\n", n, i + 1, n, i, n, i + 1, at_out);
+        if (i == 0) emit(g->e, "        %s_forward1(m, lo, hi, %s_xt[0], %s_a1[0], %s);\n", n, n, n, at_out);
+        else emit(g->e, "        %s_forward%d(m, lo, hi, %s_at%d[0], %s_a%d[0], %s);\n", n, i + 1, n, i, n, i + 1, at_out);
         free(at_out);
     }
 }
@@ -513,36 +554,58 @@ static void emit_step(Gen *g)
     const Net *net = g->net;
     const char *n = g->name;
     int L = net->n_layers;
-    emit(g->e, "\n/* X (m, %d) -> X^T (%d, m): the first layer's forward reads its input feature by feature.\n"
-               " * Pad rows keep what an earlier call left there (finite values; nothing reads them). */\n",
+    emit(g->e, "\n/* X (m, %d) -> X^T (%d, m) for rows [lo, hi): the first layer's forward reads its input feature\n"
+               " * by feature. Pad rows keep what an earlier call left there (finite values; nothing reads them). */\n",
          net->inputs, net->inputs);
-    emit(g->e, "static void %s_transpose_input(int m, const real *restrict x)\n{\n", n);
-    emit(g->e, "    for (int r0 = 0; r0 < m; r0 += 8) {\n");
-    emit(g->e, "        const int r1 = r0 + 8 < m ? r0 + 8 : m;\n");
+    emit(g->e, "static void %s_transpose_input(int m, int lo, int hi, const real *restrict x)\n{\n", n);
+    emit(g->e, "    const int end = hi < m ? hi : m;\n");
+    emit(g->e, "    for (int r0 = lo; r0 < end; r0 += 8) {\n");
+    emit(g->e, "        const int r1 = r0 + 8 < end ? r0 + 8 : end;\n");
     emit(g->e, "        for (int i = 0; i < %d; i++)\n", net->inputs);
     emit(g->e, "            for (int r = r0; r < r1; r++) %s_xt[i][r] = x[(size_t)r * %d + i];\n", n, net->inputs);
     emit(g->e, "    }\n}\n");
     emit(g->e, "\n/* One chunk of m <= %s_CHUNK rows: forward through every layer, the loss, and with grad the\n"
-               " * backward pass in reverse, adding dW, db into %s_grad. */\n", g->upper, n);
+               " * backward pass in reverse, adding dW, db into %s_grad.\n"
+               " * Each thread carries its own rows from the input through the loss and back down to dZ1: no\n"
+               " * thread waits for another until dW, which sums over every row and so waits once for all.\n"
+               " * Results do not depend on the thread count: rows are independent up to dW, dW and db are\n"
+               " * split over units (each sum over the rows in order on one thread), and the rows' losses\n"
+               " * are summed in row order after the region. */\n",
+         g->upper, n);
     emit(g->e, "static void %s_step(int m, const void *x, const double *y, int grad, rt_stats *st)\n{\n", n);
+    emit_region_open(g, "forward, loss, propagate, then dW");
     emit_forward_calls(g);
-    emit(g->e, "    %s_loss(m, %s_a%d[0], y, %s_dz%d[0], st);\n", n, n, L, n, L);
-    emit(g->e, "    if (!grad) return;\n");
+    emit(g->e, "        %s_loss(m, lo, hi, %s_a%d[0], y, %s_dz%d[0]);\n", n, n, L, n, L);
     int any = 0;
-    for (int i = L - 1; i >= 0; i--) {
-        if (!needs_backward(net, i)) continue;
-        any = 1;
-        char *a_in = i == 0 ? xstrdup("(const real *)x") : xasprintf("%s_a%d[0]", n, i);
-        char *dz_in = needs_propagate(net, i) ? xasprintf("%s_dz%d[0]", n, i) : xstrdup("NULL");
-        emit(g->e, "    %s_backward%d(m, %s, %s_dz%d[0], %s);\n", n, i + 1, a_in, n, i + 1, dz_in);
-        free(a_in), free(dz_in);
+    for (int i = 0; i < L; i++) any |= net->layers[i].trainable;
+    if (any) {
+        emit(g->e, "        if (grad) {\n");
+        for (int i = L - 1; i >= 1; i--)
+            if (needs_propagate(net, i))
+                emit(g->e, "            %s_propagate%d(m, lo, hi, %s_a%d[0], %s_dz%d[0], %s_dz%d[0]);\n", n, i + 1, n, i,
+                     n, i + 1, n, i);
+        if (g->threads) emit(g->e, "            NNCC_OMP_BARRIER /* dW sums over every row */\n");
+        for (int i = L - 1; i >= 0; i--) {
+            if (!net->layers[i].trainable) continue;
+            char *a_in = i == 0 ? xstrdup("(const real *)x") : xasprintf("%s_a%d[0]", n, i);
+            emit(g->e, "            %s_backward%d(m, %s, %s_dz%d[0]);\n", n, i + 1, a_in, n, i + 1);
+            free(a_in);
+        }
+        emit(g->e, "        }\n");
+    } else {
+        emit(g->e, "        (void)grad; /* every layer is frozen: nothing to back-propagate */\n");
     }
-    if (!any) emit(g->e, "    /* every layer is frozen: nothing to back-propagate */\n");
+    emit(g->e, "    }\n");
+    emit(g->e, "    double loss = 0, correct = 0;\n");
+    emit(g->e, "    for (int r = 0; r < m; r++) loss += %s_row_loss[r], correct += %s_row_correct[r];\n", n, n);
+    emit(g->e, "    st->loss += loss;\n    st->correct += correct;\n");
     emit(g->e, "}\n");
 
     emit(g->e, "\n/* Outputs A_%d of m <= %s_CHUNK rows: (m, %d). */\n", L, g->upper, net->outputs);
     emit(g->e, "static void %s_forward(int m, const void *x, void *out)\n{\n", n);
+    emit_region_open(g, "the forward");
     emit_forward_calls(g);
+    emit(g->e, "    }\n");
     emit(g->e, "    memcpy(out, %s_a%d, sizeof(real) * (size_t)m * %d);\n}\n", n, L, net->outputs);
 }
 
@@ -721,14 +784,17 @@ static void emit_tables(Gen *g)
 void emit_train(const Net *net, FILE *out, const char *file, const char *command)
 {
     Emitter e = {out, 0};
-    Gen g = {&e, net, net->spec->name, {0}, precision_bytes[net->spec->precision] == 4};
+    Gen g = {&e, net, net->spec->name, {0}, precision_bytes[net->spec->precision] == 4,
+             work_per_step(net) >= OMP_MIN_WORK};
     for (size_t i = 0; g.name[i]; i++) g.upper[i] = (char)toupper((unsigned char)g.name[i]);
     emit_header(&g, file, command);
     emit_storage(&g);
     for (int i = 0; i < net->n_layers; i++) emit_layer_forward(&g, i);
     emit_loss(&g);
-    for (int i = net->n_layers - 1; i >= 0; i--)
-        if (needs_backward(net, i)) emit_layer_backward(&g, i);
+    for (int i = net->n_layers - 1; i >= 0; i--) {
+        if (needs_propagate(net, i)) emit_layer_propagate(&g, i);
+        if (net->layers[i].trainable) emit_layer_backward(&g, i);
+    }
     emit_step(&g);
     emit_update(&g);
     emit_tables(&g);

@@ -25,14 +25,29 @@ extern "C" {
 
 #define NNCC_RT_VERSION "0.1.0"
 
-/* OpenMP through macros that vanish without -fopenmp, so generated code is clean C99 both ways. */
+/* OpenMP through macros that vanish without -fopenmp, so generated code is clean C99 both ways.
+ * NNCC_OMP_FOR is a loop with its own parallel region; the others work inside one region that
+ * spans a whole step() (the loops there are orphaned: run outside a region, one thread does all). */
 #ifdef _OPENMP
+#include <omp.h>
 #define NNCC_PRAGMA(x) _Pragma(#x)
 #define NNCC_OMP_FOR NNCC_PRAGMA(omp parallel for schedule(static))
 #define NNCC_OMP_FOR_IF(cond) NNCC_PRAGMA(omp parallel for schedule(static) if (cond))
+#define NNCC_OMP_PARALLEL NNCC_PRAGMA(omp parallel)
+#define NNCC_OMP_FOR_NOWAIT NNCC_PRAGMA(omp for schedule(static) nowait)
+#define NNCC_OMP_SINGLE_NOWAIT NNCC_PRAGMA(omp single nowait)
+#define NNCC_OMP_BARRIER NNCC_PRAGMA(omp barrier)
+#define NNCC_THREAD() omp_get_thread_num()
+#define NNCC_THREADS() omp_get_num_threads()
 #else
 #define NNCC_OMP_FOR
 #define NNCC_OMP_FOR_IF(cond)
+#define NNCC_OMP_PARALLEL
+#define NNCC_OMP_FOR_NOWAIT
+#define NNCC_OMP_SINGLE_NOWAIT
+#define NNCC_OMP_BARRIER
+#define NNCC_THREAD() 0
+#define NNCC_THREADS() 1
 #endif
 
 /* Exit codes of every nncc program (SPEC section 4). */

@@ -1,10 +1,8 @@
 
-/* Layer {{L}} backward: given dZ{{L}} (m, {{OUT}}),
+/* Layer {{L}} backward: given dZ{{L}} (m, {{OUT}}) of every row of the chunk,
  *   dW{{L}} = (1/m) dZ{{L}}^T.A{{P}} (summed here, divided by m in the update), db{{L}} = (1/m) sum_r dZ{{L}}
- *   {{PROPAGATE_EQ}} */
-static void {{NAME}}_backward{{L}}(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
+ * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
+static void {{NAME}}_backward{{L}}(int m, const real *restrict a_in, const real *restrict dz)
 {
-    (void)dz_in;
-    {{WEIGHT_GRADS}}
-    {{PROPAGATE}}
-}
+{{WEIGHT_GRADS}}}

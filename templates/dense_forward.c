@@ -1,13 +1,13 @@
 
 /* Layer {{L}} forward: Z{{L}} = W{{L}}.A{{P}} + b{{L}}, A{{L}} = {{ACT}}(Z{{L}})
- *   A{{P}}^T ({{IN}}, m) -> A{{L}} (m, {{OUT}}){{AT_DOC}}
+ *   A{{P}}^T ({{IN}}, m) -> A{{L}} (m, {{OUT}}){{AT_DOC}}, rows [lo, hi) only
  * Register blocks of {{MR}} units x {{NR}} rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times {{NR}} rows of A{{P}}^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
- * whole blocks ({{UPPER}}_ROWS); pad rows compute garbage that nothing reads. */
-static void {{NAME}}_forward{{L}}(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * thread's share of the rows, whole blocks of {{NR}} (see step()); pad rows past m compute
+ * garbage that nothing reads. */
+static void {{NAME}}_forward{{L}}(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    const int mp = (m + {{NR}} - 1) / {{NR}} * {{NR}};
+    (void)m;
     (void)at_out;
-{{BLOCKS}}{{ROW_ACTIVATE}}
-}
+{{BLOCKS}}{{ROW_ACTIVATE}}}

@@ -1,6 +1,5 @@
-    {{OMP}}
     for (int j0 = {{J0}}; j0 < {{J1}}; j0 += {{MR}}) { /* units j0 .. j0 + {{MR}} */
-        for (int r0 = 0; r0 < mp; r0 += {{NR}}) {
+        for (int r0 = lo; r0 < hi; r0 += {{NR}}) {
             real acc[{{MR}}][{{NR}}];
             for (int u = 0; u < {{MR}}; u++)
                 for (int v = 0; v < {{NR}}; v++) acc[u][v] = {{NAME}}_param.b{{L}}[j0 + u];
@@ -12,7 +11,7 @@
                 }
             }
             for (int u = 0; u < {{MR}}; u++) {
-                NNCC_SIMD for (int v = 0; v < {{NR}}; v++) {
+                {{ACT_SIMD}}for (int v = 0; v < {{NR}}; v++) {
                     real z = acc[u][v];
                     {{ACT_ELEM}}
                     acc[u][v] = z;

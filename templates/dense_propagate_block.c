@@ -1,5 +1,4 @@
-    {{OMP}}
-    for (int r0 = 0; r0 < mq; r0 += {{MR}}) { /* rows r0 .. r0 + {{MR}} */
+    for (int r0 = lo; r0 < end; r0 += {{MR}}) { /* rows r0 .. r0 + {{MR}} */
         for (int i0 = {{I0}}; i0 < {{I1}}; i0 += {{NR}}) {
             real acc[{{MR}}][{{NR}}];
             for (int u = 0; u < {{MR}}; u++)

@@ -1,16 +1,14 @@
 
 /* Loss: log loss, L = -(1/m) sum [y log(A + eps) + (1 - y) log(1 - A + eps)], eps = 1e-15 as in the notes.
- * Output gradient: dZ = A - y. */
-static void {{NAME}}_loss(int m, const real *restrict a, const double *restrict y, real *restrict dz, rt_stats *st)
+ * Output gradient: dZ = A - y. Rows [lo, hi) only; step() sums the rows' losses in row order. */
+static void {{NAME}}_loss(int m, int lo, int hi, const real *restrict a, const double *restrict y, real *restrict dz)
 {
     const double eps = 1e-15;
-    double loss = 0, correct = 0;
-    for (int r = 0; r < m; r++) {
+    const int end = hi < m ? hi : m;
+    for (int r = lo; r < end; r++) {
         const double p = a[r];
-        loss -= y[r] * log(p + eps) + (1 - y[r]) * log(1 - p + eps);
-        correct += (p >= 0.5) == (y[r] >= 0.5);
+        {{NAME}}_row_loss[r] = -(y[r] * log(p + eps) + (1 - y[r]) * log(1 - p + eps));
+        {{NAME}}_row_correct[r] = (p >= 0.5) == (y[r] >= 0.5);
         dz[r] = a[r] - (real)y[r];
     }
-    st->loss += loss;
-    st->correct += correct;
 }

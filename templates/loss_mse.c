@@ -1,10 +1,11 @@
 
 /* Loss: mean squared error over samples and outputs (as PyTorch's MSELoss),
- * L = (1/m) sum_r (1/{{OUT}}) sum_k (A - y)^2. dA = (2/{{OUT}}) (A - y), then dZ = dA * g'(Z). */
-static void {{NAME}}_loss(int m, const real *restrict a, const double *restrict y, real *restrict dz, rt_stats *st)
+ * L = (1/m) sum_r (1/{{OUT}}) sum_k (A - y)^2. dA = (2/{{OUT}}) (A - y), then dZ = dA * g'(Z).
+ * Rows [lo, hi) only; step() sums the rows' losses in row order. */
+static void {{NAME}}_loss(int m, int lo, int hi, const real *restrict a, const double *restrict y, real *restrict dz)
 {
-    double loss = 0;
-    for (int r = 0; r < m; r++) {
+    const int end = hi < m ? hi : m;
+    for (int r = lo; r < end; r++) {
         const real *restrict p = a + (size_t)r * {{OUT}};
         const double *restrict t = y + (size_t)r * {{OUT}};
         real *restrict d = dz + (size_t)r * {{OUT}};
@@ -14,8 +15,8 @@ static void {{NAME}}_loss(int m, const real *restrict a, const double *restrict 
             sq += e * e;
             d[k] = (real)(2.0 / {{OUT}} * e);
         }
-        loss += sq / {{OUT}};
+        {{NAME}}_row_loss[r] = sq / {{OUT}};
+        {{NAME}}_row_correct[r] = 0; /* regression: no accuracy */
         {{OUTPUT_DERIVATIVE}}
     }
-    st->loss += loss;
 }

@@ -92,6 +92,7 @@ static frozen_mse_params frozen_mse_state0; /* velocity */
 static real frozen_mse_xt[2][FROZEN_MSE_ROWS]; /* X^T */
 static real frozen_mse_a1[FROZEN_MSE_ROWS][2], frozen_mse_at1[2][FROZEN_MSE_ROWS];
 static real frozen_mse_a2[FROZEN_MSE_ROWS][2], frozen_mse_dz2[FROZEN_MSE_ROWS][2];
+static double frozen_mse_row_loss[FROZEN_MSE_CHUNK], frozen_mse_row_correct[FROZEN_MSE_CHUNK]; /* each row's, summed in row order */
 
 /* W1 as given in the network file */
 static const double frozen_mse_given_w1[4] = {1, -1, 0.5, 0.25};
@@ -100,18 +101,18 @@ static const double frozen_mse_given_w1[4] = {1, -1, 0.5, 0.25};
 static const double frozen_mse_given_b1[2] = {0, 0.10000000000000001};
 
 /* Layer 1 forward: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
- *   A0^T (2, m) -> A1 (m, 2) and A1^T (2, m)
+ *   A0^T (2, m) -> A1 (m, 2) and A1^T (2, m), rows [lo, hi) only
  * Register blocks of 4 units x 32 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 32 rows of A0^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
- * whole blocks (FROZEN_MSE_ROWS); pad rows compute garbage that nothing reads. */
-static void frozen_mse_forward1(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * thread's share of the rows, whole blocks of 32 (see step()); pad rows past m compute
+ * garbage that nothing reads. */
+static void frozen_mse_forward1(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    const int mp = (m + 32 - 1) / 32 * 32;
+    (void)m;
     (void)at_out;
-    /* the last units: serial */
     for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
-        for (int r0 = 0; r0 < mp; r0 += 32) {
+        for (int r0 = lo; r0 < hi; r0 += 32) {
             real acc[2][32];
             for (int u = 0; u < 2; u++)
                 for (int v = 0; v < 32; v++) acc[u][v] = frozen_mse_param.b1[j0 + u];
@@ -134,22 +135,21 @@ static void frozen_mse_forward1(int m, const real *restrict at_in, real *restric
                 for (int u = 0; u < 2; u++) a_out[(size_t)(r0 + v) * 2 + j0 + u] = acc[u][v];
         }
     }
-
 }
 
 /* Layer 2 forward: Z2 = W2.A1 + b2, A2 = linear(Z2)
- *   A1^T (2, m) -> A2 (m, 2)
+ *   A1^T (2, m) -> A2 (m, 2), rows [lo, hi) only
  * Register blocks of 4 units x 32 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 32 rows of A1^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
- * whole blocks (FROZEN_MSE_ROWS); pad rows compute garbage that nothing reads. */
-static void frozen_mse_forward2(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * thread's share of the rows, whole blocks of 32 (see step()); pad rows past m compute
+ * garbage that nothing reads. */
+static void frozen_mse_forward2(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    const int mp = (m + 32 - 1) / 32 * 32;
+    (void)m;
     (void)at_out;
-    /* the last units: serial */
     for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
-        for (int r0 = 0; r0 < mp; r0 += 32) {
+        for (int r0 = lo; r0 < hi; r0 += 32) {
             real acc[2][32];
             for (int u = 0; u < 2; u++)
                 for (int v = 0; v < 32; v++) acc[u][v] = frozen_mse_param.b2[j0 + u];
@@ -172,15 +172,15 @@ static void frozen_mse_forward2(int m, const real *restrict at_in, real *restric
                 for (int u = 0; u < 2; u++) a_out[(size_t)(r0 + v) * 2 + j0 + u] = acc[u][v];
         }
     }
-
 }
 
 /* Loss: mean squared error over samples and outputs (as PyTorch's MSELoss),
- * L = (1/m) sum_r (1/2) sum_k (A - y)^2. dA = (2/2) (A - y), then dZ = dA * g'(Z). */
-static void frozen_mse_loss(int m, const real *restrict a, const double *restrict y, real *restrict dz, rt_stats *st)
+ * L = (1/m) sum_r (1/2) sum_k (A - y)^2. dA = (2/2) (A - y), then dZ = dA * g'(Z).
+ * Rows [lo, hi) only; step() sums the rows' losses in row order. */
+static void frozen_mse_loss(int m, int lo, int hi, const real *restrict a, const double *restrict y, real *restrict dz)
 {
-    double loss = 0;
-    for (int r = 0; r < m; r++) {
+    const int end = hi < m ? hi : m;
+    for (int r = lo; r < end; r++) {
         const real *restrict p = a + (size_t)r * 2;
         const double *restrict t = y + (size_t)r * 2;
         real *restrict d = dz + (size_t)r * 2;
@@ -190,21 +190,21 @@ static void frozen_mse_loss(int m, const real *restrict a, const double *restric
             sq += e * e;
             d[k] = (real)(2.0 / 2 * e);
         }
-        loss += sq / 2;
+        frozen_mse_row_loss[r] = sq / 2;
+        frozen_mse_row_correct[r] = 0; /* regression: no accuracy */
         /* linear output: dZ = dA */
     }
-    st->loss += loss;
 }
 
-/* Layer 2 backward: given dZ2 (m, 2),
+/* Layer 2 backward: given dZ2 (m, 2) of every row of the chunk,
  *   dW2 = (1/m) dZ2^T.A1 (summed here, divided by m in the update), db2 = (1/m) sum_r dZ2
- *   (nothing propagates below this layer) */
-static void frozen_mse_backward2(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
+ * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
+static void frozen_mse_backward2(int m, const real *restrict a_in, const real *restrict dz)
 {
-    (void)dz_in;
-        /* dW: blocks of 4 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+    /* dW: blocks of 4 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
      * in order onto the running G, as the plain loop would. */
-    /* the last units: serial */
+    /* the last units */
     for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
         for (int i0 = 0; i0 < 2; i0 += 2) {
             real acc[2][2];
@@ -223,44 +223,64 @@ static void frozen_mse_backward2(int m, const real *restrict a_in, const real *r
         }
     }
     /* db */
+    /* serial: too small for threads */
     for (int j = 0; j < 2; j++) {
         real gb = 0;
         for (int r = 0; r < m; r++) gb += dz[(size_t)r * 2 + j];
         frozen_mse_grad.b2[j] += gb;
     }
-
-    /* no trainable layer below: nothing to propagate */
 }
 
-/* X (m, 2) -> X^T (2, m): the first layer's forward reads its input feature by feature.
- * Pad rows keep what an earlier call left there (finite values; nothing reads them). */
-static void frozen_mse_transpose_input(int m, const real *restrict x)
+/* X (m, 2) -> X^T (2, m) for rows [lo, hi): the first layer's forward reads its input feature
+ * by feature. Pad rows keep what an earlier call left there (finite values; nothing reads them). */
+static void frozen_mse_transpose_input(int m, int lo, int hi, const real *restrict x)
 {
-    for (int r0 = 0; r0 < m; r0 += 8) {
-        const int r1 = r0 + 8 < m ? r0 + 8 : m;
+    const int end = hi < m ? hi : m;
+    for (int r0 = lo; r0 < end; r0 += 8) {
+        const int r1 = r0 + 8 < end ? r0 + 8 : end;
         for (int i = 0; i < 2; i++)
             for (int r = r0; r < r1; r++) frozen_mse_xt[i][r] = x[(size_t)r * 2 + i];
     }
 }
 
 /* One chunk of m <= FROZEN_MSE_CHUNK rows: forward through every layer, the loss, and with grad the
- * backward pass in reverse, adding dW, db into frozen_mse_grad. */
+ * backward pass in reverse, adding dW, db into frozen_mse_grad.
+ * Each thread carries its own rows from the input through the loss and back down to dZ1: no
+ * thread waits for another until dW, which sums over every row and so waits once for all.
+ * Results do not depend on the thread count: rows are independent up to dW, dW and db are
+ * split over units (each sum over the rows in order on one thread), and the rows' losses
+ * are summed in row order after the region. */
 static void frozen_mse_step(int m, const void *x, const double *y, int grad, rt_stats *st)
 {
-    frozen_mse_transpose_input(m, (const real *)x);
-    frozen_mse_forward1(m, frozen_mse_xt[0], frozen_mse_a1[0], frozen_mse_at1[0]);
-    frozen_mse_forward2(m, frozen_mse_at1[0], frozen_mse_a2[0], NULL);
-    frozen_mse_loss(m, frozen_mse_a2[0], y, frozen_mse_dz2[0], st);
-    if (!grad) return;
-    frozen_mse_backward2(m, frozen_mse_a1[0], frozen_mse_dz2[0], NULL);
+    const int blocks = (m + 32 - 1) / 32; /* of 32 rows */
+    /* serial: too small for threads */
+    {
+        const int lo = 0, hi = blocks * 32; /* every row */
+        frozen_mse_transpose_input(m, lo, hi, (const real *)x);
+        frozen_mse_forward1(m, lo, hi, frozen_mse_xt[0], frozen_mse_a1[0], frozen_mse_at1[0]);
+        frozen_mse_forward2(m, lo, hi, frozen_mse_at1[0], frozen_mse_a2[0], NULL);
+        frozen_mse_loss(m, lo, hi, frozen_mse_a2[0], y, frozen_mse_dz2[0]);
+        if (grad) {
+            frozen_mse_backward2(m, frozen_mse_a1[0], frozen_mse_dz2[0]);
+        }
+    }
+    double loss = 0, correct = 0;
+    for (int r = 0; r < m; r++) loss += frozen_mse_row_loss[r], correct += frozen_mse_row_correct[r];
+    st->loss += loss;
+    st->correct += correct;
 }
 
 /* Outputs A_2 of m <= FROZEN_MSE_CHUNK rows: (m, 2). */
 static void frozen_mse_forward(int m, const void *x, void *out)
 {
-    frozen_mse_transpose_input(m, (const real *)x);
-    frozen_mse_forward1(m, frozen_mse_xt[0], frozen_mse_a1[0], frozen_mse_at1[0]);
-    frozen_mse_forward2(m, frozen_mse_at1[0], frozen_mse_a2[0], NULL);
+    const int blocks = (m + 32 - 1) / 32; /* of 32 rows */
+    /* serial: too small for threads */
+    {
+        const int lo = 0, hi = blocks * 32; /* every row */
+        frozen_mse_transpose_input(m, lo, hi, (const real *)x);
+        frozen_mse_forward1(m, lo, hi, frozen_mse_xt[0], frozen_mse_a1[0], frozen_mse_at1[0]);
+        frozen_mse_forward2(m, lo, hi, frozen_mse_at1[0], frozen_mse_a2[0], NULL);
+    }
     memcpy(out, frozen_mse_a2, sizeof(real) * (size_t)m * 2);
 }
 

@@ -88,20 +88,21 @@ static neuron_params neuron_grad;  /* dW, db summed over the batch so far */
 #define NEURON_ROWS 256
 static real neuron_xt[2][NEURON_ROWS]; /* X^T */
 static real neuron_a1[NEURON_ROWS][1], neuron_dz1[NEURON_ROWS][1];
+static double neuron_row_loss[NEURON_CHUNK], neuron_row_correct[NEURON_CHUNK]; /* each row's, summed in row order */
 
 /* Layer 1 forward: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
- *   A0^T (2, m) -> A1 (m, 1)
+ *   A0^T (2, m) -> A1 (m, 1), rows [lo, hi) only
  * Register blocks of 4 units x 32 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 32 rows of A0^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
- * whole blocks (NEURON_ROWS); pad rows compute garbage that nothing reads. */
-static void neuron_forward1(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * thread's share of the rows, whole blocks of 32 (see step()); pad rows past m compute
+ * garbage that nothing reads. */
+static void neuron_forward1(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    const int mp = (m + 32 - 1) / 32 * 32;
+    (void)m;
     (void)at_out;
-    /* the last units: serial */
     for (int j0 = 0; j0 < 1; j0 += 1) { /* units j0 .. j0 + 1 */
-        for (int r0 = 0; r0 < mp; r0 += 32) {
+        for (int r0 = lo; r0 < hi; r0 += 32) {
             real acc[1][32];
             for (int u = 0; u < 1; u++)
                 for (int v = 0; v < 32; v++) acc[u][v] = neuron_param.b1[j0 + u];
@@ -124,34 +125,31 @@ static void neuron_forward1(int m, const real *restrict at_in, real *restrict a_
                 for (int u = 0; u < 1; u++) a_out[(size_t)(r0 + v) * 1 + j0 + u] = acc[u][v];
         }
     }
-
 }
 
 /* Loss: log loss, L = -(1/m) sum [y log(A + eps) + (1 - y) log(1 - A + eps)], eps = 1e-15 as in the notes.
- * Output gradient: dZ = A - y. */
-static void neuron_loss(int m, const real *restrict a, const double *restrict y, real *restrict dz, rt_stats *st)
+ * Output gradient: dZ = A - y. Rows [lo, hi) only; step() sums the rows' losses in row order. */
+static void neuron_loss(int m, int lo, int hi, const real *restrict a, const double *restrict y, real *restrict dz)
 {
     const double eps = 1e-15;
-    double loss = 0, correct = 0;
-    for (int r = 0; r < m; r++) {
+    const int end = hi < m ? hi : m;
+    for (int r = lo; r < end; r++) {
         const double p = a[r];
-        loss -= y[r] * log(p + eps) + (1 - y[r]) * log(1 - p + eps);
-        correct += (p >= 0.5) == (y[r] >= 0.5);
+        neuron_row_loss[r] = -(y[r] * log(p + eps) + (1 - y[r]) * log(1 - p + eps));
+        neuron_row_correct[r] = (p >= 0.5) == (y[r] >= 0.5);
         dz[r] = a[r] - (real)y[r];
     }
-    st->loss += loss;
-    st->correct += correct;
 }
 
-/* Layer 1 backward: given dZ1 (m, 1),
+/* Layer 1 backward: given dZ1 (m, 1) of every row of the chunk,
  *   dW1 = (1/m) dZ1^T.A0 (summed here, divided by m in the update), db1 = (1/m) sum_r dZ1
- *   (nothing propagates below this layer) */
-static void neuron_backward1(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
+ * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
+static void neuron_backward1(int m, const real *restrict a_in, const real *restrict dz)
 {
-    (void)dz_in;
-        /* dW: blocks of 4 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+    /* dW: blocks of 4 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
      * in order onto the running G, as the plain loop would. */
-    /* the last units: serial */
+    /* the last units */
     for (int j0 = 0; j0 < 1; j0 += 1) { /* units j0 .. j0 + 1 */
         for (int i0 = 0; i0 < 2; i0 += 2) {
             real acc[1][2];
@@ -170,42 +168,62 @@ static void neuron_backward1(int m, const real *restrict a_in, const real *restr
         }
     }
     /* db */
+    /* serial: too small for threads */
     for (int j = 0; j < 1; j++) {
         real gb = 0;
         for (int r = 0; r < m; r++) gb += dz[(size_t)r * 1 + j];
         neuron_grad.b1[j] += gb;
     }
-
-    /* first layer: no dA0 needed */
 }
 
-/* X (m, 2) -> X^T (2, m): the first layer's forward reads its input feature by feature.
- * Pad rows keep what an earlier call left there (finite values; nothing reads them). */
-static void neuron_transpose_input(int m, const real *restrict x)
+/* X (m, 2) -> X^T (2, m) for rows [lo, hi): the first layer's forward reads its input feature
+ * by feature. Pad rows keep what an earlier call left there (finite values; nothing reads them). */
+static void neuron_transpose_input(int m, int lo, int hi, const real *restrict x)
 {
-    for (int r0 = 0; r0 < m; r0 += 8) {
-        const int r1 = r0 + 8 < m ? r0 + 8 : m;
+    const int end = hi < m ? hi : m;
+    for (int r0 = lo; r0 < end; r0 += 8) {
+        const int r1 = r0 + 8 < end ? r0 + 8 : end;
         for (int i = 0; i < 2; i++)
             for (int r = r0; r < r1; r++) neuron_xt[i][r] = x[(size_t)r * 2 + i];
     }
 }
 
 /* One chunk of m <= NEURON_CHUNK rows: forward through every layer, the loss, and with grad the
- * backward pass in reverse, adding dW, db into neuron_grad. */
+ * backward pass in reverse, adding dW, db into neuron_grad.
+ * Each thread carries its own rows from the input through the loss and back down to dZ1: no
+ * thread waits for another until dW, which sums over every row and so waits once for all.
+ * Results do not depend on the thread count: rows are independent up to dW, dW and db are
+ * split over units (each sum over the rows in order on one thread), and the rows' losses
+ * are summed in row order after the region. */
 static void neuron_step(int m, const void *x, const double *y, int grad, rt_stats *st)
 {
-    neuron_transpose_input(m, (const real *)x);
-    neuron_forward1(m, neuron_xt[0], neuron_a1[0], NULL);
-    neuron_loss(m, neuron_a1[0], y, neuron_dz1[0], st);
-    if (!grad) return;
-    neuron_backward1(m, (const real *)x, neuron_dz1[0], NULL);
+    const int blocks = (m + 32 - 1) / 32; /* of 32 rows */
+    /* serial: too small for threads */
+    {
+        const int lo = 0, hi = blocks * 32; /* every row */
+        neuron_transpose_input(m, lo, hi, (const real *)x);
+        neuron_forward1(m, lo, hi, neuron_xt[0], neuron_a1[0], NULL);
+        neuron_loss(m, lo, hi, neuron_a1[0], y, neuron_dz1[0]);
+        if (grad) {
+            neuron_backward1(m, (const real *)x, neuron_dz1[0]);
+        }
+    }
+    double loss = 0, correct = 0;
+    for (int r = 0; r < m; r++) loss += neuron_row_loss[r], correct += neuron_row_correct[r];
+    st->loss += loss;
+    st->correct += correct;
 }
 
 /* Outputs A_1 of m <= NEURON_CHUNK rows: (m, 1). */
 static void neuron_forward(int m, const void *x, void *out)
 {
-    neuron_transpose_input(m, (const real *)x);
-    neuron_forward1(m, neuron_xt[0], neuron_a1[0], NULL);
+    const int blocks = (m + 32 - 1) / 32; /* of 32 rows */
+    /* serial: too small for threads */
+    {
+        const int lo = 0, hi = blocks * 32; /* every row */
+        neuron_transpose_input(m, lo, hi, (const real *)x);
+        neuron_forward1(m, lo, hi, neuron_xt[0], neuron_a1[0], NULL);
+    }
     memcpy(out, neuron_a1, sizeof(real) * (size_t)m * 1);
 }
 

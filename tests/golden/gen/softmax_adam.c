@@ -68,20 +68,21 @@ static real softmax_adam_a1[SOFTMAX_ADAM_ROWS][12], softmax_adam_at1[12][SOFTMAX
 static real softmax_adam_a2[SOFTMAX_ADAM_ROWS][8], softmax_adam_at2[8][SOFTMAX_ADAM_ROWS], softmax_adam_dz2[SOFTMAX_ADAM_ROWS][8];
 static real softmax_adam_a3[SOFTMAX_ADAM_ROWS][3], softmax_adam_dz3[SOFTMAX_ADAM_ROWS][3];
 static real softmax_adam_zout[SOFTMAX_ADAM_CHUNK][3]; /* Z of the softmax layer, for a stable log-loss */
+static double softmax_adam_row_loss[SOFTMAX_ADAM_CHUNK], softmax_adam_row_correct[SOFTMAX_ADAM_CHUNK]; /* each row's, summed in row order */
 
 /* Layer 1 forward: Z1 = W1.A0 + b1, A1 = relu(Z1)
- *   A0^T (4, m) -> A1 (m, 12) and A1^T (12, m)
+ *   A0^T (4, m) -> A1 (m, 12) and A1^T (12, m), rows [lo, hi) only
  * Register blocks of 4 units x 16 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 16 rows of A0^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
- * whole blocks (SOFTMAX_ADAM_ROWS); pad rows compute garbage that nothing reads. */
-static void softmax_adam_forward1(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * thread's share of the rows, whole blocks of 16 (see step()); pad rows past m compute
+ * garbage that nothing reads. */
+static void softmax_adam_forward1(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    const int mp = (m + 16 - 1) / 16 * 16;
+    (void)m;
     (void)at_out;
-    /* serial: too small for threads */
     for (int j0 = 0; j0 < 12; j0 += 4) { /* units j0 .. j0 + 4 */
-        for (int r0 = 0; r0 < mp; r0 += 16) {
+        for (int r0 = lo; r0 < hi; r0 += 16) {
             real acc[4][16];
             for (int u = 0; u < 4; u++)
                 for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b1[j0 + u];
@@ -104,22 +105,21 @@ static void softmax_adam_forward1(int m, const real *restrict at_in, real *restr
                 for (int u = 0; u < 4; u++) a_out[(size_t)(r0 + v) * 12 + j0 + u] = acc[u][v];
         }
     }
-
 }
 
 /* Layer 2 forward: Z2 = W2.A1 + b2, A2 = tanh(Z2)
- *   A1^T (12, m) -> A2 (m, 8) and A2^T (8, m)
+ *   A1^T (12, m) -> A2 (m, 8) and A2^T (8, m), rows [lo, hi) only
  * Register blocks of 4 units x 16 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 16 rows of A1^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
- * whole blocks (SOFTMAX_ADAM_ROWS); pad rows compute garbage that nothing reads. */
-static void softmax_adam_forward2(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * thread's share of the rows, whole blocks of 16 (see step()); pad rows past m compute
+ * garbage that nothing reads. */
+static void softmax_adam_forward2(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    const int mp = (m + 16 - 1) / 16 * 16;
+    (void)m;
     (void)at_out;
-    /* serial: too small for threads */
     for (int j0 = 0; j0 < 8; j0 += 4) { /* units j0 .. j0 + 4 */
-        for (int r0 = 0; r0 < mp; r0 += 16) {
+        for (int r0 = lo; r0 < hi; r0 += 16) {
             real acc[4][16];
             for (int u = 0; u < 4; u++)
                 for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b2[j0 + u];
@@ -131,7 +131,7 @@ static void softmax_adam_forward2(int m, const real *restrict at_in, real *restr
                 }
             }
             for (int u = 0; u < 4; u++) {
-                NNCC_SIMD for (int v = 0; v < 16; v++) {
+                /* a libm call: not omp simd */ for (int v = 0; v < 16; v++) {
                     real z = acc[u][v];
                     z = tanh_r(z);
                     acc[u][v] = z;
@@ -142,22 +142,21 @@ static void softmax_adam_forward2(int m, const real *restrict at_in, real *restr
                 for (int u = 0; u < 4; u++) a_out[(size_t)(r0 + v) * 8 + j0 + u] = acc[u][v];
         }
     }
-
 }
 
 /* Layer 3 forward: Z3 = W3.A2 + b3, A3 = softmax(Z3)
- *   A2^T (8, m) -> A3 (m, 3)
+ *   A2^T (8, m) -> A3 (m, 3), rows [lo, hi) only
  * Register blocks of 4 units x 16 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 16 rows of A2^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. Rows are padded to
- * whole blocks (SOFTMAX_ADAM_ROWS); pad rows compute garbage that nothing reads. */
-static void softmax_adam_forward3(int m, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * thread's share of the rows, whole blocks of 16 (see step()); pad rows past m compute
+ * garbage that nothing reads. */
+static void softmax_adam_forward3(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
-    const int mp = (m + 16 - 1) / 16 * 16;
+    (void)m;
     (void)at_out;
-    /* the last units: serial */
     for (int j0 = 0; j0 < 3; j0 += 3) { /* units j0 .. j0 + 3 */
-        for (int r0 = 0; r0 < mp; r0 += 16) {
+        for (int r0 = lo; r0 < hi; r0 += 16) {
             real acc[3][16];
             for (int u = 0; u < 3; u++)
                 for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b3[j0 + u];
@@ -180,7 +179,7 @@ static void softmax_adam_forward3(int m, const real *restrict at_in, real *restr
                 for (int u = 0; u < 3; u++) a_out[(size_t)(r0 + v) * 3 + j0 + u] = acc[u][v];
         }
     }
-    for (int r = 0; r < m; r++) {
+    for (int r = lo; r < (hi < m ? hi : m); r++) {
         real *restrict a = a_out + (size_t)r * 3;
         memcpy(softmax_adam_zout[r], a, sizeof softmax_adam_zout[r]); /* Z for the loss */
         { /* softmax, shifted by the row's max so exp never overflows */
@@ -190,15 +189,15 @@ static void softmax_adam_forward3(int m, const real *restrict at_in, real *restr
             for (int j = 0; j < 3; j++) a[j] /= sum;
         }
     }
-
 }
 
 /* Loss: cross-entropy of the softmax, L = -(1/m) sum_r log A[r][y_r], computed from Z through
- * log-sum-exp so it never takes log(0). Output gradient: dZ = A - onehot(y). */
-static void softmax_adam_loss(int m, const real *restrict a, const double *restrict y, real *restrict dz, rt_stats *st)
+ * log-sum-exp so it never takes log(0). Output gradient: dZ = A - onehot(y). Rows [lo, hi) only;
+ * each row's loss is kept apart and step() sums them in row order. */
+static void softmax_adam_loss(int m, int lo, int hi, const real *restrict a, const double *restrict y, real *restrict dz)
 {
-    double loss = 0, correct = 0;
-    for (int r = 0; r < m; r++) {
+    const int end = hi < m ? hi : m;
+    for (int r = lo; r < end; r++) {
         const real *restrict z = softmax_adam_zout[r];
         const real *restrict p = a + (size_t)r * 3;
         const int label = (int)y[r];
@@ -209,52 +208,22 @@ static void softmax_adam_loss(int m, const real *restrict a, const double *restr
             if (p[k] > p[best]) best = k;
         }
         for (int k = 0; k < 3; k++) sum += exp((double)z[k] - zmax);
-        loss += log(sum) - ((double)z[label] - zmax);
-        correct += best == label;
+        softmax_adam_row_loss[r] = log(sum) - ((double)z[label] - zmax);
+        softmax_adam_row_correct[r] = best == label;
         for (int k = 0; k < 3; k++) dz[(size_t)r * 3 + k] = p[k] - (k == label);
     }
-    st->loss += loss;
-    st->correct += correct;
 }
 
-/* Layer 3 backward: given dZ3 (m, 3),
- *   dW3 = (1/m) dZ3^T.A2 (summed here, divided by m in the update), db3 = (1/m) sum_r dZ3
- *   dZ2 = W3^T.dZ3 * g'(Z2), g' = 1 - A^2 */
-static void softmax_adam_backward3(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
+/* Layer 3 propagate: dZ2 = W3^T.dZ3 * g'(Z2), g' = 1 - A^2
+ *   dZ3 (m, 3) -> dZ2 (m, 8), rows [lo, hi) only
+ * Blocks of 4 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in order,
+ * then times g'. Each row needs only its own row of dZ3, so a thread carries its rows from the
+ * forward through the loss down here without waiting for the others. Rows are padded to whole
+ * blocks of 4; pad rows are never read. */
+static void softmax_adam_propagate3(int m, int lo, int hi, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
 {
-    (void)dz_in;
-        /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
-     * in order onto the running G, as the plain loop would. */
-    /* the last units: serial */
-    for (int j0 = 0; j0 < 3; j0 += 3) { /* units j0 .. j0 + 3 */
-        for (int i0 = 0; i0 < 8; i0 += 8) {
-            real acc[3][8];
-            for (int u = 0; u < 3; u++)
-                for (int v = 0; v < 8; v++) acc[u][v] = softmax_adam_grad.w3[j0 + u][i0 + v];
-            for (int r = 0; r < m; r++) {
-                const real *restrict x = a_in + (size_t)r * 8 + i0;
-                const real *restrict d = dz + (size_t)r * 3 + j0;
-                for (int u = 0; u < 3; u++) {
-                    const real du = d[u];
-                    NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] += du * x[v];
-                }
-            }
-            for (int u = 0; u < 3; u++)
-                for (int v = 0; v < 8; v++) softmax_adam_grad.w3[j0 + u][i0 + v] = acc[u][v];
-        }
-    }
-    /* db */
-    for (int j = 0; j < 3; j++) {
-        real gb = 0;
-        for (int r = 0; r < m; r++) gb += dz[(size_t)r * 3 + j];
-        softmax_adam_grad.b3[j] += gb;
-    }
-
-        /* dA: blocks of 4 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in
-     * order, then dZ2 = dA * g'. Rows are padded to whole blocks; pad rows are never read. */
-    const int mq = (m + 4 - 1) / 4 * 4;
-    /* serial: too small for threads */
-    for (int r0 = 0; r0 < mq; r0 += 4) { /* rows r0 .. r0 + 4 */
+    const int mq = (m + 4 - 1) / 4 * 4, end = hi < mq ? hi : mq;
+    for (int r0 = lo; r0 < end; r0 += 4) { /* rows r0 .. r0 + 4 */
         for (int i0 = 0; i0 < 8; i0 += 8) {
             real acc[4][8];
             for (int u = 0; u < 4; u++)
@@ -274,17 +243,81 @@ static void softmax_adam_backward3(int m, const real *restrict a_in, const real 
             }
         }
     }
-
-
 }
 
-/* Layer 2 backward: given dZ2 (m, 8),
- *   dW2 = (1/m) dZ2^T.A1 (summed here, divided by m in the update), db2 = (1/m) sum_r dZ2
- *   dZ1 = W2^T.dZ2 * g'(Z1), g' = [A > 0] */
-static void softmax_adam_backward2(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
+/* Layer 3 backward: given dZ3 (m, 3) of every row of the chunk,
+ *   dW3 = (1/m) dZ3^T.A2 (summed here, divided by m in the update), db3 = (1/m) sum_r dZ3
+ * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
+static void softmax_adam_backward3(int m, const real *restrict a_in, const real *restrict dz)
 {
-    (void)dz_in;
-        /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+    /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+     * in order onto the running G, as the plain loop would. */
+    /* the last units */
+    for (int j0 = 0; j0 < 3; j0 += 3) { /* units j0 .. j0 + 3 */
+        for (int i0 = 0; i0 < 8; i0 += 8) {
+            real acc[3][8];
+            for (int u = 0; u < 3; u++)
+                for (int v = 0; v < 8; v++) acc[u][v] = softmax_adam_grad.w3[j0 + u][i0 + v];
+            for (int r = 0; r < m; r++) {
+                const real *restrict x = a_in + (size_t)r * 8 + i0;
+                const real *restrict d = dz + (size_t)r * 3 + j0;
+                for (int u = 0; u < 3; u++) {
+                    const real du = d[u];
+                    NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] += du * x[v];
+                }
+            }
+            for (int u = 0; u < 3; u++)
+                for (int v = 0; v < 8; v++) softmax_adam_grad.w3[j0 + u][i0 + v] = acc[u][v];
+        }
+    }
+    /* db */
+    /* serial: too small for threads */
+    for (int j = 0; j < 3; j++) {
+        real gb = 0;
+        for (int r = 0; r < m; r++) gb += dz[(size_t)r * 3 + j];
+        softmax_adam_grad.b3[j] += gb;
+    }
+}
+
+/* Layer 2 propagate: dZ1 = W2^T.dZ2 * g'(Z1), g' = [A > 0]
+ *   dZ2 (m, 8) -> dZ1 (m, 12), rows [lo, hi) only
+ * Blocks of 4 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in order,
+ * then times g'. Each row needs only its own row of dZ2, so a thread carries its rows from the
+ * forward through the loss down here without waiting for the others. Rows are padded to whole
+ * blocks of 4; pad rows are never read. */
+static void softmax_adam_propagate2(int m, int lo, int hi, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
+{
+    const int mq = (m + 4 - 1) / 4 * 4, end = hi < mq ? hi : mq;
+    for (int r0 = lo; r0 < end; r0 += 4) { /* rows r0 .. r0 + 4 */
+        for (int i0 = 0; i0 < 12; i0 += 12) {
+            real acc[4][12];
+            for (int u = 0; u < 4; u++)
+                for (int v = 0; v < 12; v++) acc[u][v] = 0;
+            for (int j = 0; j < 8; j++) {
+                const real *restrict w = softmax_adam_param.w2[j] + i0;
+                for (int u = 0; u < 4; u++) {
+                    const real d = dz[(size_t)(r0 + u) * 8 + j];
+                    NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] += d * w[v];
+                }
+            }
+            for (int u = 0; u < 4; u++) {
+                const real *restrict a = a_in + (size_t)(r0 + u) * 12 + i0;
+                real *restrict g = dz_in + (size_t)(r0 + u) * 12 + i0;
+                (void)a; /* unread when g' is constant (linear) */
+                for (int i = 0; i < 12; i++) g[i] = acc[u][i] * (a[i] > 0 ? R(1) : R(0));
+            }
+        }
+    }
+}
+
+/* Layer 2 backward: given dZ2 (m, 8) of every row of the chunk,
+ *   dW2 = (1/m) dZ2^T.A1 (summed here, divided by m in the update), db2 = (1/m) sum_r dZ2
+ * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
+static void softmax_adam_backward2(int m, const real *restrict a_in, const real *restrict dz)
+{
+    /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
      * in order onto the running G, as the plain loop would. */
     /* serial: too small for threads */
     for (int j0 = 0; j0 < 8; j0 += 4) { /* units j0 .. j0 + 4 */
@@ -305,47 +338,21 @@ static void softmax_adam_backward2(int m, const real *restrict a_in, const real 
         }
     }
     /* db */
+    /* serial: too small for threads */
     for (int j = 0; j < 8; j++) {
         real gb = 0;
         for (int r = 0; r < m; r++) gb += dz[(size_t)r * 8 + j];
         softmax_adam_grad.b2[j] += gb;
     }
-
-        /* dA: blocks of 4 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in
-     * order, then dZ1 = dA * g'. Rows are padded to whole blocks; pad rows are never read. */
-    const int mq = (m + 4 - 1) / 4 * 4;
-    /* serial: too small for threads */
-    for (int r0 = 0; r0 < mq; r0 += 4) { /* rows r0 .. r0 + 4 */
-        for (int i0 = 0; i0 < 12; i0 += 12) {
-            real acc[4][12];
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 12; v++) acc[u][v] = 0;
-            for (int j = 0; j < 8; j++) {
-                const real *restrict w = softmax_adam_param.w2[j] + i0;
-                for (int u = 0; u < 4; u++) {
-                    const real d = dz[(size_t)(r0 + u) * 8 + j];
-                    NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] += d * w[v];
-                }
-            }
-            for (int u = 0; u < 4; u++) {
-                const real *restrict a = a_in + (size_t)(r0 + u) * 12 + i0;
-                real *restrict g = dz_in + (size_t)(r0 + u) * 12 + i0;
-                (void)a; /* unread when g' is constant (linear) */
-                for (int i = 0; i < 12; i++) g[i] = acc[u][i] * (a[i] > 0 ? R(1) : R(0));
-            }
-        }
-    }
-
-
 }
 
-/* Layer 1 backward: given dZ1 (m, 12),
+/* Layer 1 backward: given dZ1 (m, 12) of every row of the chunk,
  *   dW1 = (1/m) dZ1^T.A0 (summed here, divided by m in the update), db1 = (1/m) sum_r dZ1
- *   (nothing propagates below this layer) */
-static void softmax_adam_backward1(int m, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
+ * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
+static void softmax_adam_backward1(int m, const real *restrict a_in, const real *restrict dz)
 {
-    (void)dz_in;
-        /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+    /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
      * in order onto the running G, as the plain loop would. */
     /* serial: too small for threads */
     for (int j0 = 0; j0 < 12; j0 += 4) { /* units j0 .. j0 + 4 */
@@ -366,48 +373,70 @@ static void softmax_adam_backward1(int m, const real *restrict a_in, const real 
         }
     }
     /* db */
+    /* serial: too small for threads */
     for (int j = 0; j < 12; j++) {
         real gb = 0;
         for (int r = 0; r < m; r++) gb += dz[(size_t)r * 12 + j];
         softmax_adam_grad.b1[j] += gb;
     }
-
-    /* first layer: no dA0 needed */
 }
 
-/* X (m, 4) -> X^T (4, m): the first layer's forward reads its input feature by feature.
- * Pad rows keep what an earlier call left there (finite values; nothing reads them). */
-static void softmax_adam_transpose_input(int m, const real *restrict x)
+/* X (m, 4) -> X^T (4, m) for rows [lo, hi): the first layer's forward reads its input feature
+ * by feature. Pad rows keep what an earlier call left there (finite values; nothing reads them). */
+static void softmax_adam_transpose_input(int m, int lo, int hi, const real *restrict x)
 {
-    for (int r0 = 0; r0 < m; r0 += 8) {
-        const int r1 = r0 + 8 < m ? r0 + 8 : m;
+    const int end = hi < m ? hi : m;
+    for (int r0 = lo; r0 < end; r0 += 8) {
+        const int r1 = r0 + 8 < end ? r0 + 8 : end;
         for (int i = 0; i < 4; i++)
             for (int r = r0; r < r1; r++) softmax_adam_xt[i][r] = x[(size_t)r * 4 + i];
     }
 }
 
 /* One chunk of m <= SOFTMAX_ADAM_CHUNK rows: forward through every layer, the loss, and with grad the
- * backward pass in reverse, adding dW, db into softmax_adam_grad. */
+ * backward pass in reverse, adding dW, db into softmax_adam_grad.
+ * Each thread carries its own rows from the input through the loss and back down to dZ1: no
+ * thread waits for another until dW, which sums over every row and so waits once for all.
+ * Results do not depend on the thread count: rows are independent up to dW, dW and db are
+ * split over units (each sum over the rows in order on one thread), and the rows' losses
+ * are summed in row order after the region. */
 static void softmax_adam_step(int m, const void *x, const double *y, int grad, rt_stats *st)
 {
-    softmax_adam_transpose_input(m, (const real *)x);
-    softmax_adam_forward1(m, softmax_adam_xt[0], softmax_adam_a1[0], softmax_adam_at1[0]);
-    softmax_adam_forward2(m, softmax_adam_at1[0], softmax_adam_a2[0], softmax_adam_at2[0]);
-    softmax_adam_forward3(m, softmax_adam_at2[0], softmax_adam_a3[0], NULL);
-    softmax_adam_loss(m, softmax_adam_a3[0], y, softmax_adam_dz3[0], st);
-    if (!grad) return;
-    softmax_adam_backward3(m, softmax_adam_a2[0], softmax_adam_dz3[0], softmax_adam_dz2[0]);
-    softmax_adam_backward2(m, softmax_adam_a1[0], softmax_adam_dz2[0], softmax_adam_dz1[0]);
-    softmax_adam_backward1(m, (const real *)x, softmax_adam_dz1[0], NULL);
+    const int blocks = (m + 16 - 1) / 16; /* of 16 rows */
+    /* serial: too small for threads */
+    {
+        const int lo = 0, hi = blocks * 16; /* every row */
+        softmax_adam_transpose_input(m, lo, hi, (const real *)x);
+        softmax_adam_forward1(m, lo, hi, softmax_adam_xt[0], softmax_adam_a1[0], softmax_adam_at1[0]);
+        softmax_adam_forward2(m, lo, hi, softmax_adam_at1[0], softmax_adam_a2[0], softmax_adam_at2[0]);
+        softmax_adam_forward3(m, lo, hi, softmax_adam_at2[0], softmax_adam_a3[0], NULL);
+        softmax_adam_loss(m, lo, hi, softmax_adam_a3[0], y, softmax_adam_dz3[0]);
+        if (grad) {
+            softmax_adam_propagate3(m, lo, hi, softmax_adam_a2[0], softmax_adam_dz3[0], softmax_adam_dz2[0]);
+            softmax_adam_propagate2(m, lo, hi, softmax_adam_a1[0], softmax_adam_dz2[0], softmax_adam_dz1[0]);
+            softmax_adam_backward3(m, softmax_adam_a2[0], softmax_adam_dz3[0]);
+            softmax_adam_backward2(m, softmax_adam_a1[0], softmax_adam_dz2[0]);
+            softmax_adam_backward1(m, (const real *)x, softmax_adam_dz1[0]);
+        }
+    }
+    double loss = 0, correct = 0;
+    for (int r = 0; r < m; r++) loss += softmax_adam_row_loss[r], correct += softmax_adam_row_correct[r];
+    st->loss += loss;
+    st->correct += correct;
 }
 
 /* Outputs A_3 of m <= SOFTMAX_ADAM_CHUNK rows: (m, 3). */
 static void softmax_adam_forward(int m, const void *x, void *out)
 {
-    softmax_adam_transpose_input(m, (const real *)x);
-    softmax_adam_forward1(m, softmax_adam_xt[0], softmax_adam_a1[0], softmax_adam_at1[0]);
-    softmax_adam_forward2(m, softmax_adam_at1[0], softmax_adam_a2[0], softmax_adam_at2[0]);
-    softmax_adam_forward3(m, softmax_adam_at2[0], softmax_adam_a3[0], NULL);
+    const int blocks = (m + 16 - 1) / 16; /* of 16 rows */
+    /* serial: too small for threads */
+    {
+        const int lo = 0, hi = blocks * 16; /* every row */
+        softmax_adam_transpose_input(m, lo, hi, (const real *)x);
+        softmax_adam_forward1(m, lo, hi, softmax_adam_xt[0], softmax_adam_a1[0], softmax_adam_at1[0]);
+        softmax_adam_forward2(m, lo, hi, softmax_adam_at1[0], softmax_adam_a2[0], softmax_adam_at2[0]);
+        softmax_adam_forward3(m, lo, hi, softmax_adam_at2[0], softmax_adam_a3[0], NULL);
+    }
     memcpy(out, softmax_adam_a3, sizeof(real) * (size_t)m * 3);
 }
 
