@@ -242,7 +242,7 @@ EOF
     fi
 
     if [ "${NNCC_TEST_FULL:-0}" = 1 ]; then
-        if "$WORK/fashion" --quiet --out "$WORK/fashion-full" >/dev/null 2>&1; then
+        if "$WORK/fashion" --threads 1 --quiet --out "$WORK/fashion-full" >/dev/null 2>&1; then
             acc=$(last_metric "$WORK/fashion-full" test_accuracy); secs=$(last_metric "$WORK/fashion-full" seconds)
             if float_ge "$acc" 0.885; then ok "fashion_full ($acc in $secs s)"; else fail fashion_full "test accuracy $acc < 0.885 ($secs s)"; fi
         else
