@@ -1,22 +1,33 @@
 
 /* ---- {{BANNER}}
  * Z{{L}} = W{{L}}.A{{P}} + b{{L}}, A{{L}} = {{ACT}}(Z{{L}})      W{{L}} ({{OUT}}, {{IN}}), b{{L}} ({{OUT}})
- * from layers.{{P}}.weight and layers.{{P}}.bias */
-static const float {{NAME}}_w{{L}}[{{OUT}}][{{IN}}] = {
+ * from layers.{{P}}.weight and layers.{{P}}.bias.
+ * W{{L}} is stored transposed, in panels of {{PW}} units: w{{L}}[p][i] = W{{L}}[{{PW}}p .. {{PW}}p + {{PW}})[i], the
+ * weights of input i for {{PW}} units side by side, so a panel is read front to back once.{{TAIL_DOC}} */
+static const float {{NAME}}_w{{L}}[{{PANELS}}][{{IN}}][{{PW}}] = {
 {{WEIGHTS}}
-};
+};{{TAIL_WEIGHTS}}
 static const float {{NAME}}_b{{L}}[{{OUT}}] = {
 {{BIAS}}
 };
 
-/* A{{P}} ({{IN}}) -> A{{L}} ({{OUT}}) */
+/* A{{P}} ({{IN}}) -> A{{L}} ({{OUT}}). A panel's {{PW}} sums are independent, so the loop over v is a
+ * vector loop over units (x[i] broadcast times a row of weights): {{PW}} sums in flight hide the
+ * multiply-add latency. Each sum is still b[j] + W[j][0] x[0] + W[j][1] x[1] + ... added in that
+ * order (C's + groups left to right), as the training program adds it: no reassociation, no
+ * -ffast-math. {{U}} inputs per step, so z[v] goes through memory once per {{U}} products. */
 static void {{NAME}}_layer{{L}}(const float *restrict x, float *restrict a)
 {
-    for (int j = 0; j < {{OUT}}; j++) {
-        const float *w = {{NAME}}_w{{L}}[j];
-        float z = {{NAME}}_b{{L}}[j];
-        for (int i = 0; i < {{IN}}; i++) z += w[i] * x[i];
-        a[j] = z;
-    }
+    for (int p = 0; p < {{PANELS}}; p++) { /* units [{{PW}}p, {{PW}}p + {{PW}}) */
+        float z[{{PW}}];
+        for (int v = 0; v < {{PW}}; v++) z[v] = {{NAME}}_b{{L}}[{{PW}} * p + v];
+        for (int i = 0; i < {{IN}}; i += {{U}}) { /* inputs i .. i + {{U}} */
+            const float (*w)[{{PW}}] = {{NAME}}_w{{L}}[p] + i;
+            const float {{XS}};
+            for (int v = 0; v < {{PW}}; v++)
+                z[v] = z[v] + {{TERMS}};
+        }
+        for (int v = 0; v < {{PW}}; v++) a[{{PW}} * p + v] = z[v];
+    }{{TAIL}}
     {{ACTIVATE}}
 }

@@ -7,9 +7,9 @@
  *           {{WEIGHTS_BYTES}} bytes, FNV-1a 64 {{HASH}}
  * Numbers:  {{NUMBERS}}
  * Math:     {{MATH}}
- * Memory:   {{FLASH}} bytes of const weights (flash); {{STACK}} bytes of activation buffers on the
- *           stack of {{NAME}}_infer, nothing else: no malloc, no I/O, no globals that change.
+ * Memory:   {{FLASH}} bytes of const weights (flash); {{STACK}} bytes of activation buffers and
+ *           scratch on the stack of {{NAME}}_infer, nothing else: no malloc, no I/O, no globals
+ *           that change.
  *
- * Layout: W_l is (units, fan_in) row-major, as PyTorch's nn.Linear and the weights file store it;
- * one sample at a time, so Z = W.A + b is, unit by unit, z[j] = b[j] + sum_i W[j][i] * a[i]. */
+ * Layout: {{LAYOUT}} */
 {{INCLUDES}}

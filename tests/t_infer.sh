@@ -34,10 +34,11 @@ agreement() { # percent of equal classes (last column) in two outputs
 # ---- two trained networks ------------------------------------------------------------------------
 # deep_circles: 2 -> 16 -> 16 -> 16 -> 1, sigmoid, no normalisation; blobs3: tanh, leaky relu and
 # softmax with a standard normalisation (so the kernel's x' = (x - offset) * scale is exercised).
+# 70 leaky relu units: a float panel of 64 and a tail of 6.
 cat > "$WORK/blobs3.yaml" <<'EOF'
 name: blobs3
 input: 2
-layers: [{units: 8, activation: tanh}, {units: 8, activation: leaky_relu}, {units: 3, activation: softmax}]
+layers: [{units: 8, activation: tanh}, {units: 70, activation: leaky_relu}, {units: 3, activation: softmax}]
 learning_rate: 0.1
 epochs: 200
 data:
