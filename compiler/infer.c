@@ -577,6 +577,25 @@ static char *vector_text(const float *f, int n)
     return t.p;
 }
 
+/* sum_i q[j][i] for each row j, as a C initialiser. */
+static char *qsum_text(const int8_t *q, int rows, int cols)
+{
+    Text t = {0};
+    text_add(&t, "    ");
+    size_t col = 4;
+    for (int j = 0; j < rows; j++) {
+        long sum = 0;
+        for (int i = 0; i < cols; i++) sum += q[(size_t)j * (size_t)cols + (size_t)i];
+        char item[32];
+        snprintf(item, sizeof item, "%ld%s", sum, j + 1 < rows ? "," : "");
+        if (j > 0 && col + 1 + strlen(item) > 99) text_add(&t, "\n    "), col = 4;
+        else if (j > 0) text_add(&t, " "), col++;
+        text_add(&t, item);
+        col += strlen(item);
+    }
+    return t.p;
+}
+
 /* Units j0 .. j0 + width of W (units, fan_in) transposed: one {row} per input i holding
  * W[j0 .. j0 + width)[i], after `indent` spaces. */
 static void text_panel(Text *t, const float *w, int fan_in, int j0, int width, int indent)
@@ -819,11 +838,12 @@ static void emit_layer(const Kernel *k, Emitter *e, int i)
                                          activation_names[l->act], k->int8 ? ", int8" : ""));
     if (k->int8) {
         char *w = matrix_text(NULL, kl->q, l->units, l->fan_in), *sc = vector_text(kl->qscale, l->units);
+        char *qsum = qsum_text(kl->q, l->units, l->fan_in);
         TemplateArg a[] = {{"NAME", k->name}, {"L", L},   {"P", P},          {"IN", in},          {"OUT", out},
-                           {"ACT", activation_names[l->act]}, {"BANNER", banner}, {"WEIGHTS", w}, {"SCALES", sc}, {"BIAS", bias},
+                           {"ACT", activation_names[l->act]}, {"BANNER", banner}, {"WEIGHTS", w}, {"SCALES", sc}, {"QSUM", qsum}, {"BIAS", bias},
                            {"ACTIVATE", act}};
         emit_template(e, "infer_layer_int8.c", a, (int)ARRAY_LEN(a));
-        free(w), free(sc);
+        free(w), free(sc), free(qsum);
     } else {
         Panels pn = panels_of(l->units);
         Text w = {0};
@@ -876,7 +896,7 @@ static void emit_entry(const Kernel *k, Emitter *e)
     if (k->n_buffers)
         emit(e, "    float a[%d][%d]; /* activations%s: %zu bytes */\n", k->n_buffers, k->width,
              k->n_buffers == 2 ? ", layer by layer in turn" : "", (size_t)k->n_buffers * (size_t)k->width * 4);
-    if (k->int8) emit(e, "    int8_t xq[%d]; /* each layer's input, quantised */\n", k->widest_fan_in);
+    if (k->int8) emit(e, "    uint8_t xu[%d]; /* each layer's input, quantised, plus 128 */\n", k->widest_fan_in);
     const char *cur = "in";
     int s = 0;
     char bufname[2][8] = {"a[0]", "a[1]"};
@@ -893,7 +913,7 @@ static void emit_entry(const Kernel *k, Emitter *e)
     for (int i = 0; i < net->n_layers; i++) {
         const char *next = i + 1 == net->n_layers ? "out" : bufname[s % 2];
         if (i + 1 < net->n_layers) s++;
-        emit(e, "    %s_layer%d(%s, %s%s);\n", n, i + 1, cur, next, k->int8 ? ", xq" : "");
+        emit(e, "    %s_layer%d(%s, %s%s);\n", n, i + 1, cur, next, k->int8 ? ", xu" : "");
         cur = next;
     }
     emit(e, "}\n\n");
@@ -934,8 +954,8 @@ int emit_infer_files(const Net *net, const char *out_c, const char *weights_path
     k.net = net, k.name = net->spec->name, k.int8 = int8, k.no_libm = no_libm, k.weights_path = weights_path;
     for (size_t i = 0; k.name[i]; i++) k.upper[i] = (char)toupper((unsigned char)k.name[i]);
     for (int i = 0; i < net->n_layers; i++) {
-        /* |sum| <= 127 * 127 * fan_in must fit int32. */
-        if ((int8 || calibrate) && net->layers[i].fan_in > INT32_MAX / (127 * 127)) {
+        /* |sum| <= 127 * 255 * fan_in (int8 weights times the inputs plus 128) must fit int32. */
+        if ((int8 || calibrate) && net->layers[i].fan_in > INT32_MAX / (127 * 255)) {
             fprintf(stderr, "nncc: error: layer %d has %d inputs: too many for int32 sums of int8 products\n", i + 1,
                     net->layers[i].fan_in);
             return -1;
