@@ -26,7 +26,7 @@
  * library code a core without an FPU pulls in. For the size report only. */
 enum {
     CODE_BASE = 60,           /* NAME_infer + NAME_predict */
-    CODE_LAYER_FLOAT = 70,    /* one layer's multiply-add loop */
+    CODE_LAYER_FLOAT = 330,   /* one layer's panel loop (16 multiply-adds per step) */
     CODE_LAYER_INT8 = 100,
     CODE_NORMALISE = 80,
     CODE_ACTIVATION = 40,     /* an elementwise loop */
@@ -463,7 +463,8 @@ static Sizes sizes_of(const Kernel *k, int int8)
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         size_t w = (size_t)l->units * (size_t)l->fan_in;
-        s.weights += int8 ? w + 2 * sizeof(float) * (size_t)l->units : sizeof(float) * (w + (size_t)l->units);
+        /* int8: q, and per unit a scale, a bias and sum_i q[j][i] */
+        s.weights += int8 ? w + 3 * sizeof(float) * (size_t)l->units : sizeof(float) * (w + (size_t)l->units);
         s.code += int8 ? CODE_LAYER_INT8 : CODE_LAYER_FLOAT;
         s.code += l->act == ACT_SOFTMAX ? CODE_SOFTMAX : l->act == ACT_LINEAR ? 0 : CODE_ACTIVATION;
     }
