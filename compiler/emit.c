@@ -114,6 +114,27 @@ static int nr_lanes(const Gen *g)
     return g->f32 ? 32 : 16;
 }
 
+/* Layers with fewer units than this take the row-by-row forward (dense_forward_rows.c) when
+ * their input would otherwise have to be transposed for them: the first layer, fed by X. A
+ * blocked forward reads its input feature by feature, A^T, which the layer below writes for free
+ * from its register blocks but X has to be transposed for, a scattered store per input and row:
+ * for a wide X and a unit or two that costs several times the products (cats-vs-dogs' one neuron
+ * on 4096 pixels: 6x the whole step). Dot products over X's rows as they are need no copy. */
+enum { ROW_UNITS = 4 };
+
+/* Whether layer i's forward goes row by row, reading its input as it is (not transposed). */
+static int forward_by_rows(const Net *net, int i)
+{
+    return i == 0 && net->layers[i].units < ROW_UNITS;
+}
+
+/* Whether layer i's forward reads its input transposed: X^T for i = 0, else A_i^T, which the
+ * layer below then stores. */
+static int reads_transposed(const Net *net, int i)
+{
+    return i < net->n_layers && !forward_by_rows(net, i);
+}
+
 /* Rows of the activation buffers: the chunk padded to whole blocks of NR rows. */
 static int padded_rows(const Gen *g)
 {
@@ -315,11 +336,12 @@ static void emit_storage(Gen *g)
             " * %s_ROWS is the chunk padded to whole blocks of %d rows. */\n",
          g->upper, g->upper, g->upper, nr_lanes(g));
     emit(e, "#define %s_ROWS %d\n", g->upper, padded_rows(g));
-    emit(e, "static real %s_xt[%d][%s_ROWS]; /* X^T */\n", n, net->inputs, g->upper);
+    if (reads_transposed(net, 0))
+        emit(e, "static real %s_xt[%d][%s_ROWS]; /* X^T */\n", n, net->inputs, g->upper);
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         emit(e, "static real %s_a%d[%s_ROWS][%d]", n, i + 1, g->upper, l->units);
-        if (i + 1 < net->n_layers) emit(e, ", %s_at%d[%d][%s_ROWS]", n, i + 1, l->units, g->upper);
+        if (reads_transposed(net, i + 1)) emit(e, ", %s_at%d[%d][%s_ROWS]", n, i + 1, l->units, g->upper);
         /* dZ of the output layer holds the loss's gradient even when nothing is trained */
         if (needs_backward(net, i) || i == net->n_layers - 1)
             emit(e, ", %s_dz%d[%s_ROWS][%d]", n, i + 1, g->upper, l->units);
@@ -367,18 +389,76 @@ static int act_vectorises(const Gen *g, Activation act)
     return act != ACT_TANH && !(act == ACT_SIGMOID && !g->f32);
 }
 
+/* The softmax over each row of A, after the blocks; empty for the other activations. */
+static char *row_activate(const Gen *g, const Layer *l, int last)
+{
+    if (l->act != ACT_SOFTMAX) return xstrdup("");
+    char *act = activate_code(g, l, last);
+    char *s = xasprintf("    for (int r = lo; r < (hi < m ? hi : m); r++) {\n        real *restrict a = a_out + (size_t)r * %d;\n        %s\n    }\n",
+                        l->units, act);
+    free(act);
+    return s;
+}
+
+/* The row-by-row forward of a layer with few units (forward_by_rows). */
+static void emit_layer_forward_rows(Gen *g, int i)
+{
+    const Net *net = g->net;
+    const Layer *l = &net->layers[i];
+    const int last = i == net->n_layers - 1, store_t = reads_transposed(net, i + 1);
+    /* Rows per block: a power of two up to ROW_SUMS sums, so that blocks, which start at a
+     * thread's lo (a multiple of NR), fall on the same rows for any thread count and every row is
+     * computed by the same code: bit-identical results (gcc vectorises a block across its rows,
+     * with separate multiplies and adds where a one-row tail may contract to an FMA). 8 sums:
+     * 1 unit x 8 rows was the fastest at -O2 and within 3% of the best at -O3 -march=native. */
+    enum { ROW_SUMS = 8 };
+    int rb = 1;
+    while (rb * 2 * l->units <= ROW_SUMS && rb * 2 <= nr_lanes(g)) rb *= 2;
+    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units);
+    char *store = store_t ? xasprintf("at_out[(size_t)u * %s_ROWS + r0 + v] = z; /* A^T for the next layer */", g->upper)
+                          : xstrdup(last ? "/* output layer: no A^T needed */" : "/* the next layer reads A, not A^T */");
+    char *blocks = NULL;
+    for (int k = 0; k < 2; k++) { /* blocks of rb rows, then the rows left one at a time */
+        char *RB = num(k == 0 ? rb : 1);
+        if (k == 1 && rb == 1) {
+            free(RB);
+            break;
+        }
+        TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"RB", RB},
+                           {"WHAT", k == 0 ? "a block of rows" : "the rows left, one at a time"},
+                           {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store}};
+        char *b = expand("dense_forward_rows_block.c", a, (int)ARRAY_LEN(a));
+        append(&blocks, b);
+        free(b), free(RB);
+    }
+    char *row_act = row_activate(g, l, last);
+    char *at_doc = store_t ? xasprintf(" and A%d^T (%d, m)", i + 1, l->units) : xstrdup("");
+    char *MRs = num(MR_BLOCK), *NRs = num(nr_lanes(g)), *RBs = num(rb);
+    TemplateArg args[] = {
+        {"NAME", g->name}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out}, {"ACT", activation_names[l->act]},
+        {"AT_DOC", at_doc}, {"MR", MRs}, {"NR", NRs}, {"RB", RBs}, {"BLOCKS", blocks}, {"ROW_ACTIVATE", row_act},
+    };
+    emit_template(g->e, "dense_forward_rows.c", args, (int)ARRAY_LEN(args));
+    free(L), free(P), free(in), free(out), free(store), free(blocks), free(row_act), free(at_doc), free(MRs), free(NRs),
+        free(RBs);
+}
+
 static void emit_layer_forward(Gen *g, int i)
 {
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
-    const int last = i == net->n_layers - 1, nr = nr_lanes(g);
+    if (forward_by_rows(net, i)) {
+        emit_layer_forward_rows(g, i);
+        return;
+    }
+    const int last = i == net->n_layers - 1, nr = nr_lanes(g), keep_t = reads_transposed(net, i + 1);
     char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *NR = num(nr);
     char *blocks = NULL;
     for (int k = 0; k < 2; k++) {
         int lo, hi, step;
         if (!block_range(l->units, MR_BLOCK, k, &lo, &hi, &step)) continue;
         char *J0 = num(lo), *J1 = num(hi), *MR = num(step);
-        char *store_t = last ? xstrdup("/* output layer: no A^T needed */")
+        char *store_t = !keep_t ? xstrdup(last ? "/* output layer: no A^T needed */" : "/* the next layer reads A, not A^T */")
                              : xasprintf("NNCC_SIMD for (int v = 0; v < %d; v++) at_out[(size_t)(j0 + u) * %s_ROWS + r0 + v] = acc[u][v];",
                                          nr, g->upper);
         TemplateArg a[] = {
@@ -390,15 +470,8 @@ static void emit_layer_forward(Gen *g, int i)
         append(&blocks, b);
         free(b), free(J0), free(J1), free(MR), free(store_t);
     }
-    char *row_act = xstrdup("");
-    if (l->act == ACT_SOFTMAX) {
-        char *act = activate_code(g, l, last);
-        free(row_act);
-        row_act = xasprintf("    for (int r = lo; r < (hi < m ? hi : m); r++) {\n        real *restrict a = a_out + (size_t)r * %d;\n        %s\n    }\n",
-                            l->units, act);
-        free(act);
-    }
-    char *at_doc = last ? xstrdup("") : xasprintf(" and A%d^T (%d, m)", i + 1, l->units);
+    char *row_act = row_activate(g, l, last);
+    char *at_doc = !keep_t ? xstrdup("") : xasprintf(" and A%d^T (%d, m)", i + 1, l->units);
     char *MRs = num(MR_BLOCK);
     TemplateArg args[] = {
         {"NAME", g->name}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out},
@@ -540,13 +613,41 @@ static void emit_forward_calls(Gen *g)
 {
     const Net *net = g->net;
     const char *n = g->name;
-    emit(g->e, "        %s_transpose_input(m, lo, hi, (const real *)x);\n", n);
+    if (reads_transposed(net, 0)) emit(g->e, "        %s_transpose_input(m, lo, hi, (const real *)x);\n", n);
     for (int i = 0; i < net->n_layers; i++) {
-        char *at_out = i + 1 < net->n_layers ? xasprintf("%s_at%d[0]", n, i + 1) : xstrdup("NULL");
-        if (i == 0) emit(g->e, "        %s_forward1(m, lo, hi, %s_xt[0], %s_a1[0], %s);\n", n, n, n, at_out);
+        char *at_out = reads_transposed(net, i + 1) ? xasprintf("%s_at%d[0]", n, i + 1) : xstrdup("NULL");
+        if (i == 0 && forward_by_rows(net, 0))
+            emit(g->e, "        %s_forward1(m, lo, hi, (const real *)x, %s_a1[0], %s);\n", n, n, at_out);
+        else if (i == 0) emit(g->e, "        %s_forward1(m, lo, hi, %s_xt[0], %s_a1[0], %s);\n", n, n, n, at_out);
         else emit(g->e, "        %s_forward%d(m, lo, hi, %s_at%d[0], %s_a%d[0], %s);\n", n, i + 1, n, i, n, i + 1, at_out);
         free(at_out);
     }
+}
+
+/* X (m, inputs) -> X^T for the first layer's blocked forward. In tiles of TRANSPOSE_TILE inputs
+ * by every row of the thread's share: a tile's lines of X^T stay in L1 while every row's stretch
+ * of the tile is copied in. Without the tiles the stores run down one row of X, a cache line of
+ * X^T per input, each evicted before the next row comes back to it (and gcc interchanges the
+ * plain loops into that order by itself). */
+enum { TRANSPOSE_TILE = 16 };
+
+static void emit_transpose_input(Gen *g)
+{
+    const Net *net = g->net;
+    const char *n = g->name;
+    emit(g->e, "\n/* X (m, %d) -> X^T (%d, m) for rows [lo, hi): the first layer's forward reads its input feature\n"
+               " * by feature. Tiles of %d inputs (a cache line or two of X) by the thread's rows: the tile's lines of\n"
+               " * X^T stay in cache while each row's part is copied in. Pad rows keep what an earlier call left\n"
+               " * there (finite values; nothing reads them). */\n",
+         net->inputs, net->inputs, TRANSPOSE_TILE);
+    emit(g->e, "static void %s_transpose_input(int m, int lo, int hi, const real *restrict x)\n{\n", n);
+    emit(g->e, "    const int end = hi < m ? hi : m;\n");
+    emit(g->e, "    for (int i0 = 0; i0 < %d; i0 += %d) {\n", net->inputs, TRANSPOSE_TILE);
+    emit(g->e, "        const int i1 = i0 + %d < %d ? i0 + %d : %d;\n", TRANSPOSE_TILE, net->inputs, TRANSPOSE_TILE,
+         net->inputs);
+    emit(g->e, "        for (int r = lo; r < end; r++)\n");
+    emit(g->e, "            for (int i = i0; i < i1; i++) %s_xt[i][r] = x[(size_t)r * %d + i];\n", n, net->inputs);
+    emit(g->e, "    }\n}\n");
 }
 
 static void emit_step(Gen *g)
@@ -554,16 +655,7 @@ static void emit_step(Gen *g)
     const Net *net = g->net;
     const char *n = g->name;
     int L = net->n_layers;
-    emit(g->e, "\n/* X (m, %d) -> X^T (%d, m) for rows [lo, hi): the first layer's forward reads its input feature\n"
-               " * by feature. Pad rows keep what an earlier call left there (finite values; nothing reads them). */\n",
-         net->inputs, net->inputs);
-    emit(g->e, "static void %s_transpose_input(int m, int lo, int hi, const real *restrict x)\n{\n", n);
-    emit(g->e, "    const int end = hi < m ? hi : m;\n");
-    emit(g->e, "    for (int r0 = lo; r0 < end; r0 += 8) {\n");
-    emit(g->e, "        const int r1 = r0 + 8 < end ? r0 + 8 : end;\n");
-    emit(g->e, "        for (int i = 0; i < %d; i++)\n", net->inputs);
-    emit(g->e, "            for (int r = r0; r < r1; r++) %s_xt[i][r] = x[(size_t)r * %d + i];\n", n, net->inputs);
-    emit(g->e, "    }\n}\n");
+    if (reads_transposed(net, 0)) emit_transpose_input(g);
     emit(g->e, "\n/* One chunk of m <= %s_CHUNK rows: forward through every layer, the loss, and with grad the\n"
                " * backward pass in reverse, adding dW, db into %s_grad.\n"
                " * Each thread carries its own rows from the input through the loss and back down to dZ1: no\n"

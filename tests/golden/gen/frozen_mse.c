@@ -89,7 +89,6 @@ static frozen_mse_params frozen_mse_state0; /* velocity */
  * activations again feature by feature, A_l^T (units, FROZEN_MSE_ROWS), for the next layer's forward.
  * FROZEN_MSE_ROWS is the chunk padded to whole blocks of 32 rows. */
 #define FROZEN_MSE_ROWS 256
-static real frozen_mse_xt[2][FROZEN_MSE_ROWS]; /* X^T */
 static real frozen_mse_a1[FROZEN_MSE_ROWS][2], frozen_mse_at1[2][FROZEN_MSE_ROWS];
 static real frozen_mse_a2[FROZEN_MSE_ROWS][2], frozen_mse_dz2[FROZEN_MSE_ROWS][2];
 static double frozen_mse_row_loss[FROZEN_MSE_CHUNK], frozen_mse_row_correct[FROZEN_MSE_CHUNK]; /* each row's, summed in row order */
@@ -100,40 +99,52 @@ static const double frozen_mse_given_w1[4] = {1, -1, 0.5, 0.25};
 /* b1 as given in the network file */
 static const double frozen_mse_given_b1[2] = {0, 0.10000000000000001};
 
-/* Layer 1 forward: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
- *   A0^T (2, m) -> A1 (m, 2) and A1^T (2, m), rows [lo, hi) only
- * Register blocks of 4 units x 32 rows: the sums stay in registers while i runs over the
- * fan-in, one broadcast weight times 32 rows of A0^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
- * thread's share of the rows, whole blocks of 32 (see step()); pad rows past m compute
- * garbage that nothing reads. */
-static void frozen_mse_forward1(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
+/* Layer 1 forward, row by row: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
+ *   A0 (m, 2) read in place -> A1 (m, 2) and A1^T (2, m), rows [lo, min(hi, m)) only
+ * 2 unit(s): too few for blocks of 4 units x 32 rows, which would read A0^T, and
+ * transposing a wide input costs more than the few products it would feed (a scattered store
+ * per input). Instead plain dot products over the rows as they are: 4 rows x 2 units of
+ * independent scalar sums at a time. Each sum starts at b[j] and adds W[j][i] A[r][i] for
+ * i = 0, 1, ... in order, as the blocked kernel does: the same results. Pad rows past m are left
+ * as they are (nothing reads them). */
+static void frozen_mse_forward1(int m, int lo, int hi, const real *restrict a_in, real *restrict a_out, real *restrict at_out)
 {
-    (void)m;
+    const int end = hi < m ? hi : m;
+    int r0 = lo;
     (void)at_out;
-    for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
-        for (int r0 = lo; r0 < hi; r0 += 32) {
-            real acc[2][32];
-            for (int u = 0; u < 2; u++)
-                for (int v = 0; v < 32; v++) acc[u][v] = frozen_mse_param.b1[j0 + u];
-            for (int i = 0; i < 2; i++) {
-                const real *restrict x = at_in + (size_t)i * FROZEN_MSE_ROWS + r0;
-                for (int u = 0; u < 2; u++) {
-                    const real w = frozen_mse_param.w1[j0 + u][i];
-                    NNCC_SIMD for (int v = 0; v < 32; v++) acc[u][v] += w * x[v];
-                }
+    for (; r0 + 4 <= end; r0 += 4) { /* a block of rows: rows r0 .. r0 + 4 */
+        real acc[4][2];
+        for (int v = 0; v < 4; v++)
+            for (int u = 0; u < 2; u++) acc[v][u] = frozen_mse_param.b1[u];
+        for (int i = 0; i < 2; i++)
+            for (int v = 0; v < 4; v++) {
+                const real x = a_in[(size_t)(r0 + v) * 2 + i];
+                for (int u = 0; u < 2; u++) acc[v][u] += frozen_mse_param.w1[u][i] * x;
             }
+        for (int v = 0; v < 4; v++)
             for (int u = 0; u < 2; u++) {
-                NNCC_SIMD for (int v = 0; v < 32; v++) {
-                    real z = acc[u][v];
-                    z = sigmoid_r(z);
-                    acc[u][v] = z;
-                }
-                NNCC_SIMD for (int v = 0; v < 32; v++) at_out[(size_t)(j0 + u) * FROZEN_MSE_ROWS + r0 + v] = acc[u][v];
+                real z = acc[v][u];
+                z = sigmoid_r(z);
+                a_out[(size_t)(r0 + v) * 2 + u] = z;
+                at_out[(size_t)u * FROZEN_MSE_ROWS + r0 + v] = z; /* A^T for the next layer */
             }
-            for (int v = 0; v < 32; v++) /* A (m, 2): 2 units of each row */
-                for (int u = 0; u < 2; u++) a_out[(size_t)(r0 + v) * 2 + j0 + u] = acc[u][v];
-        }
+    }
+    for (; r0 + 1 <= end; r0 += 1) { /* the rows left, one at a time: rows r0 .. r0 + 1 */
+        real acc[1][2];
+        for (int v = 0; v < 1; v++)
+            for (int u = 0; u < 2; u++) acc[v][u] = frozen_mse_param.b1[u];
+        for (int i = 0; i < 2; i++)
+            for (int v = 0; v < 1; v++) {
+                const real x = a_in[(size_t)(r0 + v) * 2 + i];
+                for (int u = 0; u < 2; u++) acc[v][u] += frozen_mse_param.w1[u][i] * x;
+            }
+        for (int v = 0; v < 1; v++)
+            for (int u = 0; u < 2; u++) {
+                real z = acc[v][u];
+                z = sigmoid_r(z);
+                a_out[(size_t)(r0 + v) * 2 + u] = z;
+                at_out[(size_t)u * FROZEN_MSE_ROWS + r0 + v] = z; /* A^T for the next layer */
+            }
     }
 }
 
@@ -231,18 +242,6 @@ static void frozen_mse_backward2(int m, const real *restrict a_in, const real *r
     }
 }
 
-/* X (m, 2) -> X^T (2, m) for rows [lo, hi): the first layer's forward reads its input feature
- * by feature. Pad rows keep what an earlier call left there (finite values; nothing reads them). */
-static void frozen_mse_transpose_input(int m, int lo, int hi, const real *restrict x)
-{
-    const int end = hi < m ? hi : m;
-    for (int r0 = lo; r0 < end; r0 += 8) {
-        const int r1 = r0 + 8 < end ? r0 + 8 : end;
-        for (int i = 0; i < 2; i++)
-            for (int r = r0; r < r1; r++) frozen_mse_xt[i][r] = x[(size_t)r * 2 + i];
-    }
-}
-
 /* One chunk of m <= FROZEN_MSE_CHUNK rows: forward through every layer, the loss, and with grad the
  * backward pass in reverse, adding dW, db into frozen_mse_grad.
  * Each thread carries its own rows from the input through the loss and back down to dZ1: no
@@ -256,8 +255,7 @@ static void frozen_mse_step(int m, const void *x, const double *y, int grad, rt_
     /* serial: too small for threads */
     {
         const int lo = 0, hi = blocks * 32; /* every row */
-        frozen_mse_transpose_input(m, lo, hi, (const real *)x);
-        frozen_mse_forward1(m, lo, hi, frozen_mse_xt[0], frozen_mse_a1[0], frozen_mse_at1[0]);
+        frozen_mse_forward1(m, lo, hi, (const real *)x, frozen_mse_a1[0], frozen_mse_at1[0]);
         frozen_mse_forward2(m, lo, hi, frozen_mse_at1[0], frozen_mse_a2[0], NULL);
         frozen_mse_loss(m, lo, hi, frozen_mse_a2[0], y, frozen_mse_dz2[0]);
         if (grad) {
@@ -277,8 +275,7 @@ static void frozen_mse_forward(int m, const void *x, void *out)
     /* serial: too small for threads */
     {
         const int lo = 0, hi = blocks * 32; /* every row */
-        frozen_mse_transpose_input(m, lo, hi, (const real *)x);
-        frozen_mse_forward1(m, lo, hi, frozen_mse_xt[0], frozen_mse_a1[0], frozen_mse_at1[0]);
+        frozen_mse_forward1(m, lo, hi, (const real *)x, frozen_mse_a1[0], frozen_mse_at1[0]);
         frozen_mse_forward2(m, lo, hi, frozen_mse_at1[0], frozen_mse_a2[0], NULL);
     }
     memcpy(out, frozen_mse_a2, sizeof(real) * (size_t)m * 2);

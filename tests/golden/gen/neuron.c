@@ -86,44 +86,55 @@ static neuron_params neuron_grad;  /* dW, db summed over the batch so far */
  * activations again feature by feature, A_l^T (units, NEURON_ROWS), for the next layer's forward.
  * NEURON_ROWS is the chunk padded to whole blocks of 32 rows. */
 #define NEURON_ROWS 256
-static real neuron_xt[2][NEURON_ROWS]; /* X^T */
 static real neuron_a1[NEURON_ROWS][1], neuron_dz1[NEURON_ROWS][1];
 static double neuron_row_loss[NEURON_CHUNK], neuron_row_correct[NEURON_CHUNK]; /* each row's, summed in row order */
 
-/* Layer 1 forward: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
- *   A0^T (2, m) -> A1 (m, 1), rows [lo, hi) only
- * Register blocks of 4 units x 32 rows: the sums stay in registers while i runs over the
- * fan-in, one broadcast weight times 32 rows of A0^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
- * thread's share of the rows, whole blocks of 32 (see step()); pad rows past m compute
- * garbage that nothing reads. */
-static void neuron_forward1(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
+/* Layer 1 forward, row by row: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
+ *   A0 (m, 2) read in place -> A1 (m, 1), rows [lo, min(hi, m)) only
+ * 1 unit(s): too few for blocks of 4 units x 32 rows, which would read A0^T, and
+ * transposing a wide input costs more than the few products it would feed (a scattered store
+ * per input). Instead plain dot products over the rows as they are: 8 rows x 1 units of
+ * independent scalar sums at a time. Each sum starts at b[j] and adds W[j][i] A[r][i] for
+ * i = 0, 1, ... in order, as the blocked kernel does: the same results. Pad rows past m are left
+ * as they are (nothing reads them). */
+static void neuron_forward1(int m, int lo, int hi, const real *restrict a_in, real *restrict a_out, real *restrict at_out)
 {
-    (void)m;
+    const int end = hi < m ? hi : m;
+    int r0 = lo;
     (void)at_out;
-    for (int j0 = 0; j0 < 1; j0 += 1) { /* units j0 .. j0 + 1 */
-        for (int r0 = lo; r0 < hi; r0 += 32) {
-            real acc[1][32];
-            for (int u = 0; u < 1; u++)
-                for (int v = 0; v < 32; v++) acc[u][v] = neuron_param.b1[j0 + u];
-            for (int i = 0; i < 2; i++) {
-                const real *restrict x = at_in + (size_t)i * NEURON_ROWS + r0;
-                for (int u = 0; u < 1; u++) {
-                    const real w = neuron_param.w1[j0 + u][i];
-                    NNCC_SIMD for (int v = 0; v < 32; v++) acc[u][v] += w * x[v];
-                }
+    for (; r0 + 8 <= end; r0 += 8) { /* a block of rows: rows r0 .. r0 + 8 */
+        real acc[8][1];
+        for (int v = 0; v < 8; v++)
+            for (int u = 0; u < 1; u++) acc[v][u] = neuron_param.b1[u];
+        for (int i = 0; i < 2; i++)
+            for (int v = 0; v < 8; v++) {
+                const real x = a_in[(size_t)(r0 + v) * 2 + i];
+                for (int u = 0; u < 1; u++) acc[v][u] += neuron_param.w1[u][i] * x;
             }
+        for (int v = 0; v < 8; v++)
             for (int u = 0; u < 1; u++) {
-                NNCC_SIMD for (int v = 0; v < 32; v++) {
-                    real z = acc[u][v];
-                    z = sigmoid_r(z);
-                    acc[u][v] = z;
-                }
+                real z = acc[v][u];
+                z = sigmoid_r(z);
+                a_out[(size_t)(r0 + v) * 1 + u] = z;
                 /* output layer: no A^T needed */
             }
-            for (int v = 0; v < 32; v++) /* A (m, 1): 1 units of each row */
-                for (int u = 0; u < 1; u++) a_out[(size_t)(r0 + v) * 1 + j0 + u] = acc[u][v];
-        }
+    }
+    for (; r0 + 1 <= end; r0 += 1) { /* the rows left, one at a time: rows r0 .. r0 + 1 */
+        real acc[1][1];
+        for (int v = 0; v < 1; v++)
+            for (int u = 0; u < 1; u++) acc[v][u] = neuron_param.b1[u];
+        for (int i = 0; i < 2; i++)
+            for (int v = 0; v < 1; v++) {
+                const real x = a_in[(size_t)(r0 + v) * 2 + i];
+                for (int u = 0; u < 1; u++) acc[v][u] += neuron_param.w1[u][i] * x;
+            }
+        for (int v = 0; v < 1; v++)
+            for (int u = 0; u < 1; u++) {
+                real z = acc[v][u];
+                z = sigmoid_r(z);
+                a_out[(size_t)(r0 + v) * 1 + u] = z;
+                /* output layer: no A^T needed */
+            }
     }
 }
 
@@ -176,18 +187,6 @@ static void neuron_backward1(int m, const real *restrict a_in, const real *restr
     }
 }
 
-/* X (m, 2) -> X^T (2, m) for rows [lo, hi): the first layer's forward reads its input feature
- * by feature. Pad rows keep what an earlier call left there (finite values; nothing reads them). */
-static void neuron_transpose_input(int m, int lo, int hi, const real *restrict x)
-{
-    const int end = hi < m ? hi : m;
-    for (int r0 = lo; r0 < end; r0 += 8) {
-        const int r1 = r0 + 8 < end ? r0 + 8 : end;
-        for (int i = 0; i < 2; i++)
-            for (int r = r0; r < r1; r++) neuron_xt[i][r] = x[(size_t)r * 2 + i];
-    }
-}
-
 /* One chunk of m <= NEURON_CHUNK rows: forward through every layer, the loss, and with grad the
  * backward pass in reverse, adding dW, db into neuron_grad.
  * Each thread carries its own rows from the input through the loss and back down to dZ1: no
@@ -201,8 +200,7 @@ static void neuron_step(int m, const void *x, const double *y, int grad, rt_stat
     /* serial: too small for threads */
     {
         const int lo = 0, hi = blocks * 32; /* every row */
-        neuron_transpose_input(m, lo, hi, (const real *)x);
-        neuron_forward1(m, lo, hi, neuron_xt[0], neuron_a1[0], NULL);
+        neuron_forward1(m, lo, hi, (const real *)x, neuron_a1[0], NULL);
         neuron_loss(m, lo, hi, neuron_a1[0], y, neuron_dz1[0]);
         if (grad) {
             neuron_backward1(m, (const real *)x, neuron_dz1[0]);
@@ -221,8 +219,7 @@ static void neuron_forward(int m, const void *x, void *out)
     /* serial: too small for threads */
     {
         const int lo = 0, hi = blocks * 32; /* every row */
-        neuron_transpose_input(m, lo, hi, (const real *)x);
-        neuron_forward1(m, lo, hi, neuron_xt[0], neuron_a1[0], NULL);
+        neuron_forward1(m, lo, hi, (const real *)x, neuron_a1[0], NULL);
     }
     memcpy(out, neuron_a1, sizeof(real) * (size_t)m * 1);
 }

@@ -382,14 +382,16 @@ static void softmax_adam_backward1(int m, const real *restrict a_in, const real 
 }
 
 /* X (m, 4) -> X^T (4, m) for rows [lo, hi): the first layer's forward reads its input feature
- * by feature. Pad rows keep what an earlier call left there (finite values; nothing reads them). */
+ * by feature. Tiles of 16 inputs (a cache line or two of X) by the thread's rows: the tile's lines of
+ * X^T stay in cache while each row's part is copied in. Pad rows keep what an earlier call left
+ * there (finite values; nothing reads them). */
 static void softmax_adam_transpose_input(int m, int lo, int hi, const real *restrict x)
 {
     const int end = hi < m ? hi : m;
-    for (int r0 = lo; r0 < end; r0 += 8) {
-        const int r1 = r0 + 8 < end ? r0 + 8 : end;
-        for (int i = 0; i < 4; i++)
-            for (int r = r0; r < r1; r++) softmax_adam_xt[i][r] = x[(size_t)r * 4 + i];
+    for (int i0 = 0; i0 < 4; i0 += 16) {
+        const int i1 = i0 + 16 < 4 ? i0 + 16 : 4;
+        for (int r = lo; r < end; r++)
+            for (int i = i0; i < i1; i++) softmax_adam_xt[i][r] = x[(size_t)r * 4 + i];
     }
 }
 
