@@ -101,4 +101,13 @@ learning_rate: 0.02
 batch_size: 32
 optimizer: adam'
 
+# First layers of fewer than 4 units take the emitter's row-by-row forward path.
+case_ neuron_full binary600.csv 30 'layers: [1]
+learning_rate: 0.5'
+
+case_ narrow_first_minibatch binary.csv 15 'layers: [2, {units: 1, activation: sigmoid}]
+activation: tanh
+learning_rate: 0.2
+batch_size: 7'
+
 finish
