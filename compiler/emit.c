@@ -57,8 +57,7 @@ void emit_cstring(Emitter *e, const char *s)
     fputc('"', e->out);
 }
 
-/* Text safe inside a C comment: no comment terminator, no line breaks, no non-ASCII. */
-static char *comment_safe(const char *s)
+char *emit_comment_safe(const char *s)
 {
     char *out = xcalloc(strlen(s) * 2 + 1, 1), *o = out;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -248,7 +247,7 @@ static void emit_header(Gen *g, const char *file, const char *command)
     for (int i = 0; i < net->n_layers && len < sizeof summary; i++)
         len += (size_t)snprintf(summary + len, sizeof summary - len, " -> %d (%s)", net->layers[i].units,
                                 activation_names[net->layers[i].act]);
-    char *cmd = comment_safe(command), *src = comment_safe(spec->path), *fname = comment_safe(file);
+    char *cmd = emit_comment_safe(command), *src = emit_comment_safe(spec->path), *fname = emit_comment_safe(file);
     char *inputs = num(net->inputs), *outputs = num(net->outputs), *chunk = num(net->chunk);
     char *params = num((long long)net->n_params);
     /* Only the math helpers this network calls: an unused static function is a warning. */

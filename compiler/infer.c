@@ -239,8 +239,6 @@ static size_t stack_bytes(const Kernel *k, int int8)
            (int8 ? (size_t)k->widest_fan_in : (size_t)widest_panel * sizeof(float));
 }
 
-static char *comment_text(const char *s);
-
 /* ---- the kernel's arithmetic, here: the same operations in the same order, in float ------------ */
 
 static void sim_activate(Activation act, float *a, int n)
@@ -435,7 +433,7 @@ static int report_int8(Kernel *k, const char *calibrate)
         snprintf(agreement, sizeof agreement, " agreement %.2f%% (%ld of %d differ);", 100.0 * (double)agree / n,
                  (long)n - agree, n);
     printf("int8 check on %s (%d samples):%s%s max |float - int8| output %.3g\n", what, n, acc, agreement, max_diff);
-    char *w = comment_text(what);
+    char *w = emit_comment_safe(what);
     snprintf(k->check, sizeof k->check, "on %s (%d samples):\n *          %s%s max |float - int8| output %.3g.", w,
              n, acc, agreement, max_diff);
     free(w);
@@ -489,17 +487,6 @@ static void report_sizes(const Kernel *k)
 }
 
 /* ---- emission ------------------------------------------------------------------------------ */
-
-static char *comment_text(const char *s)
-{
-    char *out = xcalloc(strlen(s) * 2 + 1, 1), *o = out;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '*' && p[1] == '/') *o++ = '*', *o++ = ' ';
-        else if (*p < 0x20 || *p >= 0x7f) *o++ = '?';
-        else *o++ = (char)*p;
-    }
-    return out;
-}
 
 /* The shortest literal that reads back as exactly v: 0.1f, not 0.100000001f. */
 static void float_literal(char *buf, size_t cap, float v)
@@ -709,7 +696,7 @@ static void emit_header_file(const Kernel *k, FILE *out, const char *h_file, con
 static void emit_preamble(const Kernel *k, Emitter *e, const char *c_file, const char *h_file, const char *command)
 {
     const Net *net = k->net;
-    char *cmd = comment_text(command), *src = comment_text(net->spec->path), *wpath = comment_text(k->weights_path);
+    char *cmd = emit_comment_safe(command), *src = emit_comment_safe(net->spec->path), *wpath = emit_comment_safe(k->weights_path);
     char *summary = summary_of(net);
     char *wbytes = xasprintf("%zu", k->weights_file_bytes), *hash = xasprintf("%016llx", (unsigned long long)k->hash);
     Sizes sz = sizes_of(k, k->int8);

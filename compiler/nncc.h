@@ -222,6 +222,8 @@ void emit(Emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 void emit_line(Emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void emit_template(Emitter *e, const char *template_name, const TemplateArg *args, int n);
 void emit_cstring(Emitter *e, const char *s); /* a C string literal, escaped */
+/* Text safe inside a C comment (no terminator, line break or non-ASCII); malloc'd. */
+char *emit_comment_safe(const char *s);
 
 /* The training program; `file` and `command` are stamped into its header. */
 void emit_train(const Net *net, FILE *out, const char *file, const char *command);
