@@ -191,17 +191,19 @@ static char *activate_code(const Gen *g, const Layer *l, int is_output)
         return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] > 0 ? a[j] : R(0.01) * a[j];", n);
     case ACT_LINEAR: return xstrdup("/* linear: A = Z */");
     case ACT_SOFTMAX: {
-        const char *keep = is_output && g->net->spec->loss == LOSS_CROSS_ENTROPY
-                               ? xasprintf("memcpy(%s_zout[r], a, sizeof %s_zout[r]); /* Z for the loss */\n        ",
-                                           g->name, g->name)
-                               : "";
-        return xasprintf("%s{ /* softmax, shifted by the row's max so exp never overflows */\n"
+        char *keep = is_output && g->net->spec->loss == LOSS_CROSS_ENTROPY
+                         ? xasprintf("memcpy(%s_zout[r], a, sizeof %s_zout[r]); /* Z for the loss */\n        ",
+                                     g->name, g->name)
+                         : xstrdup("");
+        char *code = xasprintf("%s{ /* softmax, shifted by the row's max so exp never overflows */\n"
                          "            real zmax = a[0], sum = 0;\n"
                          "            for (int j = 1; j < %d; j++) zmax = a[j] > zmax ? a[j] : zmax;\n"
                          "            for (int j = 0; j < %d; j++) sum += a[j] = exp_r(a[j] - zmax);\n"
                          "            for (int j = 0; j < %d; j++) a[j] /= sum;\n"
                          "        }",
                          keep, n, n, n);
+        free(keep);
+        return code;
     }
     default: unreachable();
     }
