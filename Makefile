@@ -148,7 +148,7 @@ check: deps-quiet test-deps
 	@$(MAKE) --no-print-directory unit scripts
 
 san:
-	$(MAKE) BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+	NNCC_TEST_FULL=0 $(MAKE) BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 
 # ---- the main job ----------------------------------------------------------------------------
 

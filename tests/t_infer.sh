@@ -56,7 +56,7 @@ declare -A POINTS=([deep_circles]=$WORK/circles.csv [blobs3]=$WORK/blobs3.csv)
 for net in deep_circles blobs3; do
     dir=$WORK/$net
     mkdir -p "$dir"
-    if ! "$NNCC" "${YAML[$net]}" -o "$dir/train" >"$dir/build.log" 2>&1 ||
+    if ! CFLAGS="-O2 -fopenmp $SAN_FLAGS" "$NNCC" "${YAML[$net]}" -o "$dir/train" >"$dir/build.log" 2>&1 ||
        ! "$dir/train" --epochs 200 --quiet --out "$dir/out" >"$dir/train.log" 2>&1; then
         fail "infer_train_$net" "$(tail -n 3 "$dir/build.log" "$dir/train.log" | tr '\n' ' ')"
         continue

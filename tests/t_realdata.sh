@@ -55,7 +55,7 @@ agree() { paste -d, "$1" "$2" | awk -F, '$1 == $2 { c++ } END { printf "%.4f", c
 if ! "$PY" -c 'import numpy' 2>/dev/null; then
     skip realdata "Debian's python3 with numpy ($PY) not found"; finish
 fi
-gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I"$RTINC" $(pkg-config --cflags hdf5) \
+gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 $SAN_FLAGS -I"$RTINC" $(pkg-config --cflags hdf5) \
     "$TOP/tests/realdata_tool.c" "$RTLIB" $RT_LIBS -lm -fopenmp -o "$WORK/tool" || { fail realdata_tool "does not build"; finish; }
 
 # ---- Fashion-MNIST: IDX through zlib, the example itself for one epoch -------------------------
