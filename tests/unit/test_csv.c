@@ -1,6 +1,8 @@
 /* test_csv.c — rt_csv.c and rt_data.c: good files of every layout, a corpus of broken ones, exact numbers. */
 #include "nncc_rt.h"
 
+#include "capture.h"
+
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,30 +12,6 @@
 
 /* ---- stderr captured into a temporary file, so the located messages can be asserted ---- */
 
-static char captured[8192];
-static FILE *cap_file;
-static int cap_saved = -1;
-
-static void capture_begin(void)
-{
-    fflush(stderr);
-    cap_file = tmpfile();
-    ck_assert_ptr_nonnull(cap_file);
-    cap_saved = dup(2);
-    dup2(fileno(cap_file), 2);
-}
-
-static const char *capture_end(void)
-{
-    fflush(stderr);
-    dup2(cap_saved, 2);
-    close(cap_saved);
-    rewind(cap_file);
-    size_t n = fread(captured, 1, sizeof captured - 1, cap_file);
-    captured[n] = '\0';
-    fclose(cap_file);
-    return captured;
-}
 
 static int count_lines(const char *s)
 {

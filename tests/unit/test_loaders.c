@@ -1,6 +1,8 @@
 /* test_loaders.c — rt_idx.c, rt_npy.c, rt_hdf5.c: good files, a corpus of broken ones, real data. */
 #include "nncc_rt.h"
 
+#include "capture.h"
+
 #include <check.h>
 #include <dirent.h>
 #include <hdf5.h>
@@ -14,9 +16,6 @@
 /* ---- a scratch directory per test, and stderr captured so error text can be asserted ---- */
 
 static char dir[64];
-static char captured[8192];
-static FILE *cap_file;
-static int cap_saved = -1;
 
 static void scratch_setup(void)
 {
@@ -46,26 +45,6 @@ static const char *in_dir(const char *name)
     k = (k + 1) % 256;
     snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
     return p[k];
-}
-
-static void capture_begin(void)
-{
-    fflush(stderr);
-    cap_file = tmpfile();
-    cap_saved = dup(2);
-    dup2(fileno(cap_file), 2);
-}
-
-static const char *capture_end(void)
-{
-    fflush(stderr);
-    dup2(cap_saved, 2);
-    close(cap_saved);
-    rewind(cap_file);
-    size_t n = fread(captured, 1, sizeof captured - 1, cap_file);
-    captured[n] = '\0';
-    fclose(cap_file);
-    return captured;
 }
 
 /* The loader must return -1, leave the dataset empty, and print one located error holding `want`. */

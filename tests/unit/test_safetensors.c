@@ -1,6 +1,8 @@
 /* test_safetensors.c — rt_safetensors.c: round trips, a plain reader's view, and broken files. */
 #include "nncc_rt.h"
 
+#include "capture.h"
+
 #include <check.h>
 #include <dirent.h>
 #include <math.h>
@@ -12,9 +14,6 @@
 /* ---- a scratch directory per test, and stderr captured so error text can be asserted ---- */
 
 static char dir[64];
-static char captured[4096];
-static FILE *cap_file;
-static int cap_saved = -1;
 
 static void scratch_setup(void)
 {
@@ -56,26 +55,6 @@ static const char *in_dir(const char *name)
     k = (k + 1) % 256;
     snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
     return p[k];
-}
-
-static void capture_begin(void)
-{
-    fflush(stderr);
-    cap_file = tmpfile();
-    cap_saved = dup(2);
-    dup2(fileno(cap_file), 2);
-}
-
-static const char *capture_end(void)
-{
-    fflush(stderr);
-    dup2(cap_saved, 2);
-    close(cap_saved);
-    rewind(cap_file);
-    size_t n = fread(captured, 1, sizeof captured - 1, cap_file);
-    captured[n] = '\0';
-    fclose(cap_file);
-    return captured;
 }
 
 /* `call` must return -1 and print an error containing `want`. */
