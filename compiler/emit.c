@@ -104,9 +104,18 @@ static const char *omp_nowait(const Gen *g)
     return g->threads ? "NNCC_OMP_FOR_NOWAIT" : "/* serial: too small for threads */";
 }
 
-/* Register blocks of the dense kernels: MR broadcast values times NR vector lanes of sums,
- * 128 sums of float (16 AVX2 or 8 AVX-512 registers) or 64 of double. */
-enum { MR_BLOCK = 4 };
+/* Register blocks of the dense kernels: MR broadcast values times NR vector lanes of sums. 12 x 32
+ * floats (or 12 x 16 doubles) are 24 AVX-512 registers: enough independent sums to keep both FMA
+ * units busy through their latency, with room left for the operands. The forward and dW take MR
+ * units a block, the propagation MR_ROWS rows (a divisor of NR, so that a thread's rows, whole
+ * blocks of NR, are whole blocks of MR_ROWS too). */
+enum { MR_BLOCK = 12, MR_ROWS = 8 };
+
+/* Cache blocking of the forward and the propagation: KC inputs (or units) at a time, so that the
+ * KC x NR operand slice read by every register block of a row block (16 KiB of float) stays in L1;
+ * and the forward's units in panels of about PANEL_BYTES of weights, read from L2 by every row
+ * block of the thread. */
+enum { KC_BLOCK = 128, PANEL_BYTES = 256 * 1024 };
 
 static int nr_lanes(const Gen *g)
 {
@@ -458,18 +467,22 @@ static void emit_layer_forward(Gen *g, int i)
     for (int k = 0; k < 2; k++) {
         int lo, hi, step;
         if (!block_range(l->units, MR_BLOCK, k, &lo, &hi, &step)) continue;
-        char *J0 = num(lo), *J1 = num(hi), *MR = num(step);
+        /* without A^T to keep the partial sums in, one slice of all the inputs */
+        const int kc = keep_t && l->fan_in > KC_BLOCK ? KC_BLOCK : l->fan_in;
+        int panel = PANEL_BYTES / (l->fan_in * (g->f32 ? 4 : 8)) / step * step;
+        if (panel < step) panel = step;
+        char *J0 = num(lo), *J1 = num(hi), *MR = num(step), *KC = num(kc), *PANEL = num(panel);
         char *store_t = !keep_t ? xstrdup(last ? "/* output layer: no A^T needed */" : "/* the next layer reads A, not A^T */")
                              : xasprintf("NNCC_SIMD for (int v = 0; v < %d; v++) at_out[(size_t)(j0 + u) * %s_ROWS + r0 + v] = acc[u][v];",
                                          nr, g->upper);
         TemplateArg a[] = {
             {"NAME", g->name}, {"UPPER", g->upper}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1},
-            {"MR", MR}, {"NR", NR}, {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store_t},
+            {"MR", MR}, {"NR", NR}, {"KC", KC}, {"PANEL", PANEL}, {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store_t},
             {"ACT_SIMD", act_vectorises(g, l->act) ? "NNCC_SIMD " : "/* a libm call: not omp simd */ "},
         };
         char *b = expand("dense_forward_block.c", a, (int)ARRAY_LEN(a));
         append(&blocks, b);
-        free(b), free(J0), free(J1), free(MR), free(store_t);
+        free(b), free(J0), free(J1), free(MR), free(KC), free(PANEL), free(store_t);
     }
     char *row_act = row_activate(g, l, last);
     char *at_doc = !keep_t ? xstrdup("") : xasprintf(" and A%d^T (%d, m)", i + 1, l->units);
@@ -497,9 +510,8 @@ static void emit_layer_backward(Gen *g, int i)
             if (!block_range(l->units, MR_BLOCK, kj, &jlo, &jhi, &jstep)) continue;
             if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
             char *J0 = num(jlo), *J1 = num(jhi), *MR = num(jstep), *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
-            /* the last units are one iteration: whichever thread comes first takes it */
-            const char *split = kj == 0 ? omp_nowait(g) : g->threads ? "NNCC_OMP_SINGLE_NOWAIT /* the last units */"
-                                                                     : "/* the last units */";
+            /* the threads split the (inputs, units) blocks, each a whole sum over the rows */
+            const char *split = g->threads ? "NNCC_OMP_FOR2_NOWAIT" : "/* serial: too small for threads */";
             TemplateArg a[] = {
                 {"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1}, {"MR", MR},
                 {"I0", I0}, {"I1", I1}, {"NR", NR}, {"OMP", split},
@@ -522,7 +534,8 @@ static void emit_layer_propagate(Gen *g, int i)
     const Net *net = g->net;
     const Layer *l = &net->layers[i], *prev = &net->layers[i - 1];
     const int nr = nr_lanes(g);
-    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *MRs = num(MR_BLOCK), *NRs = num(nr);
+    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *MRs = num(MR_ROWS), *NRs = num(nr);
+    char *KC = num(l->units > KC_BLOCK ? KC_BLOCK : l->units);
     char *deriv = derivative_code(prev->act, "a[i]");
     char *blocks = NULL;
     for (int ki = 0; ki < 2; ki++) {
@@ -530,8 +543,8 @@ static void emit_layer_propagate(Gen *g, int i)
         if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
         char *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
         TemplateArg a[] = {
-            {"NAME", g->name}, {"L", L},   {"IN", in}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
-            {"NR", NR},        {"DERIVATIVE", deriv},
+            {"NAME", g->name}, {"L", L},   {"P", P}, {"IN", in}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
+            {"NR", NR},        {"KC", KC}, {"DERIVATIVE", deriv},
         };
         char *b = expand("dense_propagate_block.c", a, (int)ARRAY_LEN(a));
         append(&blocks, b);
@@ -542,7 +555,7 @@ static void emit_layer_propagate(Gen *g, int i)
         {"DERIVATIVE_DOC", derivative_formula(prev->act)}, {"BLOCKS", blocks},
     };
     emit_template(g->e, "dense_propagate.c", args, (int)ARRAY_LEN(args));
-    free(L), free(P), free(in), free(out), free(MRs), free(NRs), free(deriv), free(blocks);
+    free(L), free(P), free(in), free(out), free(MRs), free(NRs), free(KC), free(deriv), free(blocks);
 }
 
 static void emit_loss(Gen *g)

@@ -35,6 +35,7 @@ extern "C" {
 #define NNCC_OMP_FOR_IF(cond) NNCC_PRAGMA(omp parallel for schedule(static) if (cond))
 #define NNCC_OMP_PARALLEL NNCC_PRAGMA(omp parallel)
 #define NNCC_OMP_FOR_NOWAIT NNCC_PRAGMA(omp for schedule(static) nowait)
+#define NNCC_OMP_FOR2_NOWAIT NNCC_PRAGMA(omp for collapse(2) schedule(static) nowait)
 #define NNCC_OMP_SINGLE_NOWAIT NNCC_PRAGMA(omp single nowait)
 #define NNCC_OMP_BARRIER NNCC_PRAGMA(omp barrier)
 #define NNCC_THREAD() omp_get_thread_num()
@@ -44,6 +45,7 @@ extern "C" {
 #define NNCC_OMP_FOR_IF(cond)
 #define NNCC_OMP_PARALLEL
 #define NNCC_OMP_FOR_NOWAIT
+#define NNCC_OMP_FOR2_NOWAIT
 #define NNCC_OMP_SINGLE_NOWAIT
 #define NNCC_OMP_BARRIER
 #define NNCC_THREAD() 0

@@ -1,9 +1,9 @@
     {{OMP}}
-    for (int j0 = {{J0}}; j0 < {{J1}}; j0 += {{MR}}) { /* units j0 .. j0 + {{MR}} */
-        for (int i0 = {{I0}}; i0 < {{I1}}; i0 += {{NR}}) {
+    for (int i0 = {{I0}}; i0 < {{I1}}; i0 += {{NR}}) { /* inputs i0 .. i0 + {{NR}}: their rows of A stay in L1 */
+        for (int j0 = {{J0}}; j0 < {{J1}}; j0 += {{MR}}) { /* units j0 .. j0 + {{MR}} */
             real acc[{{MR}}][{{NR}}];
             for (int u = 0; u < {{MR}}; u++)
-                for (int v = 0; v < {{NR}}; v++) acc[u][v] = {{NAME}}_grad.w{{L}}[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] = {{NAME}}_grad.w{{L}}[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * {{IN}} + i0;
                 const real *restrict d = dz + (size_t)r * {{OUT}} + j0;
@@ -13,6 +13,6 @@
                 }
             }
             for (int u = 0; u < {{MR}}; u++)
-                for (int v = 0; v < {{NR}}; v++) {{NAME}}_grad.w{{L}}[j0 + u][i0 + v] = acc[u][v];
+                NNCC_SIMD for (int v = 0; v < {{NR}}; v++) {{NAME}}_grad.w{{L}}[j0 + u][i0 + v] = acc[u][v];
         }
     }

@@ -101,6 +101,15 @@ learning_rate: 0.02
 batch_size: 32
 optimizer: adam'
 
+# Layers wider than the kernels' cache blocks (128 inputs or units a slice): the forward's sums
+# wait in A^T between slices of the fan-in, the propagation's in dZ between slices of units;
+# 140 units are 11 register blocks of 12 and a tail of 8.
+case_ wide_sliced_minibatch three.csv 8 'layers: [150, 140, {units: 3, activation: softmax}]
+activation: relu
+learning_rate: 0.05
+batch_size: 25
+optimizer: adam'
+
 # First layers of fewer than 4 units take the emitter's row-by-row forward path.
 case_ neuron_full binary600.csv 30 'layers: [1]
 learning_rate: 0.5'

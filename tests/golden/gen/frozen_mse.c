@@ -101,7 +101,7 @@ static const double frozen_mse_given_b1[2] = {0, 0.10000000000000001};
 
 /* Layer 1 forward, row by row: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
  *   A0 (m, 2) read in place -> A1 (m, 2) and A1^T (2, m), rows [lo, min(hi, m)) only
- * 2 unit(s): too few for blocks of 4 units x 32 rows, which would read A0^T, and
+ * 2 unit(s): too few for blocks of 12 units x 32 rows, which would read A0^T, and
  * transposing a wide input costs more than the few products it would feed (a scattered store
  * per input). Instead plain dot products over the rows as they are: 4 rows x 2 units of
  * independent scalar sums at a time. Each sum starts at b[j] and adds W[j][i] A[r][i] for
@@ -150,37 +150,55 @@ static void frozen_mse_forward1(int m, int lo, int hi, const real *restrict a_in
 
 /* Layer 2 forward: Z2 = W2.A1 + b2, A2 = linear(Z2)
  *   A1^T (2, m) -> A2 (m, 2), rows [lo, hi) only
- * Register blocks of 4 units x 32 rows: the sums stay in registers while i runs over the
+ * Register blocks of 12 units x 32 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 32 rows of A1^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would; a wide fan-in is taken
+ * a slice at a time (the block's sums wait in A^T between slices, exact in memory as in a
+ * register), so the slice of A^T read by every block of a row block stays in L1. [lo, hi) is one
  * thread's share of the rows, whole blocks of 32 (see step()); pad rows past m compute
  * garbage that nothing reads. */
 static void frozen_mse_forward2(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
     (void)m;
     (void)at_out;
-    for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
-        for (int r0 = lo; r0 < hi; r0 += 32) {
-            real acc[2][32];
-            for (int u = 0; u < 2; u++)
-                for (int v = 0; v < 32; v++) acc[u][v] = frozen_mse_param.b2[j0 + u];
-            for (int i = 0; i < 2; i++) {
-                const real *restrict x = at_in + (size_t)i * FROZEN_MSE_ROWS + r0;
-                for (int u = 0; u < 2; u++) {
-                    const real w = frozen_mse_param.w2[j0 + u][i];
-                    NNCC_SIMD for (int v = 0; v < 32; v++) acc[u][v] += w * x[v];
+    for (int p0 = 0; p0 < 2; p0 += 32768) { /* a panel of units p0 .. p0 + 32768: its weights stay in L2 */
+        const int p1 = p0 + 32768 < 2 ? p0 + 32768 : 2;
+        for (int r0 = lo; r0 < hi; r0 += 32) { /* rows r0 .. r0 + 32 */
+            for (int k0 = 0; k0 < 2; k0 += 2) { /* inputs k0 .. k0 + 2: 2 x 32 of A^T stay in L1 */
+                const int k1 = k0 + 2 < 2 ? k0 + 2 : 2;
+                for (int j0 = p0; j0 < p1; j0 += 2) { /* units j0 .. j0 + 2 */
+                    real acc[2][32];
+                    if (k0 == 0) {
+                        for (int u = 0; u < 2; u++)
+                            NNCC_SIMD for (int v = 0; v < 32; v++) acc[u][v] = frozen_mse_param.b2[j0 + u];
+                    } else { /* the sums so far, kept in A^T between slices of inputs */
+                        for (int u = 0; u < 2; u++)
+                            NNCC_SIMD for (int v = 0; v < 32; v++) acc[u][v] = at_out[(size_t)(j0 + u) * FROZEN_MSE_ROWS + r0 + v];
+                    }
+                    for (int i = k0; i < k1; i++) {
+                        const real *restrict x = at_in + (size_t)i * FROZEN_MSE_ROWS + r0;
+                        for (int u = 0; u < 2; u++) {
+                            const real w = frozen_mse_param.w2[j0 + u][i];
+                            NNCC_SIMD for (int v = 0; v < 32; v++) acc[u][v] += w * x[v];
+                        }
+                    }
+                    if (k1 < 2) { /* more inputs to come */
+                        for (int u = 0; u < 2; u++)
+                            NNCC_SIMD for (int v = 0; v < 32; v++) at_out[(size_t)(j0 + u) * FROZEN_MSE_ROWS + r0 + v] = acc[u][v];
+                        continue;
+                    }
+                    for (int u = 0; u < 2; u++) {
+                        NNCC_SIMD for (int v = 0; v < 32; v++) {
+                            real z = acc[u][v];
+                            /* linear: A = Z */
+                            acc[u][v] = z;
+                        }
+                        /* output layer: no A^T needed */
+                    }
+                    for (int v = 0; v < 32; v++) /* A (m, 2): 2 units of each row */
+                        for (int u = 0; u < 2; u++) a_out[(size_t)(r0 + v) * 2 + j0 + u] = acc[u][v];
                 }
             }
-            for (int u = 0; u < 2; u++) {
-                NNCC_SIMD for (int v = 0; v < 32; v++) {
-                    real z = acc[u][v];
-                    /* linear: A = Z */
-                    acc[u][v] = z;
-                }
-                /* output layer: no A^T needed */
-            }
-            for (int v = 0; v < 32; v++) /* A (m, 2): 2 units of each row */
-                for (int u = 0; u < 2; u++) a_out[(size_t)(r0 + v) * 2 + j0 + u] = acc[u][v];
         }
     }
 }
@@ -213,14 +231,14 @@ static void frozen_mse_loss(int m, int lo, int hi, const real *restrict a, const
  * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
 static void frozen_mse_backward2(int m, const real *restrict a_in, const real *restrict dz)
 {
-    /* dW: blocks of 4 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+    /* dW: blocks of 12 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
      * in order onto the running G, as the plain loop would. */
-    /* the last units */
-    for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
-        for (int i0 = 0; i0 < 2; i0 += 2) {
+    /* serial: too small for threads */
+    for (int i0 = 0; i0 < 2; i0 += 2) { /* inputs i0 .. i0 + 2: their rows of A stay in L1 */
+        for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
             real acc[2][2];
             for (int u = 0; u < 2; u++)
-                for (int v = 0; v < 2; v++) acc[u][v] = frozen_mse_grad.w2[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < 2; v++) acc[u][v] = frozen_mse_grad.w2[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 2 + i0;
                 const real *restrict d = dz + (size_t)r * 2 + j0;
@@ -230,7 +248,7 @@ static void frozen_mse_backward2(int m, const real *restrict a_in, const real *r
                 }
             }
             for (int u = 0; u < 2; u++)
-                for (int v = 0; v < 2; v++) frozen_mse_grad.w2[j0 + u][i0 + v] = acc[u][v];
+                NNCC_SIMD for (int v = 0; v < 2; v++) frozen_mse_grad.w2[j0 + u][i0 + v] = acc[u][v];
         }
     }
     /* db */

@@ -91,7 +91,7 @@ static double neuron_row_loss[NEURON_CHUNK], neuron_row_correct[NEURON_CHUNK]; /
 
 /* Layer 1 forward, row by row: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
  *   A0 (m, 2) read in place -> A1 (m, 1), rows [lo, min(hi, m)) only
- * 1 unit(s): too few for blocks of 4 units x 32 rows, which would read A0^T, and
+ * 1 unit(s): too few for blocks of 12 units x 32 rows, which would read A0^T, and
  * transposing a wide input costs more than the few products it would feed (a scattered store
  * per input). Instead plain dot products over the rows as they are: 8 rows x 1 units of
  * independent scalar sums at a time. Each sum starts at b[j] and adds W[j][i] A[r][i] for
@@ -158,14 +158,14 @@ static void neuron_loss(int m, int lo, int hi, const real *restrict a, const dou
  * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
 static void neuron_backward1(int m, const real *restrict a_in, const real *restrict dz)
 {
-    /* dW: blocks of 4 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+    /* dW: blocks of 12 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
      * in order onto the running G, as the plain loop would. */
-    /* the last units */
-    for (int j0 = 0; j0 < 1; j0 += 1) { /* units j0 .. j0 + 1 */
-        for (int i0 = 0; i0 < 2; i0 += 2) {
+    /* serial: too small for threads */
+    for (int i0 = 0; i0 < 2; i0 += 2) { /* inputs i0 .. i0 + 2: their rows of A stay in L1 */
+        for (int j0 = 0; j0 < 1; j0 += 1) { /* units j0 .. j0 + 1 */
             real acc[1][2];
             for (int u = 0; u < 1; u++)
-                for (int v = 0; v < 2; v++) acc[u][v] = neuron_grad.w1[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < 2; v++) acc[u][v] = neuron_grad.w1[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 2 + i0;
                 const real *restrict d = dz + (size_t)r * 1 + j0;
@@ -175,7 +175,7 @@ static void neuron_backward1(int m, const real *restrict a_in, const real *restr
                 }
             }
             for (int u = 0; u < 1; u++)
-                for (int v = 0; v < 2; v++) neuron_grad.w1[j0 + u][i0 + v] = acc[u][v];
+                NNCC_SIMD for (int v = 0; v < 2; v++) neuron_grad.w1[j0 + u][i0 + v] = acc[u][v];
         }
     }
     /* db */

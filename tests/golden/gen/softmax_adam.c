@@ -72,111 +72,165 @@ static double softmax_adam_row_loss[SOFTMAX_ADAM_CHUNK], softmax_adam_row_correc
 
 /* Layer 1 forward: Z1 = W1.A0 + b1, A1 = relu(Z1)
  *   A0^T (4, m) -> A1 (m, 12) and A1^T (12, m), rows [lo, hi) only
- * Register blocks of 4 units x 16 rows: the sums stay in registers while i runs over the
+ * Register blocks of 12 units x 16 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 16 rows of A0^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would; a wide fan-in is taken
+ * a slice at a time (the block's sums wait in A^T between slices, exact in memory as in a
+ * register), so the slice of A^T read by every block of a row block stays in L1. [lo, hi) is one
  * thread's share of the rows, whole blocks of 16 (see step()); pad rows past m compute
  * garbage that nothing reads. */
 static void softmax_adam_forward1(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
     (void)m;
     (void)at_out;
-    for (int j0 = 0; j0 < 12; j0 += 4) { /* units j0 .. j0 + 4 */
-        for (int r0 = lo; r0 < hi; r0 += 16) {
-            real acc[4][16];
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b1[j0 + u];
-            for (int i = 0; i < 4; i++) {
-                const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
-                for (int u = 0; u < 4; u++) {
-                    const real w = softmax_adam_param.w1[j0 + u][i];
-                    NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+    for (int p0 = 0; p0 < 12; p0 += 8184) { /* a panel of units p0 .. p0 + 8184: its weights stay in L2 */
+        const int p1 = p0 + 8184 < 12 ? p0 + 8184 : 12;
+        for (int r0 = lo; r0 < hi; r0 += 16) { /* rows r0 .. r0 + 16 */
+            for (int k0 = 0; k0 < 4; k0 += 4) { /* inputs k0 .. k0 + 4: 4 x 16 of A^T stay in L1 */
+                const int k1 = k0 + 4 < 4 ? k0 + 4 : 4;
+                for (int j0 = p0; j0 < p1; j0 += 12) { /* units j0 .. j0 + 12 */
+                    real acc[12][16];
+                    if (k0 == 0) {
+                        for (int u = 0; u < 12; u++)
+                            NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b1[j0 + u];
+                    } else { /* the sums so far, kept in A^T between slices of inputs */
+                        for (int u = 0; u < 12; u++)
+                            NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] = at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v];
+                    }
+                    for (int i = k0; i < k1; i++) {
+                        const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
+                        for (int u = 0; u < 12; u++) {
+                            const real w = softmax_adam_param.w1[j0 + u][i];
+                            NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+                        }
+                    }
+                    if (k1 < 4) { /* more inputs to come */
+                        for (int u = 0; u < 12; u++)
+                            NNCC_SIMD for (int v = 0; v < 16; v++) at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = acc[u][v];
+                        continue;
+                    }
+                    for (int u = 0; u < 12; u++) {
+                        NNCC_SIMD for (int v = 0; v < 16; v++) {
+                            real z = acc[u][v];
+                            z = z > 0 ? z : 0;
+                            acc[u][v] = z;
+                        }
+                        NNCC_SIMD for (int v = 0; v < 16; v++) at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = acc[u][v];
+                    }
+                    for (int v = 0; v < 16; v++) /* A (m, 12): 12 units of each row */
+                        for (int u = 0; u < 12; u++) a_out[(size_t)(r0 + v) * 12 + j0 + u] = acc[u][v];
                 }
             }
-            for (int u = 0; u < 4; u++) {
-                NNCC_SIMD for (int v = 0; v < 16; v++) {
-                    real z = acc[u][v];
-                    z = z > 0 ? z : 0;
-                    acc[u][v] = z;
-                }
-                NNCC_SIMD for (int v = 0; v < 16; v++) at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = acc[u][v];
-            }
-            for (int v = 0; v < 16; v++) /* A (m, 12): 4 units of each row */
-                for (int u = 0; u < 4; u++) a_out[(size_t)(r0 + v) * 12 + j0 + u] = acc[u][v];
         }
     }
 }
 
 /* Layer 2 forward: Z2 = W2.A1 + b2, A2 = tanh(Z2)
  *   A1^T (12, m) -> A2 (m, 8) and A2^T (8, m), rows [lo, hi) only
- * Register blocks of 4 units x 16 rows: the sums stay in registers while i runs over the
+ * Register blocks of 12 units x 16 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 16 rows of A1^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would; a wide fan-in is taken
+ * a slice at a time (the block's sums wait in A^T between slices, exact in memory as in a
+ * register), so the slice of A^T read by every block of a row block stays in L1. [lo, hi) is one
  * thread's share of the rows, whole blocks of 16 (see step()); pad rows past m compute
  * garbage that nothing reads. */
 static void softmax_adam_forward2(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
     (void)m;
     (void)at_out;
-    for (int j0 = 0; j0 < 8; j0 += 4) { /* units j0 .. j0 + 4 */
-        for (int r0 = lo; r0 < hi; r0 += 16) {
-            real acc[4][16];
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b2[j0 + u];
-            for (int i = 0; i < 12; i++) {
-                const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
-                for (int u = 0; u < 4; u++) {
-                    const real w = softmax_adam_param.w2[j0 + u][i];
-                    NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+    for (int p0 = 0; p0 < 8; p0 += 2728) { /* a panel of units p0 .. p0 + 2728: its weights stay in L2 */
+        const int p1 = p0 + 2728 < 8 ? p0 + 2728 : 8;
+        for (int r0 = lo; r0 < hi; r0 += 16) { /* rows r0 .. r0 + 16 */
+            for (int k0 = 0; k0 < 12; k0 += 12) { /* inputs k0 .. k0 + 12: 12 x 16 of A^T stay in L1 */
+                const int k1 = k0 + 12 < 12 ? k0 + 12 : 12;
+                for (int j0 = p0; j0 < p1; j0 += 8) { /* units j0 .. j0 + 8 */
+                    real acc[8][16];
+                    if (k0 == 0) {
+                        for (int u = 0; u < 8; u++)
+                            NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b2[j0 + u];
+                    } else { /* the sums so far, kept in A^T between slices of inputs */
+                        for (int u = 0; u < 8; u++)
+                            NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] = at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v];
+                    }
+                    for (int i = k0; i < k1; i++) {
+                        const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
+                        for (int u = 0; u < 8; u++) {
+                            const real w = softmax_adam_param.w2[j0 + u][i];
+                            NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+                        }
+                    }
+                    if (k1 < 12) { /* more inputs to come */
+                        for (int u = 0; u < 8; u++)
+                            NNCC_SIMD for (int v = 0; v < 16; v++) at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = acc[u][v];
+                        continue;
+                    }
+                    for (int u = 0; u < 8; u++) {
+                        /* a libm call: not omp simd */ for (int v = 0; v < 16; v++) {
+                            real z = acc[u][v];
+                            z = tanh_r(z);
+                            acc[u][v] = z;
+                        }
+                        NNCC_SIMD for (int v = 0; v < 16; v++) at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = acc[u][v];
+                    }
+                    for (int v = 0; v < 16; v++) /* A (m, 8): 8 units of each row */
+                        for (int u = 0; u < 8; u++) a_out[(size_t)(r0 + v) * 8 + j0 + u] = acc[u][v];
                 }
             }
-            for (int u = 0; u < 4; u++) {
-                /* a libm call: not omp simd */ for (int v = 0; v < 16; v++) {
-                    real z = acc[u][v];
-                    z = tanh_r(z);
-                    acc[u][v] = z;
-                }
-                NNCC_SIMD for (int v = 0; v < 16; v++) at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = acc[u][v];
-            }
-            for (int v = 0; v < 16; v++) /* A (m, 8): 4 units of each row */
-                for (int u = 0; u < 4; u++) a_out[(size_t)(r0 + v) * 8 + j0 + u] = acc[u][v];
         }
     }
 }
 
 /* Layer 3 forward: Z3 = W3.A2 + b3, A3 = softmax(Z3)
  *   A2^T (8, m) -> A3 (m, 3), rows [lo, hi) only
- * Register blocks of 4 units x 16 rows: the sums stay in registers while i runs over the
+ * Register blocks of 12 units x 16 rows: the sums stay in registers while i runs over the
  * fan-in, one broadcast weight times 16 rows of A2^T per unit. Each sum starts at b[j] and
- * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would. [lo, hi) is one
+ * adds W[j][i] A[r][i] for i = 0, 1, ... in order, as the plain loop would; a wide fan-in is taken
+ * a slice at a time (the block's sums wait in A^T between slices, exact in memory as in a
+ * register), so the slice of A^T read by every block of a row block stays in L1. [lo, hi) is one
  * thread's share of the rows, whole blocks of 16 (see step()); pad rows past m compute
  * garbage that nothing reads. */
 static void softmax_adam_forward3(int m, int lo, int hi, const real *restrict at_in, real *restrict a_out, real *restrict at_out)
 {
     (void)m;
     (void)at_out;
-    for (int j0 = 0; j0 < 3; j0 += 3) { /* units j0 .. j0 + 3 */
-        for (int r0 = lo; r0 < hi; r0 += 16) {
-            real acc[3][16];
-            for (int u = 0; u < 3; u++)
-                for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b3[j0 + u];
-            for (int i = 0; i < 8; i++) {
-                const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
-                for (int u = 0; u < 3; u++) {
-                    const real w = softmax_adam_param.w3[j0 + u][i];
-                    NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+    for (int p0 = 0; p0 < 3; p0 += 4095) { /* a panel of units p0 .. p0 + 4095: its weights stay in L2 */
+        const int p1 = p0 + 4095 < 3 ? p0 + 4095 : 3;
+        for (int r0 = lo; r0 < hi; r0 += 16) { /* rows r0 .. r0 + 16 */
+            for (int k0 = 0; k0 < 8; k0 += 8) { /* inputs k0 .. k0 + 8: 8 x 16 of A^T stay in L1 */
+                const int k1 = k0 + 8 < 8 ? k0 + 8 : 8;
+                for (int j0 = p0; j0 < p1; j0 += 3) { /* units j0 .. j0 + 3 */
+                    real acc[3][16];
+                    if (k0 == 0) {
+                        for (int u = 0; u < 3; u++)
+                            NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] = softmax_adam_param.b3[j0 + u];
+                    } else { /* the sums so far, kept in A^T between slices of inputs */
+                        for (int u = 0; u < 3; u++)
+                            NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] = at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v];
+                    }
+                    for (int i = k0; i < k1; i++) {
+                        const real *restrict x = at_in + (size_t)i * SOFTMAX_ADAM_ROWS + r0;
+                        for (int u = 0; u < 3; u++) {
+                            const real w = softmax_adam_param.w3[j0 + u][i];
+                            NNCC_SIMD for (int v = 0; v < 16; v++) acc[u][v] += w * x[v];
+                        }
+                    }
+                    if (k1 < 8) { /* more inputs to come */
+                        for (int u = 0; u < 3; u++)
+                            NNCC_SIMD for (int v = 0; v < 16; v++) at_out[(size_t)(j0 + u) * SOFTMAX_ADAM_ROWS + r0 + v] = acc[u][v];
+                        continue;
+                    }
+                    for (int u = 0; u < 3; u++) {
+                        NNCC_SIMD for (int v = 0; v < 16; v++) {
+                            real z = acc[u][v];
+                            /* softmax: over each row, below */
+                            acc[u][v] = z;
+                        }
+                        /* output layer: no A^T needed */
+                    }
+                    for (int v = 0; v < 16; v++) /* A (m, 3): 3 units of each row */
+                        for (int u = 0; u < 3; u++) a_out[(size_t)(r0 + v) * 3 + j0 + u] = acc[u][v];
                 }
             }
-            for (int u = 0; u < 3; u++) {
-                NNCC_SIMD for (int v = 0; v < 16; v++) {
-                    real z = acc[u][v];
-                    /* softmax: over each row, below */
-                    acc[u][v] = z;
-                }
-                /* output layer: no A^T needed */
-            }
-            for (int v = 0; v < 16; v++) /* A (m, 3): 3 units of each row */
-                for (int u = 0; u < 3; u++) a_out[(size_t)(r0 + v) * 3 + j0 + u] = acc[u][v];
         }
     }
     for (int r = lo; r < (hi < m ? hi : m); r++) {
@@ -216,30 +270,41 @@ static void softmax_adam_loss(int m, int lo, int hi, const real *restrict a, con
 
 /* Layer 3 propagate: dZ2 = W3^T.dZ3 * g'(Z2), g' = 1 - A^2
  *   dZ3 (m, 3) -> dZ2 (m, 8), rows [lo, hi) only
- * Blocks of 4 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in order,
+ * Blocks of 8 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in order,
  * then times g'. Each row needs only its own row of dZ3, so a thread carries its rows from the
  * forward through the loss down here without waiting for the others. Rows are padded to whole
- * blocks of 4; pad rows are never read. */
+ * blocks of 8; pad rows are never read. */
 static void softmax_adam_propagate3(int m, int lo, int hi, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
 {
-    const int mq = (m + 4 - 1) / 4 * 4, end = hi < mq ? hi : mq;
-    for (int r0 = lo; r0 < end; r0 += 4) { /* rows r0 .. r0 + 4 */
-        for (int i0 = 0; i0 < 8; i0 += 8) {
-            real acc[4][8];
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 8; v++) acc[u][v] = 0;
-            for (int j = 0; j < 3; j++) {
-                const real *restrict w = softmax_adam_param.w3[j] + i0;
-                for (int u = 0; u < 4; u++) {
-                    const real d = dz[(size_t)(r0 + u) * 3 + j];
-                    NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] += d * w[v];
+    const int mq = (m + 8 - 1) / 8 * 8, end = hi < mq ? hi : mq;
+    for (int i0 = 0; i0 < 8; i0 += 8) { /* inputs i0 .. i0 + 8 */
+        for (int k0 = 0; k0 < 3; k0 += 3) { /* units k0 .. k0 + 3: 3 x 8 of W stay in L1 */
+            const int k1 = k0 + 3 < 3 ? k0 + 3 : 3;
+            for (int r0 = lo; r0 < end; r0 += 8) { /* rows r0 .. r0 + 8 */
+                real acc[8][8];
+                if (k0 == 0) {
+                    for (int u = 0; u < 8; u++)
+                        NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] = 0;
+                } else { /* the sums so far, kept in dZ2 between slices of units */
+                    for (int u = 0; u < 8; u++)
+                        NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] = dz_in[(size_t)(r0 + u) * 8 + i0 + v];
                 }
-            }
-            for (int u = 0; u < 4; u++) {
-                const real *restrict a = a_in + (size_t)(r0 + u) * 8 + i0;
-                real *restrict g = dz_in + (size_t)(r0 + u) * 8 + i0;
-                (void)a; /* unread when g' is constant (linear) */
-                for (int i = 0; i < 8; i++) g[i] = acc[u][i] * (1 - a[i] * a[i]);
+                for (int j = k0; j < k1; j++) {
+                    const real *restrict w = softmax_adam_param.w3[j] + i0;
+                    for (int u = 0; u < 8; u++) {
+                        const real d = dz[(size_t)(r0 + u) * 3 + j];
+                        NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] += d * w[v];
+                    }
+                }
+                for (int u = 0; u < 8; u++) {
+                    const real *restrict a = a_in + (size_t)(r0 + u) * 8 + i0;
+                    real *restrict g = dz_in + (size_t)(r0 + u) * 8 + i0;
+                    (void)a; /* unread when g' is constant (linear) */
+                    if (k1 < 3) /* more units to come */
+                        NNCC_SIMD for (int i = 0; i < 8; i++) g[i] = acc[u][i];
+                    else
+                        for (int i = 0; i < 8; i++) g[i] = acc[u][i] * (1 - a[i] * a[i]);
+                }
             }
         }
     }
@@ -251,14 +316,14 @@ static void softmax_adam_propagate3(int m, int lo, int hi, const real *restrict 
  * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
 static void softmax_adam_backward3(int m, const real *restrict a_in, const real *restrict dz)
 {
-    /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+    /* dW: blocks of 12 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
      * in order onto the running G, as the plain loop would. */
-    /* the last units */
-    for (int j0 = 0; j0 < 3; j0 += 3) { /* units j0 .. j0 + 3 */
-        for (int i0 = 0; i0 < 8; i0 += 8) {
+    /* serial: too small for threads */
+    for (int i0 = 0; i0 < 8; i0 += 8) { /* inputs i0 .. i0 + 8: their rows of A stay in L1 */
+        for (int j0 = 0; j0 < 3; j0 += 3) { /* units j0 .. j0 + 3 */
             real acc[3][8];
             for (int u = 0; u < 3; u++)
-                for (int v = 0; v < 8; v++) acc[u][v] = softmax_adam_grad.w3[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] = softmax_adam_grad.w3[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 8 + i0;
                 const real *restrict d = dz + (size_t)r * 3 + j0;
@@ -268,7 +333,7 @@ static void softmax_adam_backward3(int m, const real *restrict a_in, const real 
                 }
             }
             for (int u = 0; u < 3; u++)
-                for (int v = 0; v < 8; v++) softmax_adam_grad.w3[j0 + u][i0 + v] = acc[u][v];
+                NNCC_SIMD for (int v = 0; v < 8; v++) softmax_adam_grad.w3[j0 + u][i0 + v] = acc[u][v];
         }
     }
     /* db */
@@ -282,30 +347,41 @@ static void softmax_adam_backward3(int m, const real *restrict a_in, const real 
 
 /* Layer 2 propagate: dZ1 = W2^T.dZ2 * g'(Z1), g' = [A > 0]
  *   dZ2 (m, 8) -> dZ1 (m, 12), rows [lo, hi) only
- * Blocks of 4 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in order,
+ * Blocks of 8 rows x 16 inputs; each sum adds dZ[r][j] W[j][i] for j = 0, 1, ... in order,
  * then times g'. Each row needs only its own row of dZ2, so a thread carries its rows from the
  * forward through the loss down here without waiting for the others. Rows are padded to whole
- * blocks of 4; pad rows are never read. */
+ * blocks of 8; pad rows are never read. */
 static void softmax_adam_propagate2(int m, int lo, int hi, const real *restrict a_in, const real *restrict dz, real *restrict dz_in)
 {
-    const int mq = (m + 4 - 1) / 4 * 4, end = hi < mq ? hi : mq;
-    for (int r0 = lo; r0 < end; r0 += 4) { /* rows r0 .. r0 + 4 */
-        for (int i0 = 0; i0 < 12; i0 += 12) {
-            real acc[4][12];
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 12; v++) acc[u][v] = 0;
-            for (int j = 0; j < 8; j++) {
-                const real *restrict w = softmax_adam_param.w2[j] + i0;
-                for (int u = 0; u < 4; u++) {
-                    const real d = dz[(size_t)(r0 + u) * 8 + j];
-                    NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] += d * w[v];
+    const int mq = (m + 8 - 1) / 8 * 8, end = hi < mq ? hi : mq;
+    for (int i0 = 0; i0 < 12; i0 += 12) { /* inputs i0 .. i0 + 12 */
+        for (int k0 = 0; k0 < 8; k0 += 8) { /* units k0 .. k0 + 8: 8 x 12 of W stay in L1 */
+            const int k1 = k0 + 8 < 8 ? k0 + 8 : 8;
+            for (int r0 = lo; r0 < end; r0 += 8) { /* rows r0 .. r0 + 8 */
+                real acc[8][12];
+                if (k0 == 0) {
+                    for (int u = 0; u < 8; u++)
+                        NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] = 0;
+                } else { /* the sums so far, kept in dZ1 between slices of units */
+                    for (int u = 0; u < 8; u++)
+                        NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] = dz_in[(size_t)(r0 + u) * 12 + i0 + v];
                 }
-            }
-            for (int u = 0; u < 4; u++) {
-                const real *restrict a = a_in + (size_t)(r0 + u) * 12 + i0;
-                real *restrict g = dz_in + (size_t)(r0 + u) * 12 + i0;
-                (void)a; /* unread when g' is constant (linear) */
-                for (int i = 0; i < 12; i++) g[i] = acc[u][i] * (a[i] > 0 ? R(1) : R(0));
+                for (int j = k0; j < k1; j++) {
+                    const real *restrict w = softmax_adam_param.w2[j] + i0;
+                    for (int u = 0; u < 8; u++) {
+                        const real d = dz[(size_t)(r0 + u) * 8 + j];
+                        NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] += d * w[v];
+                    }
+                }
+                for (int u = 0; u < 8; u++) {
+                    const real *restrict a = a_in + (size_t)(r0 + u) * 12 + i0;
+                    real *restrict g = dz_in + (size_t)(r0 + u) * 12 + i0;
+                    (void)a; /* unread when g' is constant (linear) */
+                    if (k1 < 8) /* more units to come */
+                        NNCC_SIMD for (int i = 0; i < 12; i++) g[i] = acc[u][i];
+                    else
+                        for (int i = 0; i < 12; i++) g[i] = acc[u][i] * (a[i] > 0 ? R(1) : R(0));
+                }
             }
         }
     }
@@ -317,24 +393,24 @@ static void softmax_adam_propagate2(int m, int lo, int hi, const real *restrict 
  * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
 static void softmax_adam_backward2(int m, const real *restrict a_in, const real *restrict dz)
 {
-    /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+    /* dW: blocks of 12 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
      * in order onto the running G, as the plain loop would. */
     /* serial: too small for threads */
-    for (int j0 = 0; j0 < 8; j0 += 4) { /* units j0 .. j0 + 4 */
-        for (int i0 = 0; i0 < 12; i0 += 12) {
-            real acc[4][12];
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 12; v++) acc[u][v] = softmax_adam_grad.w2[j0 + u][i0 + v];
+    for (int i0 = 0; i0 < 12; i0 += 12) { /* inputs i0 .. i0 + 12: their rows of A stay in L1 */
+        for (int j0 = 0; j0 < 8; j0 += 8) { /* units j0 .. j0 + 8 */
+            real acc[8][12];
+            for (int u = 0; u < 8; u++)
+                NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] = softmax_adam_grad.w2[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 12 + i0;
                 const real *restrict d = dz + (size_t)r * 8 + j0;
-                for (int u = 0; u < 4; u++) {
+                for (int u = 0; u < 8; u++) {
                     const real du = d[u];
                     NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] += du * x[v];
                 }
             }
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 12; v++) softmax_adam_grad.w2[j0 + u][i0 + v] = acc[u][v];
+            for (int u = 0; u < 8; u++)
+                NNCC_SIMD for (int v = 0; v < 12; v++) softmax_adam_grad.w2[j0 + u][i0 + v] = acc[u][v];
         }
     }
     /* db */
@@ -352,24 +428,24 @@ static void softmax_adam_backward2(int m, const real *restrict a_in, const real 
  * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
 static void softmax_adam_backward1(int m, const real *restrict a_in, const real *restrict dz)
 {
-    /* dW: blocks of 4 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
+    /* dW: blocks of 12 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
      * in order onto the running G, as the plain loop would. */
     /* serial: too small for threads */
-    for (int j0 = 0; j0 < 12; j0 += 4) { /* units j0 .. j0 + 4 */
-        for (int i0 = 0; i0 < 4; i0 += 4) {
-            real acc[4][4];
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 4; v++) acc[u][v] = softmax_adam_grad.w1[j0 + u][i0 + v];
+    for (int i0 = 0; i0 < 4; i0 += 4) { /* inputs i0 .. i0 + 4: their rows of A stay in L1 */
+        for (int j0 = 0; j0 < 12; j0 += 12) { /* units j0 .. j0 + 12 */
+            real acc[12][4];
+            for (int u = 0; u < 12; u++)
+                NNCC_SIMD for (int v = 0; v < 4; v++) acc[u][v] = softmax_adam_grad.w1[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 4 + i0;
                 const real *restrict d = dz + (size_t)r * 12 + j0;
-                for (int u = 0; u < 4; u++) {
+                for (int u = 0; u < 12; u++) {
                     const real du = d[u];
                     NNCC_SIMD for (int v = 0; v < 4; v++) acc[u][v] += du * x[v];
                 }
             }
-            for (int u = 0; u < 4; u++)
-                for (int v = 0; v < 4; v++) softmax_adam_grad.w1[j0 + u][i0 + v] = acc[u][v];
+            for (int u = 0; u < 12; u++)
+                NNCC_SIMD for (int v = 0; v < 4; v++) softmax_adam_grad.w1[j0 + u][i0 + v] = acc[u][v];
         }
     }
     /* db */
