@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t_infer.sh — the inference kernel (--emit infer): trains two small networks, emits their kernels
+# t_infer.sh — the inference kernel (--emit infer): trains three small networks, emits their kernels
 # (float, --no-libm, int8), builds them strictly with gcc and clang, compares them with the training
 # program's --predict, checks the --no-libm error bounds and the int8 agreement, runs the kernel on
 # a Cortex-M3 under qemu against the host, a PyTorch-saved network, and located weights errors.
@@ -31,10 +31,12 @@ agreement() { # percent of equal classes (last column) in two outputs
                                        END { printf "%.2f\n", NR ? 100 * s / NR : 0 }'
 }
 
-# ---- two trained networks ------------------------------------------------------------------------
+# ---- three trained networks ----------------------------------------------------------------------
 # deep_circles: 2 -> 16 -> 16 -> 16 -> 1, sigmoid, no normalisation; blobs3: tanh, leaky relu and
 # softmax with a standard normalisation (so the kernel's x' = (x - offset) * scale is exercised).
-# 70 leaky relu units: a float panel of 64 and a tail of 6.
+# 70 leaky relu units: a float panel of 64 and a tail of 6. relu70: two ReLU layers of 70 units, so
+# every float layer skips its zero inputs (the grid's inputs include exact zeros), in full steps of
+# 8 rows and the rest, in panels and tails.
 cat > "$WORK/blobs3.yaml" <<'EOF'
 name: blobs3
 input: 2
@@ -45,15 +47,26 @@ data:
   train: {generator: blobs, samples: 300, centers: 3, noise: 1.5, seed: 4}
   normalize: standard
 EOF
-declare -A YAML=([deep_circles]=$TOP/examples/deep_circles.yaml [blobs3]=$WORK/blobs3.yaml)
-declare -A UPPER=([deep_circles]=DEEP_CIRCLES [blobs3]=BLOBS3)
+cat > "$WORK/relu70.yaml" <<'EOF'
+name: relu70
+input: 2
+layers: [{units: 70, activation: relu}, {units: 70, activation: relu}, {units: 1, activation: sigmoid}]
+learning_rate: 0.1
+epochs: 200
+data:
+  train: {generator: circles, samples: 300, noise: 0.1, factor: 0.5, seed: 3}
+EOF
+declare -A YAML=([deep_circles]=$TOP/examples/deep_circles.yaml [blobs3]=$WORK/blobs3.yaml [relu70]=$WORK/relu70.yaml)
+declare -A UPPER=([deep_circles]=DEEP_CIRCLES [blobs3]=BLOBS3 [relu70]=RELU70)
 # points: a grid over the data's range, of numbers a float holds exactly, so the kernel (float in)
 # and --predict (double in) read the same inputs
 awk 'BEGIN { for (i = 0; i < 24; i++) for (j = 0; j < 24; j++) printf "%.9g,%.9g\n", -1.5 + i * 0.125, -1.5 + j * 0.125 }' > "$WORK/circles.csv"
 awk 'BEGIN { for (i = 0; i < 24; i++) for (j = 0; j < 24; j++) printf "%.9g,%.9g\n", -12 + i * 1.0625, -12 + j * 1.0625 }' > "$WORK/blobs3.csv"
-declare -A POINTS=([deep_circles]=$WORK/circles.csv [blobs3]=$WORK/blobs3.csv)
+declare -A POINTS=([deep_circles]=$WORK/circles.csv [blobs3]=$WORK/blobs3.csv [relu70]=$WORK/circles.csv)
+# float layers that skip zero inputs: the first (the network's input), and those after a ReLU
+declare -A SKIPS=([deep_circles]=1 [blobs3]=1 [relu70]=3)
 
-for net in deep_circles blobs3; do
+for net in deep_circles blobs3 relu70; do
     dir=$WORK/$net
     mkdir -p "$dir"
     if ! CFLAGS="-O2 -fopenmp $SAN_FLAGS" "$NNCC" "${YAML[$net]}" -o "$dir/train" >"$dir/build.log" 2>&1 ||
@@ -72,6 +85,9 @@ for net in deep_circles blobs3; do
         grep -q "FNV-1a 64 [0-9a-f]\{16\}" "$dir/k.c" && grep -q "do not edit" "$dir/k.c" &&
         grep -q "#define ${UPPER[$net]}_INPUTS 2" "$dir/k.h" && ok "infer_report_$net" ||
         fail "infer_report_$net" "size report, stack bytes, hash or header macros missing"
+    skips=$(grep -c "skipping the inputs that are 0" "$dir/k.c")
+    [ "$skips" = "${SKIPS[$net]}" ] && ok "infer_skip_zeros_$net" ||
+        fail "infer_skip_zeros_$net" "$skips layers skip zero inputs, expected ${SKIPS[$net]}"
     impure=$(grep -vE '^ *(/\*|\*)' "$dir/k.c" | grep -nE '\bmalloc|printf|FILE|^static (float|double|int)|#include <(stdio|stdlib)')
     [ -z "$impure" ] && ok "infer_pure_$net" || fail "infer_pure_$net" "malloc, stdio or a mutable global in the kernel: $impure"
     for cc in gcc clang; do
@@ -143,7 +159,7 @@ if ! command -v $ARMCC >/dev/null; then
 elif ! command -v $QEMU >/dev/null; then
     skip infer_cortex_m3 "$QEMU not found (Debian: qemu-system-arm)"
 else
-    for net in deep_circles blobs3; do
+    for net in deep_circles blobs3 relu70; do
         dir=$WORK/$net
         [ -f "$dir/host_gcc.txt" ] || continue
         # 40 fixed samples from the grid, as a C table
