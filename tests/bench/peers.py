@@ -4,10 +4,11 @@
                                             in the workload's unit, then the peak RSS in KiB
 
 WORKLOAD is w2 (iterations/s), w3 (seconds per epoch), w4 (samples/s), w5 (microseconds per
-one-sample inference), gemm3 / gemm4 (seconds per epoch / samples/s of the matrix products alone,
-through numpy's BLAS: the bound a framework built on that BLAS cannot beat). FRAMEWORK is numpy or
-torch. Same math as the nncc programs: float32 (w2 in float32 too), plain SGD, mean losses.
-Run with Debian's /usr/bin/python3. PyTorch keeps its default threads (see run.sh).
+one-sample inference, over the first 1000 Fashion-MNIST test images), gemm3 / gemm4 (seconds per
+epoch / samples/s of the matrix products alone, through numpy's BLAS: the bound a framework built on
+that BLAS cannot beat). FRAMEWORK is numpy or torch. Same math as the nncc programs: float32 (w2 in
+float32 too), plain SGD, mean losses. Run with Debian's /usr/bin/python3. PyTorch keeps its default
+threads (see run.sh).
 """
 import gzip
 import resource
@@ -27,6 +28,15 @@ def fashion(n=None):
         y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
     x = (x.astype(np.float32) / 255.0)  # minmax
     return (x, y) if n is None else (x[:n], y[:n])
+
+
+W5_IMAGES = 1000  # the first 1000 test images, as tests/bench/infer_bench.c times nncc's kernel on
+
+
+def fashion_test_images(n):
+    with gzip.open(FASHION + "t10k-images-idx3-ubyte.gz") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)[:n]
+    return x.astype(np.float32) / 255.0  # minmax
 
 
 def circles(n=1000, noise=0.1, factor=0.3, seed=0):
@@ -114,10 +124,10 @@ def np_w5(calls):
     sizes = [784, 256, 128, 10]
     W = [he(rng, sizes[i], sizes[i + 1]) for i in range(3)]
     b = [np.zeros(sizes[i + 1], np.float32) for i in range(3)]
-    x, _ = fashion(1000)
+    x = fashion_test_images(W5_IMAGES)
     t = time.perf_counter()
     for k in range(calls):
-        a = x[k % 1000]
+        a = x[k % W5_IMAGES]
         a = np.maximum(W[0] @ a + b[0], 0)
         a = np.maximum(W[1] @ a + b[1], 0)
         z = W[2] @ a + b[2]
@@ -175,12 +185,11 @@ def torch_epoch(sizes, batch, n=None):
 def torch_w5(calls):
     import torch
     net = torch_mlp([784, 256, 128, 10], torch.nn.ReLU).eval()
-    x, _ = fashion(1000)
-    X = torch.from_numpy(x)
+    X = torch.from_numpy(fashion_test_images(W5_IMAGES))
     with torch.no_grad():
         t = time.perf_counter()
         for k in range(calls):
-            torch.softmax(net(X[k % 1000]), 0)
+            torch.softmax(net(X[k % W5_IMAGES]), 0)
     return (time.perf_counter() - t) / calls * 1e6
 
 
