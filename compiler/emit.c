@@ -79,10 +79,17 @@ typedef struct Gen {
     int threads; /* step() and forward() open a parallel region (work_per_step() >= OMP_MIN_WORK) */
 } Gen;
 
-/* Multiply-adds per step() call above which the work is split over threads: a fork/join costs a
- * few microseconds, the time of about 1e5 multiply-adds on one core (more on a loaded machine,
- * where a barrier waits for a descheduled thread). */
-enum { OMP_MIN_WORK = 1 << 18 };
+/* Multiply-adds per step() call above which the work is split over threads. With the threads
+ * sleeping at barriers (the runtime's default, see rt_main.c) a fork/join or a barrier costs a
+ * wake-up, 50-100 us on a virtual machine: about 4e6 multiply-adds on one core (the notes' deep
+ * net on 1000 points, 5.6e5 a step: 9000 iterations/s on one thread, 6600 on two). */
+enum { OMP_MIN_WORK = 1 << 22 };
+
+/* Threads split a step's rows, and each thread reads every weight, which the update has just
+ * written on one core or the other: with fewer rows than this per step, moving the weights
+ * between the cores costs more than the second core gives (Fashion 784-256-128-10, batch 64:
+ * 0.43 s an epoch on one thread, 0.50 s on two). */
+enum { MIN_PARALLEL_ROWS = 128 };
 
 /* work: multiply-adds per row of a chunk. The update's own region. */
 static const char *omp(const Gen *g, size_t work)
@@ -312,6 +319,13 @@ static int needs_backward(const Net *net, int layer)
     return net->layers[layer].trainable || needs_propagate(net, layer);
 }
 
+static int any_trainable(const Net *net)
+{
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].trainable) return 1;
+    return 0;
+}
+
 /* Parameters, gradients and optimiser state: one struct each, all the same layout, so the
  * update can walk them as flat arrays and the runtime can save them as one block. */
 static void emit_storage(Gen *g)
@@ -363,6 +377,11 @@ static void emit_storage(Gen *g)
     emit(e, "static double %s_row_loss[%s_CHUNK], %s_row_correct[%s_CHUNK]; /* each row's, summed in row order */\n",
          n, g->upper, n, g->upper);
 
+    if (any_trainable(net))
+        emit(e, "\n/* The optimiser's constants for the batch in progress, set by train_step() for the update that\n"
+                " * backward() takes as each block of dW is complete (see update() for their meaning). */\n"
+                "static struct { real %s; } %s_hp;\n",
+             net->spec->optimizer == OPT_ADAM ? "step, scale, bc2_sqrt" : "alpha, scale", n);
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         const double *given[2] = {l->weights, l->bias};
@@ -496,7 +515,92 @@ static void emit_layer_forward(Gen *g, int i)
     free(L), free(P), free(in), free(out), free(NR), free(blocks), free(row_act), free(at_doc), free(MRs);
 }
 
-/* dW, db of a trainable layer: every row of the chunk, split over units. */
+/* One element's optimiser step, as update() takes it (templates/update_*_range.c): the batch's
+ * gradient sum `sum`, the parameter `p` and the optimiser's state `s0`, `s1` (lvalues). */
+static char *update_elem(const Gen *g, const char *sum, const char *p, const char *s0, const char *s1)
+{
+    const Spec *spec = g->net->spec;
+    char *decay = spec->weight_decay > 0 ? xasprintf(" + lambda * %s", p) : xstrdup("");
+    char *code;
+    switch (spec->optimizer) {
+    case OPT_SGD: code = xasprintf("const real d = %s * scale%s;\n%s -= alpha * d;", sum, decay, p); break;
+    case OPT_MOMENTUM:
+        code = xasprintf("const real d = %s * scale%s;\n%s = mu * %s + d;\n%s -= alpha * %s;", sum, decay, s0, s0, p, s0);
+        break;
+    default:
+        code = xasprintf("const real d = %s * scale%s;\n%s = b1 * %s + (1 - b1) * d;\n%s = b2 * %s + (1 - b2) * d * d;\n"
+                         "%s -= step * %s / (sqrt_r(%s) / bc2_sqrt + eps);",
+                         sum, decay, s0, s0, s1, s1, p, s0, s1);
+        break;
+    }
+    free(decay);
+    return code;
+}
+
+/* Code of several lines, the lines after the first indented by `indent` spaces. */
+static char *indent_lines(const char *code, int indent)
+{
+    char *out = xstrdup("");
+    for (const char *c = code; *c; c++) {
+        char piece[2] = {*c, 0};
+        append(&out, piece);
+        if (*c == '\n') {
+            char *pad = xasprintf("%*s", indent, "");
+            append(&out, pad);
+            free(pad);
+        }
+    }
+    return out;
+}
+
+/* Pointers to one row of the optimiser's state beside p, for the fused update. */
+static char *state_rows(const Gen *g, const char *fmt_tensor, int indent)
+{
+    int states = g->net->spec->optimizer == OPT_ADAM ? 2 : g->net->spec->optimizer == OPT_MOMENTUM ? 1 : 0;
+    char *out = xstrdup("");
+    for (int k = 0; k < states; k++) {
+        char *tensor = xasprintf(fmt_tensor, g->name, k);
+        char *line = xasprintf("\n%*sreal *restrict s%d = %s;", indent, "", k, tensor);
+        append(&out, line);
+        free(tensor), free(line);
+    }
+    return out;
+}
+
+/* The optimiser's constants for the fused update, as update() computes them. */
+static char *update_constants(const Gen *g)
+{
+    const Spec *spec = g->net->spec;
+    char *wd = lit(spec->weight_decay), *s;
+    switch (spec->optimizer) {
+    case OPT_SGD:
+        s = xasprintf("    const real alpha = %s_hp.alpha, scale = %s_hp.scale, lambda = R(%s);\n"
+                      "    (void)alpha, (void)scale, (void)lambda;",
+                      g->name, g->name, wd);
+        break;
+    case OPT_MOMENTUM: {
+        char *mom = lit(spec->momentum);
+        s = xasprintf("    const real alpha = %s_hp.alpha, scale = %s_hp.scale, lambda = R(%s), mu = R(%s);\n"
+                      "    (void)alpha, (void)scale, (void)lambda, (void)mu;",
+                      g->name, g->name, wd, mom);
+        free(mom);
+        break;
+    }
+    default: {
+        char *b1 = lit(spec->beta1), *b2 = lit(spec->beta2), *eps = lit(spec->epsilon);
+        s = xasprintf("    const real step = %s_hp.step, scale = %s_hp.scale, bc2_sqrt = %s_hp.bc2_sqrt, lambda = R(%s);\n"
+                      "    const real b1 = R(%s), b2 = R(%s), eps = R(%s);\n"
+                      "    (void)step, (void)scale, (void)bc2_sqrt, (void)lambda, (void)b1, (void)b2, (void)eps;",
+                      g->name, g->name, g->name, wd, b1, b2, eps);
+        free(b1), free(b2), free(eps);
+        break;
+    }
+    }
+    free(wd);
+    return s;
+}
+
+/* dW, db of a trainable layer: every row of the chunk, split over blocks. */
 static void emit_layer_backward(Gen *g, int i)
 {
     const Net *net = g->net;
@@ -512,20 +616,32 @@ static void emit_layer_backward(Gen *g, int i)
             char *J0 = num(jlo), *J1 = num(jhi), *MR = num(jstep), *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
             /* the threads split the (inputs, units) blocks, each a whole sum over the rows */
             const char *split = g->threads ? "NNCC_OMP_FOR2_NOWAIT" : "/* serial: too small for threads */";
+            char *tensor_fmt = xasprintf("%%s_state%%d.w%d[j0 + u] + i0", i + 1);
+            char *rows = state_rows(g, tensor_fmt, 20);
+            char *el = update_elem(g, "acc[u][v]", "p[v]", "s0[v]", "s1[v]"), *elem = indent_lines(el, 24);
             TemplateArg a[] = {
                 {"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1}, {"MR", MR},
-                {"I0", I0}, {"I1", I1}, {"NR", NR}, {"OMP", split},
+                {"I0", I0}, {"I1", I1}, {"NR", NR}, {"OMP", split}, {"STATE_ROWS", rows}, {"UPDATE_ELEM", elem},
+                {"UPDATE_SIMD", g->net->spec->optimizer == OPT_ADAM ? "/* sqrt: a libm call, not omp simd */ " : "NNCC_SIMD "},
             };
             char *b = expand("dense_weight_grads_block.c", a, (int)ARRAY_LEN(a));
             append(&blocks, b);
-            free(b), free(J0), free(J1), free(MR), free(I0), free(I1), free(NR);
+            free(b), free(J0), free(J1), free(MR), free(I0), free(I1), free(NR), free(tensor_fmt), free(rows), free(el),
+                free(elem);
         }
+    char *bias_fmt = xasprintf("%%s_state%%d.b%d + j", i + 1);
+    char *bias_rows = state_rows(g, bias_fmt, 12);
+    char *bel = update_elem(g, "gb", "p[0]", "s0[0]", "s1[0]"), *belem = indent_lines(bel, 12);
     TemplateArg a[] = {{"NAME", g->name}, {"L", L},   {"OUT", out},          {"MR", MRs},
-                       {"NR", NRs},       {"BLOCKS", blocks}, {"OMP", omp_nowait(g)}};
+                       {"NR", NRs},       {"BLOCKS", blocks}, {"OMP", omp_nowait(g)}, {"STATE_BIAS", bias_rows},
+                       {"UPDATE_BIAS", belem}};
     char *weights = expand("dense_weight_grads.c", a, (int)ARRAY_LEN(a));
-    TemplateArg args[] = {{"NAME", g->name}, {"L", L}, {"P", P}, {"OUT", out}, {"WEIGHT_GRADS", weights}};
+    char *consts = update_constants(g);
+    TemplateArg args[] = {{"NAME", g->name}, {"L", L}, {"P", P}, {"OUT", out}, {"WEIGHT_GRADS", weights},
+                          {"CONSTANTS", consts}};
     emit_template(g->e, "dense_backward.c", args, (int)ARRAY_LEN(args));
-    free(L), free(P), free(in), free(out), free(weights), free(blocks), free(MRs), free(NRs);
+    free(L), free(P), free(in), free(out), free(weights), free(blocks), free(MRs), free(NRs), free(bias_fmt),
+        free(bias_rows), free(bel), free(belem), free(consts);
 }
 
 /* dZ of the layer below from this layer's dZ, row by row: one thread's rows. */
@@ -678,7 +794,7 @@ static void emit_step(Gen *g)
                " * split over units (each sum over the rows in order on one thread), and the rows' losses\n"
                " * are summed in row order after the region. */\n",
          g->upper, n);
-    emit(g->e, "static void %s_step(int m, const void *x, const double *y, int grad, rt_stats *st)\n{\n", n);
+    emit(g->e, "static void %s_run(int m, const void *x, const double *y, int grad, int fused, rt_stats *st)\n{\n", n);
     emit_region_open(g, "forward, loss, propagate, then dW");
     emit_forward_calls(g);
     emit(g->e, "        %s_loss(m, lo, hi, %s_a%d[0], y, %s_dz%d[0]);\n", n, n, L, n, L);
@@ -694,18 +810,40 @@ static void emit_step(Gen *g)
         for (int i = L - 1; i >= 0; i--) {
             if (!net->layers[i].trainable) continue;
             char *a_in = i == 0 ? xstrdup("(const real *)x") : xasprintf("%s_a%d[0]", n, i);
-            emit(g->e, "            %s_backward%d(m, %s, %s_dz%d[0]);\n", n, i + 1, a_in, n, i + 1);
+            emit(g->e, "            %s_backward%d(m, %s, %s_dz%d[0], fused);\n", n, i + 1, a_in, n, i + 1);
             free(a_in);
         }
         emit(g->e, "        }\n");
     } else {
-        emit(g->e, "        (void)grad; /* every layer is frozen: nothing to back-propagate */\n");
+        emit(g->e, "        (void)grad, (void)fused; /* every layer is frozen: nothing to back-propagate */\n");
     }
     emit(g->e, "    }\n");
     emit(g->e, "    double loss = 0, correct = 0;\n");
     emit(g->e, "    for (int r = 0; r < m; r++) loss += %s_row_loss[r], correct += %s_row_correct[r];\n", n, n);
     emit(g->e, "    st->loss += loss;\n    st->correct += correct;\n");
     emit(g->e, "}\n");
+
+    emit(g->e, "\n/* step() as the runtime's contract has it: the gradient sums added into %s_grad. */\n", n);
+    emit(g->e, "static void %s_step(int m, const void *x, const double *y, int grad, rt_stats *st)\n{\n", n);
+    emit(g->e, "    %s_run(m, x, y, grad, 0, st);\n}\n", n);
+    if (any) {
+        const Spec *spec = net->spec;
+        emit(g->e, "\n/* A batch that is one chunk: step() and update() in one pass (one parallel region), each\n"
+                   " * block of dW updating its weights as soon as it is complete. The same arithmetic as step()\n"
+                   " * then update(lr, 1.0 / m, t): the same results. */\n");
+        emit(g->e, "static void %s_train_step(int m, const void *x, const double *y, rt_stats *st, double lr, long t)\n{\n", n);
+        emit(g->e, "    const double inv_m = 1.0 / m;\n");
+        if (spec->optimizer == OPT_ADAM) {
+            char *b1 = lit(spec->beta1), *b2 = lit(spec->beta2);
+            emit(g->e, "    %s_hp.step = (real)(lr / (1 - pow(%s, (double)t)));\n", n, b1);
+            emit(g->e, "    %s_hp.bc2_sqrt = (real)sqrt(1 - pow(%s, (double)t));\n", n, b2);
+            free(b1), free(b2);
+        } else {
+            emit(g->e, "    %s_hp.alpha = (real)lr;\n    (void)t;\n", n);
+        }
+        emit(g->e, "    %s_hp.scale = (real)inv_m;\n", n);
+        emit(g->e, "    %s_run(m, x, y, 1, 1, st);\n}\n", n);
+    }
 
     emit(g->e, "\n/* Outputs A_%d of m <= %s_CHUNK rows: (m, %d). */\n", L, g->upper, net->outputs);
     emit(g->e, "static void %s_forward(int m, const void *x, void *out)\n{\n", n);
@@ -883,7 +1021,9 @@ static void emit_tables(Gen *g)
     emit_source(g, "train", &spec->train);
     emit_source(g, "test", &spec->test);
     emit(e, "    },\n");
-    emit(e, "    .step = %s_step,\n    .forward = %s_forward,\n    .update = %s_update,\n};\n", n, n, n);
+    emit(e, "    .step = %s_step,\n    .forward = %s_forward,\n    .update = %s_update,\n", n, n, n);
+    if (any_trainable(net)) emit(e, "    .train_step = %s_train_step,\n", n);
+    emit(e, "};\n");
     emit(e, "\nint main(int argc, char **argv)\n{\n    return rt_main(argc, argv, &%s_network);\n}\n", n);
 }
 
@@ -891,7 +1031,7 @@ void emit_train(const Net *net, FILE *out, const char *file, const char *command
 {
     Emitter e = {out, 0};
     Gen g = {&e, net, net->spec->name, {0}, precision_bytes[net->spec->precision] == 4,
-             work_per_step(net) >= OMP_MIN_WORK};
+             work_per_step(net) >= OMP_MIN_WORK && net->chunk >= MIN_PARALLEL_ROWS};
     for (size_t i = 0; g.name[i]; i++) g.upper[i] = (char)toupper((unsigned char)g.name[i]);
     emit_header(&g, file, command);
     emit_storage(&g);

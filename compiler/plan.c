@@ -24,6 +24,10 @@ void plan_build(Net *net)
     net->real_size = precision_bytes[spec->precision];
     int bs = spec->batch_size;
     net->chunk = bs > 0 && bs <= MAX_CHUNK ? bs : FULL_BATCH_CHUNK;
+    /* A full batch of a generator's points, known here: one chunk of them all when they fit, so
+     * that an iteration is one step (one parallel region, the update fused into it). */
+    if (bs <= 0 && spec->train.kind == RT_SRC_GENERATOR && spec->train.samples > 0 && spec->train.samples <= MAX_CHUNK)
+        net->chunk = spec->train.samples;
     /* per chunk: A and dZ for every layer, plus Z of a softmax output */
     net->act_reals = (size_t)net->chunk * (2 * widest_sum + (size_t)net->outputs);
     net->param_bytes = net->n_params * (size_t)net->real_size;

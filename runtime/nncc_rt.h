@@ -229,6 +229,10 @@ typedef struct rt_network {
     /* One optimiser step with g = grads * inv_m (+ weight decay), t counting from 1; then
      * zeroes grads. */
     void (*update)(double lr, double inv_m, long t);
+    /* A whole optimiser step on a batch of m <= chunk rows, in one pass: what step(grad) then
+     * update(lr, 1.0 / m, t) do, with the same results, but each weight is updated as soon as its
+     * gradient is complete, and grads are left untouched (zero). NULL: step, then update. */
+    void (*train_step)(int m, const void *x, const double *y, rt_stats *st, double lr, long t);
 } rt_network;
 
 /* The whole training program: parses argv (SPEC section 3), trains, writes NAME-out/.

@@ -162,8 +162,14 @@ int rt_train(rt_session *s)
         rt_stats st = {0, 0};
         for (int start = 0; start < n; start += bs) {
             int m = n - start < bs ? n - start : bs;
-            run_rows(s, &s->train, s->idx + start, m, 1, &st);
-            net->update(s->cfg.learning_rate, 1.0 / m, ++s->step);
+            if (net->train_step && m <= net->chunk) { /* the batch is one chunk: step and update in one */
+                rt_batch_fill(&s->train, &s->norm, s->idx + start, m, s->xbuf, net->real_size);
+                fill_labels(&s->train, s->idx + start, m, s->ybuf);
+                net->train_step(m, s->xbuf, s->ybuf, &st, s->cfg.learning_rate, ++s->step);
+            } else {
+                run_rows(s, &s->train, s->idx + start, m, 1, &st);
+                net->update(s->cfg.learning_rate, 1.0 / m, ++s->step);
+            }
             double now = rt_now();
             if (s->tty && now - last_draw > 0.1) {
                 s->seconds = now - t0;

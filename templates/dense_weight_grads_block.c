@@ -3,7 +3,7 @@
         for (int j0 = {{J0}}; j0 < {{J1}}; j0 += {{MR}}) { /* units j0 .. j0 + {{MR}} */
             real acc[{{MR}}][{{NR}}];
             for (int u = 0; u < {{MR}}; u++)
-                NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] = {{NAME}}_grad.w{{L}}[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] = fused ? 0 : {{NAME}}_grad.w{{L}}[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * {{IN}} + i0;
                 const real *restrict d = dz + (size_t)r * {{OUT}} + j0;
@@ -12,7 +12,16 @@
                     NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] += du * x[v];
                 }
             }
-            for (int u = 0; u < {{MR}}; u++)
-                NNCC_SIMD for (int v = 0; v < {{NR}}; v++) {{NAME}}_grad.w{{L}}[j0 + u][i0 + v] = acc[u][v];
+            if (fused) { /* the update, while the block's dW is in registers: G is never stored */
+                for (int u = 0; u < {{MR}}; u++) {
+                    real *restrict p = {{NAME}}_param.w{{L}}[j0 + u] + i0;{{STATE_ROWS}}
+                    {{UPDATE_SIMD}}for (int v = 0; v < {{NR}}; v++) {
+                        {{UPDATE_ELEM}}
+                    }
+                }
+            } else {
+                for (int u = 0; u < {{MR}}; u++)
+                    NNCC_SIMD for (int v = 0; v < {{NR}}; v++) {{NAME}}_grad.w{{L}}[j0 + u][i0 + v] = acc[u][v];
+            }
         }
     }

@@ -25,7 +25,7 @@ typedef float real;
 
 #define FROZEN_MSE_INPUTS 2
 #define FROZEN_MSE_OUTPUTS 2
-#define FROZEN_MSE_CHUNK 256
+#define FROZEN_MSE_CHUNK 100
 #define FROZEN_MSE_PARAMS 12
 
 /* e^x for float32, written so that compilers vectorise it (no libm call, no branch):
@@ -88,10 +88,14 @@ static frozen_mse_params frozen_mse_state0; /* velocity */
 /* One chunk's activations A_l and output gradients dZ_l, (FROZEN_MSE_ROWS, units), and the
  * activations again feature by feature, A_l^T (units, FROZEN_MSE_ROWS), for the next layer's forward.
  * FROZEN_MSE_ROWS is the chunk padded to whole blocks of 32 rows. */
-#define FROZEN_MSE_ROWS 256
+#define FROZEN_MSE_ROWS 128
 static real frozen_mse_a1[FROZEN_MSE_ROWS][2], frozen_mse_at1[2][FROZEN_MSE_ROWS];
 static real frozen_mse_a2[FROZEN_MSE_ROWS][2], frozen_mse_dz2[FROZEN_MSE_ROWS][2];
 static double frozen_mse_row_loss[FROZEN_MSE_CHUNK], frozen_mse_row_correct[FROZEN_MSE_CHUNK]; /* each row's, summed in row order */
+
+/* The optimiser's constants for the batch in progress, set by train_step() for the update that
+ * backward() takes as each block of dW is complete (see update() for their meaning). */
+static struct { real alpha, scale; } frozen_mse_hp;
 
 /* W1 as given in the network file */
 static const double frozen_mse_given_w1[4] = {1, -1, 0.5, 0.25};
@@ -227,18 +231,22 @@ static void frozen_mse_loss(int m, int lo, int hi, const real *restrict a, const
 
 /* Layer 2 backward: given dZ2 (m, 2) of every row of the chunk,
  *   dW2 = (1/m) dZ2^T.A1 (summed here, divided by m in the update), db2 = (1/m) sum_r dZ2
- * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
- * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
-static void frozen_mse_backward2(int m, const real *restrict a_in, const real *restrict dz)
+ * Inside step()'s parallel region the threads split the blocks (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread.
+ * fused (train_step(): the batch is this one chunk): each block's sums are the whole batch's, so
+ * the optimiser's step is taken on them at once, as update() would take it, and G stays zero. */
+static void frozen_mse_backward2(int m, const real *restrict a_in, const real *restrict dz, int fused)
 {
+    const real alpha = frozen_mse_hp.alpha, scale = frozen_mse_hp.scale, lambda = R(0), mu = R(0.80000000000000004);
+    (void)alpha, (void)scale, (void)lambda, (void)mu;
     /* dW: blocks of 12 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
-     * in order onto the running G, as the plain loop would. */
+     * in order onto the running G (from zero when fused, where G stays zero), as the plain loop would. */
     /* serial: too small for threads */
     for (int i0 = 0; i0 < 2; i0 += 2) { /* inputs i0 .. i0 + 2: their rows of A stay in L1 */
         for (int j0 = 0; j0 < 2; j0 += 2) { /* units j0 .. j0 + 2 */
             real acc[2][2];
             for (int u = 0; u < 2; u++)
-                NNCC_SIMD for (int v = 0; v < 2; v++) acc[u][v] = frozen_mse_grad.w2[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < 2; v++) acc[u][v] = fused ? 0 : frozen_mse_grad.w2[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 2 + i0;
                 const real *restrict d = dz + (size_t)r * 2 + j0;
@@ -247,8 +255,20 @@ static void frozen_mse_backward2(int m, const real *restrict a_in, const real *r
                     NNCC_SIMD for (int v = 0; v < 2; v++) acc[u][v] += du * x[v];
                 }
             }
-            for (int u = 0; u < 2; u++)
-                NNCC_SIMD for (int v = 0; v < 2; v++) frozen_mse_grad.w2[j0 + u][i0 + v] = acc[u][v];
+            if (fused) { /* the update, while the block's dW is in registers: G is never stored */
+                for (int u = 0; u < 2; u++) {
+                    real *restrict p = frozen_mse_param.w2[j0 + u] + i0;
+                    real *restrict s0 = frozen_mse_state0.w2[j0 + u] + i0;
+                    NNCC_SIMD for (int v = 0; v < 2; v++) {
+                        const real d = acc[u][v] * scale;
+                        s0[v] = mu * s0[v] + d;
+                        p[v] -= alpha * s0[v];
+                    }
+                }
+            } else {
+                for (int u = 0; u < 2; u++)
+                    NNCC_SIMD for (int v = 0; v < 2; v++) frozen_mse_grad.w2[j0 + u][i0 + v] = acc[u][v];
+            }
         }
     }
     /* db */
@@ -256,7 +276,15 @@ static void frozen_mse_backward2(int m, const real *restrict a_in, const real *r
     for (int j = 0; j < 2; j++) {
         real gb = 0;
         for (int r = 0; r < m; r++) gb += dz[(size_t)r * 2 + j];
-        frozen_mse_grad.b2[j] += gb;
+        if (fused) {
+            real *restrict p = frozen_mse_param.b2 + j;
+            real *restrict s0 = frozen_mse_state0.b2 + j;
+            const real d = gb * scale;
+            s0[0] = mu * s0[0] + d;
+            p[0] -= alpha * s0[0];
+        } else {
+            frozen_mse_grad.b2[j] += gb;
+        }
     }
 }
 
@@ -267,7 +295,7 @@ static void frozen_mse_backward2(int m, const real *restrict a_in, const real *r
  * Results do not depend on the thread count: rows are independent up to dW, dW and db are
  * split over units (each sum over the rows in order on one thread), and the rows' losses
  * are summed in row order after the region. */
-static void frozen_mse_step(int m, const void *x, const double *y, int grad, rt_stats *st)
+static void frozen_mse_run(int m, const void *x, const double *y, int grad, int fused, rt_stats *st)
 {
     const int blocks = (m + 32 - 1) / 32; /* of 32 rows */
     /* serial: too small for threads */
@@ -277,13 +305,31 @@ static void frozen_mse_step(int m, const void *x, const double *y, int grad, rt_
         frozen_mse_forward2(m, lo, hi, frozen_mse_at1[0], frozen_mse_a2[0], NULL);
         frozen_mse_loss(m, lo, hi, frozen_mse_a2[0], y, frozen_mse_dz2[0]);
         if (grad) {
-            frozen_mse_backward2(m, frozen_mse_a1[0], frozen_mse_dz2[0]);
+            frozen_mse_backward2(m, frozen_mse_a1[0], frozen_mse_dz2[0], fused);
         }
     }
     double loss = 0, correct = 0;
     for (int r = 0; r < m; r++) loss += frozen_mse_row_loss[r], correct += frozen_mse_row_correct[r];
     st->loss += loss;
     st->correct += correct;
+}
+
+/* step() as the runtime's contract has it: the gradient sums added into frozen_mse_grad. */
+static void frozen_mse_step(int m, const void *x, const double *y, int grad, rt_stats *st)
+{
+    frozen_mse_run(m, x, y, grad, 0, st);
+}
+
+/* A batch that is one chunk: step() and update() in one pass (one parallel region), each
+ * block of dW updating its weights as soon as it is complete. The same arithmetic as step()
+ * then update(lr, 1.0 / m, t): the same results. */
+static void frozen_mse_train_step(int m, const void *x, const double *y, rt_stats *st, double lr, long t)
+{
+    const double inv_m = 1.0 / m;
+    frozen_mse_hp.alpha = (real)lr;
+    (void)t;
+    frozen_mse_hp.scale = (real)inv_m;
+    frozen_mse_run(m, x, y, 1, 1, st);
 }
 
 /* Outputs A_2 of m <= FROZEN_MSE_CHUNK rows: (m, 2). */
@@ -361,6 +407,7 @@ static const rt_network frozen_mse_network = {
     .step = frozen_mse_step,
     .forward = frozen_mse_forward,
     .update = frozen_mse_update,
+    .train_step = frozen_mse_train_step,
 };
 
 int main(int argc, char **argv)

@@ -25,7 +25,7 @@ typedef float real;
 
 #define NEURON_INPUTS 2
 #define NEURON_OUTPUTS 1
-#define NEURON_CHUNK 256
+#define NEURON_CHUNK 100
 #define NEURON_PARAMS 3
 
 /* e^x for float32, written so that compilers vectorise it (no libm call, no branch):
@@ -85,9 +85,13 @@ static neuron_params neuron_grad;  /* dW, db summed over the batch so far */
 /* One chunk's activations A_l and output gradients dZ_l, (NEURON_ROWS, units), and the
  * activations again feature by feature, A_l^T (units, NEURON_ROWS), for the next layer's forward.
  * NEURON_ROWS is the chunk padded to whole blocks of 32 rows. */
-#define NEURON_ROWS 256
+#define NEURON_ROWS 128
 static real neuron_a1[NEURON_ROWS][1], neuron_dz1[NEURON_ROWS][1];
 static double neuron_row_loss[NEURON_CHUNK], neuron_row_correct[NEURON_CHUNK]; /* each row's, summed in row order */
+
+/* The optimiser's constants for the batch in progress, set by train_step() for the update that
+ * backward() takes as each block of dW is complete (see update() for their meaning). */
+static struct { real alpha, scale; } neuron_hp;
 
 /* Layer 1 forward, row by row: Z1 = W1.A0 + b1, A1 = sigmoid(Z1)
  *   A0 (m, 2) read in place -> A1 (m, 1), rows [lo, min(hi, m)) only
@@ -154,18 +158,22 @@ static void neuron_loss(int m, int lo, int hi, const real *restrict a, const dou
 
 /* Layer 1 backward: given dZ1 (m, 1) of every row of the chunk,
  *   dW1 = (1/m) dZ1^T.A0 (summed here, divided by m in the update), db1 = (1/m) sum_r dZ1
- * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
- * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
-static void neuron_backward1(int m, const real *restrict a_in, const real *restrict dz)
+ * Inside step()'s parallel region the threads split the blocks (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread.
+ * fused (train_step(): the batch is this one chunk): each block's sums are the whole batch's, so
+ * the optimiser's step is taken on them at once, as update() would take it, and G stays zero. */
+static void neuron_backward1(int m, const real *restrict a_in, const real *restrict dz, int fused)
 {
+    const real alpha = neuron_hp.alpha, scale = neuron_hp.scale, lambda = R(0);
+    (void)alpha, (void)scale, (void)lambda;
     /* dW: blocks of 12 units x 32 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
-     * in order onto the running G, as the plain loop would. */
+     * in order onto the running G (from zero when fused, where G stays zero), as the plain loop would. */
     /* serial: too small for threads */
     for (int i0 = 0; i0 < 2; i0 += 2) { /* inputs i0 .. i0 + 2: their rows of A stay in L1 */
         for (int j0 = 0; j0 < 1; j0 += 1) { /* units j0 .. j0 + 1 */
             real acc[1][2];
             for (int u = 0; u < 1; u++)
-                NNCC_SIMD for (int v = 0; v < 2; v++) acc[u][v] = neuron_grad.w1[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < 2; v++) acc[u][v] = fused ? 0 : neuron_grad.w1[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 2 + i0;
                 const real *restrict d = dz + (size_t)r * 1 + j0;
@@ -174,8 +182,18 @@ static void neuron_backward1(int m, const real *restrict a_in, const real *restr
                     NNCC_SIMD for (int v = 0; v < 2; v++) acc[u][v] += du * x[v];
                 }
             }
-            for (int u = 0; u < 1; u++)
-                NNCC_SIMD for (int v = 0; v < 2; v++) neuron_grad.w1[j0 + u][i0 + v] = acc[u][v];
+            if (fused) { /* the update, while the block's dW is in registers: G is never stored */
+                for (int u = 0; u < 1; u++) {
+                    real *restrict p = neuron_param.w1[j0 + u] + i0;
+                    NNCC_SIMD for (int v = 0; v < 2; v++) {
+                        const real d = acc[u][v] * scale;
+                        p[v] -= alpha * d;
+                    }
+                }
+            } else {
+                for (int u = 0; u < 1; u++)
+                    NNCC_SIMD for (int v = 0; v < 2; v++) neuron_grad.w1[j0 + u][i0 + v] = acc[u][v];
+            }
         }
     }
     /* db */
@@ -183,7 +201,13 @@ static void neuron_backward1(int m, const real *restrict a_in, const real *restr
     for (int j = 0; j < 1; j++) {
         real gb = 0;
         for (int r = 0; r < m; r++) gb += dz[(size_t)r * 1 + j];
-        neuron_grad.b1[j] += gb;
+        if (fused) {
+            real *restrict p = neuron_param.b1 + j;
+            const real d = gb * scale;
+            p[0] -= alpha * d;
+        } else {
+            neuron_grad.b1[j] += gb;
+        }
     }
 }
 
@@ -194,7 +218,7 @@ static void neuron_backward1(int m, const real *restrict a_in, const real *restr
  * Results do not depend on the thread count: rows are independent up to dW, dW and db are
  * split over units (each sum over the rows in order on one thread), and the rows' losses
  * are summed in row order after the region. */
-static void neuron_step(int m, const void *x, const double *y, int grad, rt_stats *st)
+static void neuron_run(int m, const void *x, const double *y, int grad, int fused, rt_stats *st)
 {
     const int blocks = (m + 32 - 1) / 32; /* of 32 rows */
     /* serial: too small for threads */
@@ -203,13 +227,31 @@ static void neuron_step(int m, const void *x, const double *y, int grad, rt_stat
         neuron_forward1(m, lo, hi, (const real *)x, neuron_a1[0], NULL);
         neuron_loss(m, lo, hi, neuron_a1[0], y, neuron_dz1[0]);
         if (grad) {
-            neuron_backward1(m, (const real *)x, neuron_dz1[0]);
+            neuron_backward1(m, (const real *)x, neuron_dz1[0], fused);
         }
     }
     double loss = 0, correct = 0;
     for (int r = 0; r < m; r++) loss += neuron_row_loss[r], correct += neuron_row_correct[r];
     st->loss += loss;
     st->correct += correct;
+}
+
+/* step() as the runtime's contract has it: the gradient sums added into neuron_grad. */
+static void neuron_step(int m, const void *x, const double *y, int grad, rt_stats *st)
+{
+    neuron_run(m, x, y, grad, 0, st);
+}
+
+/* A batch that is one chunk: step() and update() in one pass (one parallel region), each
+ * block of dW updating its weights as soon as it is complete. The same arithmetic as step()
+ * then update(lr, 1.0 / m, t): the same results. */
+static void neuron_train_step(int m, const void *x, const double *y, rt_stats *st, double lr, long t)
+{
+    const double inv_m = 1.0 / m;
+    neuron_hp.alpha = (real)lr;
+    (void)t;
+    neuron_hp.scale = (real)inv_m;
+    neuron_run(m, x, y, 1, 1, st);
 }
 
 /* Outputs A_1 of m <= NEURON_CHUNK rows: (m, 1). */
@@ -282,6 +324,7 @@ static const rt_network neuron_network = {
     .step = neuron_step,
     .forward = neuron_forward,
     .update = neuron_update,
+    .train_step = neuron_train_step,
 };
 
 int main(int argc, char **argv)

@@ -70,6 +70,10 @@ static real softmax_adam_a3[SOFTMAX_ADAM_ROWS][3], softmax_adam_dz3[SOFTMAX_ADAM
 static real softmax_adam_zout[SOFTMAX_ADAM_CHUNK][3]; /* Z of the softmax layer, for a stable log-loss */
 static double softmax_adam_row_loss[SOFTMAX_ADAM_CHUNK], softmax_adam_row_correct[SOFTMAX_ADAM_CHUNK]; /* each row's, summed in row order */
 
+/* The optimiser's constants for the batch in progress, set by train_step() for the update that
+ * backward() takes as each block of dW is complete (see update() for their meaning). */
+static struct { real step, scale, bc2_sqrt; } softmax_adam_hp;
+
 /* Layer 1 forward: Z1 = W1.A0 + b1, A1 = relu(Z1)
  *   A0^T (4, m) -> A1 (m, 12) and A1^T (12, m), rows [lo, hi) only
  * Register blocks of 12 units x 16 rows: the sums stay in registers while i runs over the
@@ -312,18 +316,23 @@ static void softmax_adam_propagate3(int m, int lo, int hi, const real *restrict 
 
 /* Layer 3 backward: given dZ3 (m, 3) of every row of the chunk,
  *   dW3 = (1/m) dZ3^T.A2 (summed here, divided by m in the update), db3 = (1/m) sum_r dZ3
- * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
- * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
-static void softmax_adam_backward3(int m, const real *restrict a_in, const real *restrict dz)
+ * Inside step()'s parallel region the threads split the blocks (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread.
+ * fused (train_step(): the batch is this one chunk): each block's sums are the whole batch's, so
+ * the optimiser's step is taken on them at once, as update() would take it, and G stays zero. */
+static void softmax_adam_backward3(int m, const real *restrict a_in, const real *restrict dz, int fused)
 {
+    const real step = softmax_adam_hp.step, scale = softmax_adam_hp.scale, bc2_sqrt = softmax_adam_hp.bc2_sqrt, lambda = R(0.0001);
+    const real b1 = R(0.90000000000000002), b2 = R(0.999), eps = R(1e-08);
+    (void)step, (void)scale, (void)bc2_sqrt, (void)lambda, (void)b1, (void)b2, (void)eps;
     /* dW: blocks of 12 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
-     * in order onto the running G, as the plain loop would. */
+     * in order onto the running G (from zero when fused, where G stays zero), as the plain loop would. */
     /* serial: too small for threads */
     for (int i0 = 0; i0 < 8; i0 += 8) { /* inputs i0 .. i0 + 8: their rows of A stay in L1 */
         for (int j0 = 0; j0 < 3; j0 += 3) { /* units j0 .. j0 + 3 */
             real acc[3][8];
             for (int u = 0; u < 3; u++)
-                NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] = softmax_adam_grad.w3[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] = fused ? 0 : softmax_adam_grad.w3[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 8 + i0;
                 const real *restrict d = dz + (size_t)r * 3 + j0;
@@ -332,8 +341,22 @@ static void softmax_adam_backward3(int m, const real *restrict a_in, const real 
                     NNCC_SIMD for (int v = 0; v < 8; v++) acc[u][v] += du * x[v];
                 }
             }
-            for (int u = 0; u < 3; u++)
-                NNCC_SIMD for (int v = 0; v < 8; v++) softmax_adam_grad.w3[j0 + u][i0 + v] = acc[u][v];
+            if (fused) { /* the update, while the block's dW is in registers: G is never stored */
+                for (int u = 0; u < 3; u++) {
+                    real *restrict p = softmax_adam_param.w3[j0 + u] + i0;
+                    real *restrict s0 = softmax_adam_state0.w3[j0 + u] + i0;
+                    real *restrict s1 = softmax_adam_state1.w3[j0 + u] + i0;
+                    /* sqrt: a libm call, not omp simd */ for (int v = 0; v < 8; v++) {
+                        const real d = acc[u][v] * scale + lambda * p[v];
+                        s0[v] = b1 * s0[v] + (1 - b1) * d;
+                        s1[v] = b2 * s1[v] + (1 - b2) * d * d;
+                        p[v] -= step * s0[v] / (sqrt_r(s1[v]) / bc2_sqrt + eps);
+                    }
+                }
+            } else {
+                for (int u = 0; u < 3; u++)
+                    NNCC_SIMD for (int v = 0; v < 8; v++) softmax_adam_grad.w3[j0 + u][i0 + v] = acc[u][v];
+            }
         }
     }
     /* db */
@@ -341,7 +364,17 @@ static void softmax_adam_backward3(int m, const real *restrict a_in, const real 
     for (int j = 0; j < 3; j++) {
         real gb = 0;
         for (int r = 0; r < m; r++) gb += dz[(size_t)r * 3 + j];
-        softmax_adam_grad.b3[j] += gb;
+        if (fused) {
+            real *restrict p = softmax_adam_param.b3 + j;
+            real *restrict s0 = softmax_adam_state0.b3 + j;
+            real *restrict s1 = softmax_adam_state1.b3 + j;
+            const real d = gb * scale + lambda * p[0];
+            s0[0] = b1 * s0[0] + (1 - b1) * d;
+            s1[0] = b2 * s1[0] + (1 - b2) * d * d;
+            p[0] -= step * s0[0] / (sqrt_r(s1[0]) / bc2_sqrt + eps);
+        } else {
+            softmax_adam_grad.b3[j] += gb;
+        }
     }
 }
 
@@ -389,18 +422,23 @@ static void softmax_adam_propagate2(int m, int lo, int hi, const real *restrict 
 
 /* Layer 2 backward: given dZ2 (m, 8) of every row of the chunk,
  *   dW2 = (1/m) dZ2^T.A1 (summed here, divided by m in the update), db2 = (1/m) sum_r dZ2
- * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
- * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
-static void softmax_adam_backward2(int m, const real *restrict a_in, const real *restrict dz)
+ * Inside step()'s parallel region the threads split the blocks (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread.
+ * fused (train_step(): the batch is this one chunk): each block's sums are the whole batch's, so
+ * the optimiser's step is taken on them at once, as update() would take it, and G stays zero. */
+static void softmax_adam_backward2(int m, const real *restrict a_in, const real *restrict dz, int fused)
 {
+    const real step = softmax_adam_hp.step, scale = softmax_adam_hp.scale, bc2_sqrt = softmax_adam_hp.bc2_sqrt, lambda = R(0.0001);
+    const real b1 = R(0.90000000000000002), b2 = R(0.999), eps = R(1e-08);
+    (void)step, (void)scale, (void)bc2_sqrt, (void)lambda, (void)b1, (void)b2, (void)eps;
     /* dW: blocks of 12 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
-     * in order onto the running G, as the plain loop would. */
+     * in order onto the running G (from zero when fused, where G stays zero), as the plain loop would. */
     /* serial: too small for threads */
     for (int i0 = 0; i0 < 12; i0 += 12) { /* inputs i0 .. i0 + 12: their rows of A stay in L1 */
         for (int j0 = 0; j0 < 8; j0 += 8) { /* units j0 .. j0 + 8 */
             real acc[8][12];
             for (int u = 0; u < 8; u++)
-                NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] = softmax_adam_grad.w2[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] = fused ? 0 : softmax_adam_grad.w2[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 12 + i0;
                 const real *restrict d = dz + (size_t)r * 8 + j0;
@@ -409,8 +447,22 @@ static void softmax_adam_backward2(int m, const real *restrict a_in, const real 
                     NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] += du * x[v];
                 }
             }
-            for (int u = 0; u < 8; u++)
-                NNCC_SIMD for (int v = 0; v < 12; v++) softmax_adam_grad.w2[j0 + u][i0 + v] = acc[u][v];
+            if (fused) { /* the update, while the block's dW is in registers: G is never stored */
+                for (int u = 0; u < 8; u++) {
+                    real *restrict p = softmax_adam_param.w2[j0 + u] + i0;
+                    real *restrict s0 = softmax_adam_state0.w2[j0 + u] + i0;
+                    real *restrict s1 = softmax_adam_state1.w2[j0 + u] + i0;
+                    /* sqrt: a libm call, not omp simd */ for (int v = 0; v < 12; v++) {
+                        const real d = acc[u][v] * scale + lambda * p[v];
+                        s0[v] = b1 * s0[v] + (1 - b1) * d;
+                        s1[v] = b2 * s1[v] + (1 - b2) * d * d;
+                        p[v] -= step * s0[v] / (sqrt_r(s1[v]) / bc2_sqrt + eps);
+                    }
+                }
+            } else {
+                for (int u = 0; u < 8; u++)
+                    NNCC_SIMD for (int v = 0; v < 12; v++) softmax_adam_grad.w2[j0 + u][i0 + v] = acc[u][v];
+            }
         }
     }
     /* db */
@@ -418,24 +470,39 @@ static void softmax_adam_backward2(int m, const real *restrict a_in, const real 
     for (int j = 0; j < 8; j++) {
         real gb = 0;
         for (int r = 0; r < m; r++) gb += dz[(size_t)r * 8 + j];
-        softmax_adam_grad.b2[j] += gb;
+        if (fused) {
+            real *restrict p = softmax_adam_param.b2 + j;
+            real *restrict s0 = softmax_adam_state0.b2 + j;
+            real *restrict s1 = softmax_adam_state1.b2 + j;
+            const real d = gb * scale + lambda * p[0];
+            s0[0] = b1 * s0[0] + (1 - b1) * d;
+            s1[0] = b2 * s1[0] + (1 - b2) * d * d;
+            p[0] -= step * s0[0] / (sqrt_r(s1[0]) / bc2_sqrt + eps);
+        } else {
+            softmax_adam_grad.b2[j] += gb;
+        }
     }
 }
 
 /* Layer 1 backward: given dZ1 (m, 12) of every row of the chunk,
  *   dW1 = (1/m) dZ1^T.A0 (summed here, divided by m in the update), db1 = (1/m) sum_r dZ1
- * Inside step()'s parallel region the threads split the units (orphaned omp for, nowait: the
- * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread. */
-static void softmax_adam_backward1(int m, const real *restrict a_in, const real *restrict dz)
+ * Inside step()'s parallel region the threads split the blocks (orphaned omp for, nowait: the
+ * layers' gradients are independent); each sum runs over r = 0, 1, ... on one thread.
+ * fused (train_step(): the batch is this one chunk): each block's sums are the whole batch's, so
+ * the optimiser's step is taken on them at once, as update() would take it, and G stays zero. */
+static void softmax_adam_backward1(int m, const real *restrict a_in, const real *restrict dz, int fused)
 {
+    const real step = softmax_adam_hp.step, scale = softmax_adam_hp.scale, bc2_sqrt = softmax_adam_hp.bc2_sqrt, lambda = R(0.0001);
+    const real b1 = R(0.90000000000000002), b2 = R(0.999), eps = R(1e-08);
+    (void)step, (void)scale, (void)bc2_sqrt, (void)lambda, (void)b1, (void)b2, (void)eps;
     /* dW: blocks of 12 units x 16 inputs; each sum adds dZ[r][j] A[r][i] for r = 0, 1, ...
-     * in order onto the running G, as the plain loop would. */
+     * in order onto the running G (from zero when fused, where G stays zero), as the plain loop would. */
     /* serial: too small for threads */
     for (int i0 = 0; i0 < 4; i0 += 4) { /* inputs i0 .. i0 + 4: their rows of A stay in L1 */
         for (int j0 = 0; j0 < 12; j0 += 12) { /* units j0 .. j0 + 12 */
             real acc[12][4];
             for (int u = 0; u < 12; u++)
-                NNCC_SIMD for (int v = 0; v < 4; v++) acc[u][v] = softmax_adam_grad.w1[j0 + u][i0 + v];
+                NNCC_SIMD for (int v = 0; v < 4; v++) acc[u][v] = fused ? 0 : softmax_adam_grad.w1[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 4 + i0;
                 const real *restrict d = dz + (size_t)r * 12 + j0;
@@ -444,8 +511,22 @@ static void softmax_adam_backward1(int m, const real *restrict a_in, const real 
                     NNCC_SIMD for (int v = 0; v < 4; v++) acc[u][v] += du * x[v];
                 }
             }
-            for (int u = 0; u < 12; u++)
-                NNCC_SIMD for (int v = 0; v < 4; v++) softmax_adam_grad.w1[j0 + u][i0 + v] = acc[u][v];
+            if (fused) { /* the update, while the block's dW is in registers: G is never stored */
+                for (int u = 0; u < 12; u++) {
+                    real *restrict p = softmax_adam_param.w1[j0 + u] + i0;
+                    real *restrict s0 = softmax_adam_state0.w1[j0 + u] + i0;
+                    real *restrict s1 = softmax_adam_state1.w1[j0 + u] + i0;
+                    /* sqrt: a libm call, not omp simd */ for (int v = 0; v < 4; v++) {
+                        const real d = acc[u][v] * scale + lambda * p[v];
+                        s0[v] = b1 * s0[v] + (1 - b1) * d;
+                        s1[v] = b2 * s1[v] + (1 - b2) * d * d;
+                        p[v] -= step * s0[v] / (sqrt_r(s1[v]) / bc2_sqrt + eps);
+                    }
+                }
+            } else {
+                for (int u = 0; u < 12; u++)
+                    NNCC_SIMD for (int v = 0; v < 4; v++) softmax_adam_grad.w1[j0 + u][i0 + v] = acc[u][v];
+            }
         }
     }
     /* db */
@@ -453,7 +534,17 @@ static void softmax_adam_backward1(int m, const real *restrict a_in, const real 
     for (int j = 0; j < 12; j++) {
         real gb = 0;
         for (int r = 0; r < m; r++) gb += dz[(size_t)r * 12 + j];
-        softmax_adam_grad.b1[j] += gb;
+        if (fused) {
+            real *restrict p = softmax_adam_param.b1 + j;
+            real *restrict s0 = softmax_adam_state0.b1 + j;
+            real *restrict s1 = softmax_adam_state1.b1 + j;
+            const real d = gb * scale + lambda * p[0];
+            s0[0] = b1 * s0[0] + (1 - b1) * d;
+            s1[0] = b2 * s1[0] + (1 - b2) * d * d;
+            p[0] -= step * s0[0] / (sqrt_r(s1[0]) / bc2_sqrt + eps);
+        } else {
+            softmax_adam_grad.b1[j] += gb;
+        }
     }
 }
 
@@ -478,7 +569,7 @@ static void softmax_adam_transpose_input(int m, int lo, int hi, const real *rest
  * Results do not depend on the thread count: rows are independent up to dW, dW and db are
  * split over units (each sum over the rows in order on one thread), and the rows' losses
  * are summed in row order after the region. */
-static void softmax_adam_step(int m, const void *x, const double *y, int grad, rt_stats *st)
+static void softmax_adam_run(int m, const void *x, const double *y, int grad, int fused, rt_stats *st)
 {
     const int blocks = (m + 16 - 1) / 16; /* of 16 rows */
     /* serial: too small for threads */
@@ -492,15 +583,33 @@ static void softmax_adam_step(int m, const void *x, const double *y, int grad, r
         if (grad) {
             softmax_adam_propagate3(m, lo, hi, softmax_adam_a2[0], softmax_adam_dz3[0], softmax_adam_dz2[0]);
             softmax_adam_propagate2(m, lo, hi, softmax_adam_a1[0], softmax_adam_dz2[0], softmax_adam_dz1[0]);
-            softmax_adam_backward3(m, softmax_adam_a2[0], softmax_adam_dz3[0]);
-            softmax_adam_backward2(m, softmax_adam_a1[0], softmax_adam_dz2[0]);
-            softmax_adam_backward1(m, (const real *)x, softmax_adam_dz1[0]);
+            softmax_adam_backward3(m, softmax_adam_a2[0], softmax_adam_dz3[0], fused);
+            softmax_adam_backward2(m, softmax_adam_a1[0], softmax_adam_dz2[0], fused);
+            softmax_adam_backward1(m, (const real *)x, softmax_adam_dz1[0], fused);
         }
     }
     double loss = 0, correct = 0;
     for (int r = 0; r < m; r++) loss += softmax_adam_row_loss[r], correct += softmax_adam_row_correct[r];
     st->loss += loss;
     st->correct += correct;
+}
+
+/* step() as the runtime's contract has it: the gradient sums added into softmax_adam_grad. */
+static void softmax_adam_step(int m, const void *x, const double *y, int grad, rt_stats *st)
+{
+    softmax_adam_run(m, x, y, grad, 0, st);
+}
+
+/* A batch that is one chunk: step() and update() in one pass (one parallel region), each
+ * block of dW updating its weights as soon as it is complete. The same arithmetic as step()
+ * then update(lr, 1.0 / m, t): the same results. */
+static void softmax_adam_train_step(int m, const void *x, const double *y, rt_stats *st, double lr, long t)
+{
+    const double inv_m = 1.0 / m;
+    softmax_adam_hp.step = (real)(lr / (1 - pow(0.90000000000000002, (double)t)));
+    softmax_adam_hp.bc2_sqrt = (real)sqrt(1 - pow(0.999, (double)t));
+    softmax_adam_hp.scale = (real)inv_m;
+    softmax_adam_run(m, x, y, 1, 1, st);
 }
 
 /* Outputs A_3 of m <= SOFTMAX_ADAM_CHUNK rows: (m, 3). */
@@ -587,6 +696,7 @@ static const rt_network softmax_adam_network = {
     .step = softmax_adam_step,
     .forward = softmax_adam_forward,
     .update = softmax_adam_update,
+    .train_step = softmax_adam_train_step,
 };
 
 int main(int argc, char **argv)
