@@ -150,6 +150,20 @@ static int reads_transposed(const Net *net, int i)
     return i < net->n_layers && !forward_by_rows(net, i);
 }
 
+/* The row stride of layer i's A and dZ (i = -1: X, as the runtime hands it over). A row of a
+ * whole number of KiB would put the rows' lines in the same few L1 sets (L1 is indexed by the
+ * address modulo 4 KiB), so that the blocks that run down the rows (dW, the propagation) would
+ * miss L1 on every row: such rows get one more cache line. The output layer's rows stay dense
+ * (the loss and forward() read them as they are). */
+static int row_stride(const Gen *g, int i)
+{
+    const Net *net = g->net;
+    if (i < 0) return net->inputs;
+    const int units = net->layers[i].units, size = g->f32 ? 4 : 8;
+    if (i == net->n_layers - 1 || units * size % 1024 != 0) return units;
+    return units + 64 / size;
+}
+
 /* Rows of the activation buffers: the chunk padded to whole blocks of NR rows. */
 static int padded_rows(const Gen *g)
 {
@@ -364,11 +378,11 @@ static void emit_storage(Gen *g)
         emit(e, "static real %s_xt[%d][%s_ROWS]; /* X^T */\n", n, net->inputs, g->upper);
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
-        emit(e, "static real %s_a%d[%s_ROWS][%d]", n, i + 1, g->upper, l->units);
+        emit(e, "static real %s_a%d[%s_ROWS][%d]", n, i + 1, g->upper, row_stride(g, i));
         if (reads_transposed(net, i + 1)) emit(e, ", %s_at%d[%d][%s_ROWS]", n, i + 1, l->units, g->upper);
         /* dZ of the output layer holds the loss's gradient even when nothing is trained */
         if (needs_backward(net, i) || i == net->n_layers - 1)
-            emit(e, ", %s_dz%d[%s_ROWS][%d]", n, i + 1, g->upper, l->units);
+            emit(e, ", %s_dz%d[%s_ROWS][%d]", n, i + 1, g->upper, row_stride(g, i));
         emit(e, ";\n");
     }
     if (net->spec->loss == LOSS_CROSS_ENTROPY)
@@ -432,6 +446,10 @@ static char *row_activate(const Gen *g, const Layer *l, int last)
 /* The row-by-row forward of a layer with few units (forward_by_rows). */
 static void emit_layer_forward_rows(Gen *g, int i)
 {
+    char in_ld[16], out_ld[16]; /* the row strides of the layer's input and output (row_stride) */
+    snprintf(in_ld, sizeof in_ld, "%d", row_stride(g, i - 1));
+    snprintf(out_ld, sizeof out_ld, "%d", row_stride(g, i));
+    (void)in_ld;
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
     const int last = i == net->n_layers - 1, store_t = reads_transposed(net, i + 1);
@@ -455,7 +473,7 @@ static void emit_layer_forward_rows(Gen *g, int i)
         }
         TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"RB", RB},
                            {"WHAT", k == 0 ? "a block of rows" : "the rows left, one at a time"},
-                           {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store}};
+                           {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store}, {"OUT_LD", out_ld}};
         char *b = expand("dense_forward_rows_block.c", a, (int)ARRAY_LEN(a));
         append(&blocks, b);
         free(b), free(RB);
@@ -474,6 +492,10 @@ static void emit_layer_forward_rows(Gen *g, int i)
 
 static void emit_layer_forward(Gen *g, int i)
 {
+    char in_ld[16], out_ld[16]; /* the row strides of the layer's input and output (row_stride) */
+    snprintf(in_ld, sizeof in_ld, "%d", row_stride(g, i - 1));
+    snprintf(out_ld, sizeof out_ld, "%d", row_stride(g, i));
+    (void)in_ld;
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
     if (forward_by_rows(net, i)) {
@@ -497,6 +519,7 @@ static void emit_layer_forward(Gen *g, int i)
         TemplateArg a[] = {
             {"NAME", g->name}, {"UPPER", g->upper}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1},
             {"MR", MR}, {"NR", NR}, {"KC", KC}, {"PANEL", PANEL}, {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store_t},
+            {"OUT_LD", out_ld},
             {"ACT_SIMD", act_vectorises(g, l->act) ? "NNCC_SIMD " : "/* a libm call: not omp simd */ "},
         };
         char *b = expand("dense_forward_block.c", a, (int)ARRAY_LEN(a));
@@ -603,6 +626,10 @@ static char *update_constants(const Gen *g)
 /* dW, db of a trainable layer: every row of the chunk, split over blocks. */
 static void emit_layer_backward(Gen *g, int i)
 {
+    char in_ld[16], out_ld[16]; /* the row strides of the layer's input and output (row_stride) */
+    snprintf(in_ld, sizeof in_ld, "%d", row_stride(g, i - 1));
+    snprintf(out_ld, sizeof out_ld, "%d", row_stride(g, i));
+    (void)in_ld;
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
     const int nr = nr_lanes(g);
@@ -620,7 +647,7 @@ static void emit_layer_backward(Gen *g, int i)
             char *rows = state_rows(g, tensor_fmt, 20);
             char *el = update_elem(g, "acc[u][v]", "p[v]", "s0[v]", "s1[v]"), *elem = indent_lines(el, 24);
             TemplateArg a[] = {
-                {"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1}, {"MR", MR},
+                {"NAME", g->name}, {"L", L}, {"IN_LD", in_ld}, {"OUT_LD", out_ld}, {"J0", J0}, {"J1", J1}, {"MR", MR},
                 {"I0", I0}, {"I1", I1}, {"NR", NR}, {"OMP", split}, {"STATE_ROWS", rows}, {"UPDATE_ELEM", elem},
                 {"UPDATE_SIMD", g->net->spec->optimizer == OPT_ADAM ? "/* sqrt: a libm call, not omp simd */ " : "NNCC_SIMD "},
             };
@@ -632,7 +659,7 @@ static void emit_layer_backward(Gen *g, int i)
     char *bias_fmt = xasprintf("%%s_state%%d.b%d + j", i + 1);
     char *bias_rows = state_rows(g, bias_fmt, 12);
     char *bel = update_elem(g, "gb", "p[0]", "s0[0]", "s1[0]"), *belem = indent_lines(bel, 12);
-    TemplateArg a[] = {{"NAME", g->name}, {"L", L},   {"OUT", out},          {"MR", MRs},
+    TemplateArg a[] = {{"NAME", g->name}, {"L", L},   {"OUT", out},          {"MR", MRs}, {"OUT_LD", out_ld},
                        {"NR", NRs},       {"BLOCKS", blocks}, {"OMP", omp_nowait(g)}, {"STATE_BIAS", bias_rows},
                        {"UPDATE_BIAS", belem}};
     char *weights = expand("dense_weight_grads.c", a, (int)ARRAY_LEN(a));
@@ -647,6 +674,10 @@ static void emit_layer_backward(Gen *g, int i)
 /* dZ of the layer below from this layer's dZ, row by row: one thread's rows. */
 static void emit_layer_propagate(Gen *g, int i)
 {
+    char in_ld[16], out_ld[16]; /* the row strides of the layer's input and output (row_stride) */
+    snprintf(in_ld, sizeof in_ld, "%d", row_stride(g, i - 1));
+    snprintf(out_ld, sizeof out_ld, "%d", row_stride(g, i));
+    (void)in_ld;
     const Net *net = g->net;
     const Layer *l = &net->layers[i], *prev = &net->layers[i - 1];
     const int nr = nr_lanes(g);
@@ -659,8 +690,8 @@ static void emit_layer_propagate(Gen *g, int i)
         if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
         char *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
         TemplateArg a[] = {
-            {"NAME", g->name}, {"L", L},   {"P", P}, {"IN", in}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
-            {"NR", NR},        {"KC", KC}, {"DERIVATIVE", deriv},
+            {"NAME", g->name}, {"L", L},   {"P", P}, {"IN_LD", in_ld}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
+            {"NR", NR},        {"KC", KC}, {"DERIVATIVE", deriv}, {"OUT_LD", out_ld},
         };
         char *b = expand("dense_propagate_block.c", a, (int)ARRAY_LEN(a));
         append(&blocks, b);

@@ -33,7 +33,7 @@
                         {{STORE_T}}
                     }
                     for (int v = 0; v < {{NR}}; v++) /* A (m, {{OUT}}): {{MR}} units of each row */
-                        for (int u = 0; u < {{MR}}; u++) a_out[(size_t)(r0 + v) * {{OUT}} + j0 + u] = acc[u][v];
+                        for (int u = 0; u < {{MR}}; u++) a_out[(size_t)(r0 + v) * {{OUT_LD}} + j0 + u] = acc[u][v];
                 }
             }
         }

@@ -11,7 +11,7 @@
             for (int u = 0; u < {{OUT}}; u++) {
                 real z = acc[v][u];
                 {{ACT_ELEM}}
-                a_out[(size_t)(r0 + v) * {{OUT}} + u] = z;
+                a_out[(size_t)(r0 + v) * {{OUT_LD}} + u] = z;
                 {{STORE_T}}
             }
     }

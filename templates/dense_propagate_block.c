@@ -8,18 +8,18 @@
                         NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] = 0;
                 } else { /* the sums so far, kept in dZ{{P}} between slices of units */
                     for (int u = 0; u < {{MR}}; u++)
-                        NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] = dz_in[(size_t)(r0 + u) * {{IN}} + i0 + v];
+                        NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] = dz_in[(size_t)(r0 + u) * {{IN_LD}} + i0 + v];
                 }
                 for (int j = k0; j < k1; j++) {
                     const real *restrict w = {{NAME}}_param.w{{L}}[j] + i0;
                     for (int u = 0; u < {{MR}}; u++) {
-                        const real d = dz[(size_t)(r0 + u) * {{OUT}} + j];
+                        const real d = dz[(size_t)(r0 + u) * {{OUT_LD}} + j];
                         NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] += d * w[v];
                     }
                 }
                 for (int u = 0; u < {{MR}}; u++) {
-                    const real *restrict a = a_in + (size_t)(r0 + u) * {{IN}} + i0;
-                    real *restrict g = dz_in + (size_t)(r0 + u) * {{IN}} + i0;
+                    const real *restrict a = a_in + (size_t)(r0 + u) * {{IN_LD}} + i0;
+                    real *restrict g = dz_in + (size_t)(r0 + u) * {{IN_LD}} + i0;
                     (void)a; /* unread when g' is constant (linear) */
                     if (k1 < {{OUT}}) /* more units to come */
                         NNCC_SIMD for (int i = 0; i < {{NR}}; i++) g[i] = acc[u][i];

@@ -4,7 +4,7 @@
     {{OMP}}
     for (int j = 0; j < {{OUT}}; j++) {
         real gb = 0;
-        for (int r = 0; r < m; r++) gb += dz[(size_t)r * {{OUT}} + j];
+        for (int r = 0; r < m; r++) gb += dz[(size_t)r * {{OUT_LD}} + j];
         if (fused) {
             real *restrict p = {{NAME}}_param.b{{L}} + j;{{STATE_BIAS}}
             {{UPDATE_BIAS}}

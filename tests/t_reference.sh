@@ -103,12 +103,13 @@ optimizer: adam'
 
 # Layers wider than the kernels' cache blocks (128 inputs or units a slice): the forward's sums
 # wait in A^T between slices of the fan-in, the propagation's in dZ between slices of units;
-# 140 units are 11 register blocks of 12 and a tail of 8.
-case_ wide_sliced_minibatch three.csv 8 'layers: [150, 140, {units: 3, activation: softmax}]
+# 140 units are 11 register blocks of 12 and a tail of 8; 128 units of float64 are rows of 1 KiB,
+# stored with a padded stride.
+case_ wide_sliced_minibatch three.csv 8 'layers: [150, 128, 140, {units: 3, activation: softmax}]
 activation: relu
-learning_rate: 0.05
+learning_rate: 0.005
 batch_size: 25
-optimizer: adam'
+optimizer: momentum'
 
 # First layers of fewer than 4 units take the emitter's row-by-row forward path.
 case_ neuron_full binary600.csv 30 'layers: [1]
