@@ -45,7 +45,7 @@ START_TEST(deep_circles_shapes_and_offsets)
     ck_assert_int_eq(net.real_size, 4);
     ck_assert_uint_eq(net.param_bytes, 609 * 4);
     ck_assert_uint_eq(net.state_bytes, 0);
-    ck_assert_int_eq(net.chunk, 256); /* full batch goes in tiles */
+    ck_assert_int_eq(net.chunk, 100); /* a full batch of the generator's 100 points: one chunk */
 }
 END_TEST
 
