@@ -164,11 +164,28 @@ static int row_stride(const Gen *g, int i)
     return units + 64 / size;
 }
 
+/* Whether layer i's dW reads dZ_i transposed, dZ_i^T (units, rows), which the propagation from
+ * the layer above writes beside dZ_i: a hidden trainable layer. dW runs down the rows of dZ for
+ * a few units at a time; row by row, those reads are a row's length apart (KiBs: past the
+ * hardware prefetchers), column by column they are consecutive. */
+static int dw_reads_transposed(const Net *net, int i)
+{
+    return i < net->n_layers - 1 && net->layers[i].trainable;
+}
+
 /* Rows of the activation buffers: the chunk padded to whole blocks of NR rows. */
 static int padded_rows(const Gen *g)
 {
     int nr = nr_lanes(g);
     return (g->net->chunk + nr - 1) / nr * nr;
+}
+
+/* The row stride of dZ^T: the padded rows, one cache line more when that is a whole number of
+ * KiB (see row_stride). */
+static int transposed_stride(const Gen *g)
+{
+    const int rows = padded_rows(g), size = g->f32 ? 4 : 8;
+    return rows * size % 1024 == 0 ? rows + 64 / size : rows;
 }
 
 /* Appends s to a growing string *buf (NULL to start). */
@@ -383,6 +400,7 @@ static void emit_storage(Gen *g)
         /* dZ of the output layer holds the loss's gradient even when nothing is trained */
         if (needs_backward(net, i) || i == net->n_layers - 1)
             emit(e, ", %s_dz%d[%s_ROWS][%d]", n, i + 1, g->upper, row_stride(g, i));
+        if (dw_reads_transposed(net, i)) emit(e, ", %s_dzt%d[%d][%d] /* dZ^T */", n, i + 1, l->units, transposed_stride(g));
         emit(e, ";\n");
     }
     if (net->spec->loss == LOSS_CROSS_ENTROPY)
@@ -644,17 +662,22 @@ static void emit_layer_backward(Gen *g, int i)
             /* the threads split the (inputs, units) blocks, each a whole sum over the rows */
             const char *split = g->threads ? "NNCC_OMP_FOR2_NOWAIT" : "/* serial: too small for threads */";
             char *tensor_fmt = xasprintf("%%s_state%%d.w%d[j0 + u] + i0", i + 1);
+            const int tr = dw_reads_transposed(net, i);
+            char *dz_row = tr ? xstrdup("/* dZ^T: each unit's rows side by side */")
+                              : xasprintf("const real *restrict d = dz + (size_t)r * %s + j0;", out_ld);
+            char *dz_elem = tr ? xasprintf("%s_dzt%d[j0 + u][r]", g->name, i + 1) : xstrdup("d[u]");
             char *rows = state_rows(g, tensor_fmt, 20);
             char *el = update_elem(g, "acc[u][v]", "p[v]", "s0[v]", "s1[v]"), *elem = indent_lines(el, 24);
             TemplateArg a[] = {
-                {"NAME", g->name}, {"L", L}, {"IN_LD", in_ld}, {"OUT_LD", out_ld}, {"J0", J0}, {"J1", J1}, {"MR", MR},
+                {"NAME", g->name}, {"L", L}, {"IN_LD", in_ld}, {"J0", J0}, {"J1", J1}, {"MR", MR},
                 {"I0", I0}, {"I1", I1}, {"NR", NR}, {"OMP", split}, {"STATE_ROWS", rows}, {"UPDATE_ELEM", elem},
                 {"UPDATE_SIMD", g->net->spec->optimizer == OPT_ADAM ? "/* sqrt: a libm call, not omp simd */ " : "NNCC_SIMD "},
+                {"DZ_ROW", dz_row}, {"DZ_ELEM", dz_elem},
             };
             char *b = expand("dense_weight_grads_block.c", a, (int)ARRAY_LEN(a));
             append(&blocks, b);
             free(b), free(J0), free(J1), free(MR), free(I0), free(I1), free(NR), free(tensor_fmt), free(rows), free(el),
-                free(elem);
+                free(elem), free(dz_row), free(dz_elem);
         }
     char *bias_fmt = xasprintf("%%s_state%%d.b%d + j", i + 1);
     char *bias_rows = state_rows(g, bias_fmt, 12);
@@ -689,13 +712,18 @@ static void emit_layer_propagate(Gen *g, int i)
         int ilo, ihi, istep;
         if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
         char *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
+        /* dZ^T of the layer below, for its dW (dw_reads_transposed) */
+        char *store_t = dw_reads_transposed(net, i - 1)
+                            ? xasprintf("for (int i = 0; i < %d; i++) %s_dzt%d[i0 + i][r0 + u] = g[i]; /* dZ%d^T */", istep,
+                                        g->name, i, i)
+                            : xstrdup("/* dW of the layer below reads dZ as it is */");
         TemplateArg a[] = {
             {"NAME", g->name}, {"L", L},   {"P", P}, {"IN_LD", in_ld}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
-            {"NR", NR},        {"KC", KC}, {"DERIVATIVE", deriv}, {"OUT_LD", out_ld},
+            {"NR", NR},        {"KC", KC}, {"DERIVATIVE", deriv}, {"OUT_LD", out_ld}, {"STORE_T", store_t},
         };
         char *b = expand("dense_propagate_block.c", a, (int)ARRAY_LEN(a));
         append(&blocks, b);
-        free(b), free(I0), free(I1), free(NR);
+        free(b), free(I0), free(I1), free(NR), free(store_t);
     }
     TemplateArg args[] = {
         {"NAME", g->name}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out}, {"MR", MRs}, {"NR", NRs},

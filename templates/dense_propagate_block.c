@@ -23,8 +23,10 @@
                     (void)a; /* unread when g' is constant (linear) */
                     if (k1 < {{OUT}}) /* more units to come */
                         NNCC_SIMD for (int i = 0; i < {{NR}}; i++) g[i] = acc[u][i];
-                    else
+                    else {
                         for (int i = 0; i < {{NR}}; i++) g[i] = acc[u][i] * {{DERIVATIVE}};
+                        {{STORE_T}}
+                    }
                 }
             }
         }

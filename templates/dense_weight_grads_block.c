@@ -6,9 +6,9 @@
                 NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] = fused ? 0 : {{NAME}}_grad.w{{L}}[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * {{IN_LD}} + i0;
-                const real *restrict d = dz + (size_t)r * {{OUT_LD}} + j0;
+                {{DZ_ROW}}
                 for (int u = 0; u < {{MR}}; u++) {
-                    const real du = d[u];
+                    const real du = {{DZ_ELEM}};
                     NNCC_SIMD for (int v = 0; v < {{NR}}; v++) acc[u][v] += du * x[v];
                 }
             }

@@ -64,8 +64,8 @@ static softmax_adam_params softmax_adam_state1; /* second moment */
  * SOFTMAX_ADAM_ROWS is the chunk padded to whole blocks of 16 rows. */
 #define SOFTMAX_ADAM_ROWS 32
 static real softmax_adam_xt[4][SOFTMAX_ADAM_ROWS]; /* X^T */
-static real softmax_adam_a1[SOFTMAX_ADAM_ROWS][12], softmax_adam_at1[12][SOFTMAX_ADAM_ROWS], softmax_adam_dz1[SOFTMAX_ADAM_ROWS][12];
-static real softmax_adam_a2[SOFTMAX_ADAM_ROWS][8], softmax_adam_at2[8][SOFTMAX_ADAM_ROWS], softmax_adam_dz2[SOFTMAX_ADAM_ROWS][8];
+static real softmax_adam_a1[SOFTMAX_ADAM_ROWS][12], softmax_adam_at1[12][SOFTMAX_ADAM_ROWS], softmax_adam_dz1[SOFTMAX_ADAM_ROWS][12], softmax_adam_dzt1[12][32] /* dZ^T */;
+static real softmax_adam_a2[SOFTMAX_ADAM_ROWS][8], softmax_adam_at2[8][SOFTMAX_ADAM_ROWS], softmax_adam_dz2[SOFTMAX_ADAM_ROWS][8], softmax_adam_dzt2[8][32] /* dZ^T */;
 static real softmax_adam_a3[SOFTMAX_ADAM_ROWS][3], softmax_adam_dz3[SOFTMAX_ADAM_ROWS][3];
 static real softmax_adam_zout[SOFTMAX_ADAM_CHUNK][3]; /* Z of the softmax layer, for a stable log-loss */
 static double softmax_adam_row_loss[SOFTMAX_ADAM_CHUNK], softmax_adam_row_correct[SOFTMAX_ADAM_CHUNK]; /* each row's, summed in row order */
@@ -306,8 +306,10 @@ static void softmax_adam_propagate3(int m, int lo, int hi, const real *restrict 
                     (void)a; /* unread when g' is constant (linear) */
                     if (k1 < 3) /* more units to come */
                         NNCC_SIMD for (int i = 0; i < 8; i++) g[i] = acc[u][i];
-                    else
+                    else {
                         for (int i = 0; i < 8; i++) g[i] = acc[u][i] * (1 - a[i] * a[i]);
+                        for (int i = 0; i < 8; i++) softmax_adam_dzt2[i0 + i][r0 + u] = g[i]; /* dZ2^T */
+                    }
                 }
             }
         }
@@ -412,8 +414,10 @@ static void softmax_adam_propagate2(int m, int lo, int hi, const real *restrict 
                     (void)a; /* unread when g' is constant (linear) */
                     if (k1 < 8) /* more units to come */
                         NNCC_SIMD for (int i = 0; i < 12; i++) g[i] = acc[u][i];
-                    else
+                    else {
                         for (int i = 0; i < 12; i++) g[i] = acc[u][i] * (a[i] > 0 ? R(1) : R(0));
+                        for (int i = 0; i < 12; i++) softmax_adam_dzt1[i0 + i][r0 + u] = g[i]; /* dZ1^T */
+                    }
                 }
             }
         }
@@ -441,9 +445,9 @@ static void softmax_adam_backward2(int m, const real *restrict a_in, const real 
                 NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] = fused ? 0 : softmax_adam_grad.w2[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 12 + i0;
-                const real *restrict d = dz + (size_t)r * 8 + j0;
+                /* dZ^T: each unit's rows side by side */
                 for (int u = 0; u < 8; u++) {
-                    const real du = d[u];
+                    const real du = softmax_adam_dzt2[j0 + u][r];
                     NNCC_SIMD for (int v = 0; v < 12; v++) acc[u][v] += du * x[v];
                 }
             }
@@ -505,9 +509,9 @@ static void softmax_adam_backward1(int m, const real *restrict a_in, const real 
                 NNCC_SIMD for (int v = 0; v < 4; v++) acc[u][v] = fused ? 0 : softmax_adam_grad.w1[j0 + u][i0 + v];
             for (int r = 0; r < m; r++) {
                 const real *restrict x = a_in + (size_t)r * 4 + i0;
-                const real *restrict d = dz + (size_t)r * 12 + j0;
+                /* dZ^T: each unit's rows side by side */
                 for (int u = 0; u < 12; u++) {
-                    const real du = d[u];
+                    const real du = softmax_adam_dzt1[j0 + u][r];
                     NNCC_SIMD for (int v = 0; v < 4; v++) acc[u][v] += du * x[v];
                 }
             }
