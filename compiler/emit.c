@@ -164,6 +164,19 @@ static int row_stride(const Gen *g, int i)
     return units + 64 / size;
 }
 
+/* Layer i's row strides as template text: its input's (row_stride(i - 1)) and its own. */
+typedef struct Strides {
+    char in[16], out[16];
+} Strides;
+
+static Strides strides_of(const Gen *g, int i)
+{
+    Strides ld;
+    snprintf(ld.in, sizeof ld.in, "%d", row_stride(g, i - 1));
+    snprintf(ld.out, sizeof ld.out, "%d", row_stride(g, i));
+    return ld;
+}
+
 /* Whether layer i's dW reads dZ_i transposed, dZ_i^T (units, rows), which the propagation from
  * the layer above writes beside dZ_i: a hidden trainable layer. dW runs down the rows of dZ for
  * a few units at a time; row by row, those reads are a row's length apart (KiBs: past the
@@ -464,10 +477,7 @@ static char *row_activate(const Gen *g, const Layer *l, int last)
 /* The row-by-row forward of a layer with few units (forward_by_rows). */
 static void emit_layer_forward_rows(Gen *g, int i)
 {
-    char in_ld[16], out_ld[16]; /* the row strides of the layer's input and output (row_stride) */
-    snprintf(in_ld, sizeof in_ld, "%d", row_stride(g, i - 1));
-    snprintf(out_ld, sizeof out_ld, "%d", row_stride(g, i));
-    (void)in_ld;
+    const Strides ld = strides_of(g, i);
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
     const int last = i == net->n_layers - 1, store_t = reads_transposed(net, i + 1);
@@ -491,7 +501,7 @@ static void emit_layer_forward_rows(Gen *g, int i)
         }
         TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"RB", RB},
                            {"WHAT", k == 0 ? "a block of rows" : "the rows left, one at a time"},
-                           {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store}, {"OUT_LD", out_ld}};
+                           {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store}, {"OUT_LD", ld.out}};
         char *b = expand("dense_forward_rows_block.c", a, (int)ARRAY_LEN(a));
         append(&blocks, b);
         free(b), free(RB);
@@ -510,10 +520,7 @@ static void emit_layer_forward_rows(Gen *g, int i)
 
 static void emit_layer_forward(Gen *g, int i)
 {
-    char in_ld[16], out_ld[16]; /* the row strides of the layer's input and output (row_stride) */
-    snprintf(in_ld, sizeof in_ld, "%d", row_stride(g, i - 1));
-    snprintf(out_ld, sizeof out_ld, "%d", row_stride(g, i));
-    (void)in_ld;
+    const Strides ld = strides_of(g, i);
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
     if (forward_by_rows(net, i)) {
@@ -537,7 +544,7 @@ static void emit_layer_forward(Gen *g, int i)
         TemplateArg a[] = {
             {"NAME", g->name}, {"UPPER", g->upper}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1},
             {"MR", MR}, {"NR", NR}, {"KC", KC}, {"PANEL", PANEL}, {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store_t},
-            {"OUT_LD", out_ld},
+            {"OUT_LD", ld.out},
             {"ACT_SIMD", act_vectorises(g, l->act) ? "NNCC_SIMD " : "/* a libm call: not omp simd */ "},
         };
         char *b = expand("dense_forward_block.c", a, (int)ARRAY_LEN(a));
@@ -644,10 +651,7 @@ static char *update_constants(const Gen *g)
 /* dW, db of a trainable layer: every row of the chunk, split over blocks. */
 static void emit_layer_backward(Gen *g, int i)
 {
-    char in_ld[16], out_ld[16]; /* the row strides of the layer's input and output (row_stride) */
-    snprintf(in_ld, sizeof in_ld, "%d", row_stride(g, i - 1));
-    snprintf(out_ld, sizeof out_ld, "%d", row_stride(g, i));
-    (void)in_ld;
+    const Strides ld = strides_of(g, i);
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
     const int nr = nr_lanes(g);
@@ -664,12 +668,12 @@ static void emit_layer_backward(Gen *g, int i)
             char *tensor_fmt = xasprintf("%%s_state%%d.w%d[j0 + u] + i0", i + 1);
             const int tr = dw_reads_transposed(net, i);
             char *dz_row = tr ? xstrdup("/* dZ^T: each unit's rows side by side */")
-                              : xasprintf("const real *restrict d = dz + (size_t)r * %s + j0;", out_ld);
+                              : xasprintf("const real *restrict d = dz + (size_t)r * %s + j0;", ld.out);
             char *dz_elem = tr ? xasprintf("%s_dzt%d[j0 + u][r]", g->name, i + 1) : xstrdup("d[u]");
             char *rows = state_rows(g, tensor_fmt, 20);
             char *el = update_elem(g, "acc[u][v]", "p[v]", "s0[v]", "s1[v]"), *elem = indent_lines(el, 24);
             TemplateArg a[] = {
-                {"NAME", g->name}, {"L", L}, {"IN_LD", in_ld}, {"J0", J0}, {"J1", J1}, {"MR", MR},
+                {"NAME", g->name}, {"L", L}, {"IN_LD", ld.in}, {"J0", J0}, {"J1", J1}, {"MR", MR},
                 {"I0", I0}, {"I1", I1}, {"NR", NR}, {"OMP", split}, {"STATE_ROWS", rows}, {"UPDATE_ELEM", elem},
                 {"UPDATE_SIMD", g->net->spec->optimizer == OPT_ADAM ? "/* sqrt: a libm call, not omp simd */ " : "NNCC_SIMD "},
                 {"DZ_ROW", dz_row}, {"DZ_ELEM", dz_elem},
@@ -682,7 +686,7 @@ static void emit_layer_backward(Gen *g, int i)
     char *bias_fmt = xasprintf("%%s_state%%d.b%d + j", i + 1);
     char *bias_rows = state_rows(g, bias_fmt, 12);
     char *bel = update_elem(g, "gb", "p[0]", "s0[0]", "s1[0]"), *belem = indent_lines(bel, 12);
-    TemplateArg a[] = {{"NAME", g->name}, {"L", L},   {"OUT", out},          {"MR", MRs}, {"OUT_LD", out_ld},
+    TemplateArg a[] = {{"NAME", g->name}, {"L", L},   {"OUT", out},          {"MR", MRs}, {"OUT_LD", ld.out},
                        {"NR", NRs},       {"BLOCKS", blocks}, {"OMP", omp_nowait(g)}, {"STATE_BIAS", bias_rows},
                        {"UPDATE_BIAS", belem}};
     char *weights = expand("dense_weight_grads.c", a, (int)ARRAY_LEN(a));
@@ -697,10 +701,7 @@ static void emit_layer_backward(Gen *g, int i)
 /* dZ of the layer below from this layer's dZ, row by row: one thread's rows. */
 static void emit_layer_propagate(Gen *g, int i)
 {
-    char in_ld[16], out_ld[16]; /* the row strides of the layer's input and output (row_stride) */
-    snprintf(in_ld, sizeof in_ld, "%d", row_stride(g, i - 1));
-    snprintf(out_ld, sizeof out_ld, "%d", row_stride(g, i));
-    (void)in_ld;
+    const Strides ld = strides_of(g, i);
     const Net *net = g->net;
     const Layer *l = &net->layers[i], *prev = &net->layers[i - 1];
     const int nr = nr_lanes(g);
@@ -718,8 +719,8 @@ static void emit_layer_propagate(Gen *g, int i)
                                         g->name, i, i)
                             : xstrdup("/* dW of the layer below reads dZ as it is */");
         TemplateArg a[] = {
-            {"NAME", g->name}, {"L", L},   {"P", P}, {"IN_LD", in_ld}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
-            {"NR", NR},        {"KC", KC}, {"DERIVATIVE", deriv}, {"OUT_LD", out_ld}, {"STORE_T", store_t},
+            {"NAME", g->name}, {"L", L},   {"P", P}, {"IN_LD", ld.in}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
+            {"NR", NR},        {"KC", KC}, {"DERIVATIVE", deriv}, {"OUT_LD", ld.out}, {"STORE_T", store_t},
         };
         char *b = expand("dense_propagate_block.c", a, (int)ARRAY_LEN(a));
         append(&blocks, b);
