@@ -66,8 +66,10 @@ deps:
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$debs >/dev/null || \
 	{ echo "deps: apt-get failed: install$$debs by hand" >&2; exit 1; }
 
-# What only the tests need: reference Python (numpy, yaml; torch for the cross-checks), Fashion-MNIST, clang, the Cortex-M toolchain.
-TEST_DEBS := python3-numpy python3-yaml python3-torch dataset-fashion-mnist clang gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+# What only the tests need: reference Python (numpy, yaml; torch for the cross-checks), Fashion-MNIST, clang, the Cortex-M
+# toolchain, and an aarch64 cross compiler with qemu-user (the armv8-a schedule's self-test).
+TEST_DEBS := python3-numpy python3-yaml python3-torch dataset-fashion-mnist clang gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+             gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 
 # make bench's peers: numpy and PyTorch through OpenBLAS (numpy on the reference BLAS is 20x slower).
 BENCH_DEBS := python3-numpy python3-torch libopenblas0-pthread

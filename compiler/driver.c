@@ -89,6 +89,11 @@ static int run(char **argv, const char *exe_path, const char *tmp_exe)
         unlink(tmp_exe);
         return -1;
     }
+    struct stat st;
+    if (stat(exe_path, &st) == 0 && !S_ISREG(st.st_mode)) { /* /dev/null: built, and discarded */
+        unlink(tmp_exe);
+        return 0;
+    }
     if (rename(tmp_exe, exe_path)) {
         fprintf(stderr, "nncc: error: cannot write '%s': %s\n", exe_path, strerror(errno));
         unlink(tmp_exe);
@@ -97,26 +102,42 @@ static int run(char **argv, const char *exe_path, const char *tmp_exe)
     return 0;
 }
 
-/* Driver mode's flags when $CFLAGS is unset. On x86 the kernels' 12 x 32 register blocks are
- * 24 AVX-512 registers; gcc and clang tune for 256-bit vectors on most AVX-512 machines unless
- * asked (twice the instructions, and the blocks no longer fit the registers). Machines without
- * AVX-512 ignore the preference. */
+/* Driver mode's flags when $CFLAGS is unset. On x86 with AVX-512 the schedule's register blocks
+ * are sized for 512-bit vectors, which gcc and clang do not always prefer unless asked; machines
+ * without AVX-512 ignore the preference. A named target brings its own -march. */
 #if defined(__x86_64__) || defined(__i386__)
 #define NNCC_DEFAULT_CFLAGS "-O3 -march=native -mprefer-vector-width=512 -fopenmp"
 #else
 #define NNCC_DEFAULT_CFLAGS "-O3 -march=native -fopenmp"
 #endif
 
-int driver_build(const char *c_path, const char *exe_path)
+const char *driver_cc(void)
+{
+    const char *cc = getenv("CC");
+    return cc && *cc ? cc : "cc";
+}
+
+const char *driver_cflags(const Target *named)
+{
+    static char flags[256];
+    const char *cflags = getenv("CFLAGS");
+    if (cflags) return cflags;
+    if (!named || !named->march) return NNCC_DEFAULT_CFLAGS;
+    snprintf(flags, sizeof flags, "-O3 %s%s-fopenmp", named->march, *named->march ? " " : "");
+    return flags;
+}
+
+int driver_build(const char *c_path, const char *exe_path, const Target *named)
 {
     char *inc, *lib;
     if (find_runtime(&inc, &lib)) return -1;
-    const char *cc = getenv("CC");
-    const char *cflags = getenv("CFLAGS");
-    if (!cc || !*cc) cc = "cc";
-    if (!cflags) cflags = NNCC_DEFAULT_CFLAGS;
+    const char *cc = driver_cc(), *cflags = driver_cflags(named);
     /* Link into a temp name, then rename: a failed build leaves no program behind. */
-    char *tmp_exe = xasprintf("%s.nncc-tmp", exe_path);
+    struct stat st;
+    const char *tmpdir = getenv("TMPDIR");
+    char *tmp_exe = stat(exe_path, &st) == 0 && !S_ISREG(st.st_mode) /* /dev/null: build it elsewhere */
+                        ? xasprintf("%s/nncc-%ld", tmpdir && *tmpdir ? tmpdir : "/tmp", (long)getpid())
+                        : xasprintf("%s.nncc-tmp", exe_path);
     char *argv[256];
     int argc = 0;
     char *copies[3];

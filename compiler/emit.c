@@ -73,231 +73,108 @@ char *emit_comment_safe(const char *s)
 typedef struct Gen {
     Emitter *e;
     const Net *net;
+    const Schedule *s;
     const char *name;
     char upper[NNCC_MAX_NAME + 1];
     int f32;
-    int threads; /* step() and forward() open a parallel region (work_per_step() >= OMP_MIN_WORK) */
+    int mr_max;    /* the largest register block of units any kernel declares */
+    unsigned uses; /* the block kernels the layers call (K_*): only those are printed */
 } Gen;
 
-/* Multiply-adds per step() call above which the work is split over threads. With the threads
- * sleeping at barriers (the runtime's default, see rt_main.c) a fork/join or a barrier costs a
- * wake-up, 50-100 us on a virtual machine: about 4e6 multiply-adds on one core (the notes' deep
- * net on 1000 points, 5.6e5 a step: 9000 iterations/s on one thread, 6600 on two). */
-enum { OMP_MIN_WORK = 1 << 22 };
+/* The block kernels of templates/kernel_*.c, in the order they are printed. */
+enum { K_MADD = 1, K_FILL = 2, K_LOAD = 4, K_STORE = 8, K_STORE_T = 16 };
+static const char *const kernel_templates[] = {"kernel_madd.c", "kernel_fill.c", "kernel_load.c", "kernel_store.c",
+                                               "kernel_store_t.c"};
 
-/* Threads split a step's rows, and each thread reads every weight, which the update has just
- * written on one core or the other: with fewer rows than this per step, moving the weights
- * between the cores costs more than the second core gives (Fashion 784-256-128-10, batch 64:
- * 0.43 s an epoch on one thread, 0.50 s on two). */
-enum { MIN_PARALLEL_ROWS = 128 };
+/* Strings made while printing, freed together at the end (one discipline instead of a free per
+ * string). */
+static char **scratch;
+static int n_scratch, cap_scratch;
 
-/* work: multiply-adds per row of a chunk. The update's own region. */
-static const char *omp(const Gen *g, size_t work)
+static char *keep(char *s)
 {
-    return work * (size_t)g->net->chunk >= OMP_MIN_WORK ? "NNCC_OMP_FOR" : "/* serial: too small for threads */";
-}
-
-/* Multiply-adds of one step() call: the forward's, per row, times the chunk. */
-static size_t work_per_step(const Net *net)
-{
-    size_t w = 0;
-    for (int i = 0; i < net->n_layers; i++) w += (size_t)net->layers[i].fan_in * (size_t)net->layers[i].units;
-    return w * (size_t)net->chunk;
-}
-
-/* A loop inside step()'s parallel region, split over the threads with no barrier after it. */
-static const char *omp_nowait(const Gen *g)
-{
-    return g->threads ? "NNCC_OMP_FOR_NOWAIT" : "/* serial: too small for threads */";
-}
-
-/* Register blocks of the dense kernels: MR broadcast values times NR vector lanes of sums. 12 x 32
- * floats (or 12 x 16 doubles) are 24 AVX-512 registers: enough independent sums to keep both FMA
- * units busy through their latency, with room left for the operands. The forward and dW take MR
- * units a block, the propagation MR_ROWS rows (a divisor of NR, so that a thread's rows, whole
- * blocks of NR, are whole blocks of MR_ROWS too). */
-enum { MR_BLOCK = 12, MR_ROWS = 8 };
-
-/* Cache blocking of the forward and the propagation: KC inputs (or units) at a time, so that the
- * KC x NR operand slice read by every register block of a row block (16 KiB of float) stays in L1;
- * and the forward's units in panels of about PANEL_BYTES of weights, read from L2 by every row
- * block of the thread. */
-enum { KC_BLOCK = 128, PANEL_BYTES = 256 * 1024 };
-
-static int nr_lanes(const Gen *g)
-{
-    return g->f32 ? 32 : 16;
-}
-
-/* Layers with fewer units than this take the row-by-row forward (dense_forward_rows.c) when
- * their input would otherwise have to be transposed for them: the first layer, fed by X. A
- * blocked forward reads its input feature by feature, A^T, which the layer below writes for free
- * from its register blocks but X has to be transposed for, a scattered store per input and row:
- * for a wide X and a unit or two that costs several times the products (cats-vs-dogs' one neuron
- * on 4096 pixels: 6x the whole step). Dot products over X's rows as they are need no copy. */
-enum { ROW_UNITS = 4 };
-
-/* Whether layer i's forward goes row by row, reading its input as it is (not transposed). */
-static int forward_by_rows(const Net *net, int i)
-{
-    return i == 0 && net->layers[i].units < ROW_UNITS;
-}
-
-/* Whether layer i's forward reads its input transposed: X^T for i = 0, else A_i^T, which the
- * layer below then stores. */
-static int reads_transposed(const Net *net, int i)
-{
-    return i < net->n_layers && !forward_by_rows(net, i);
-}
-
-/* The row stride of layer i's A and dZ (i = -1: X, as the runtime hands it over). A row of a
- * whole number of KiB would put the rows' lines in the same few L1 sets (L1 is indexed by the
- * address modulo 4 KiB), so that the blocks that run down the rows (dW, the propagation) would
- * miss L1 on every row: such rows get one more cache line. The output layer's rows stay dense
- * (the loss and forward() read them as they are). */
-static int row_stride(const Gen *g, int i)
-{
-    const Net *net = g->net;
-    if (i < 0) return net->inputs;
-    const int units = net->layers[i].units, size = g->f32 ? 4 : 8;
-    if (i == net->n_layers - 1 || units * size % 1024 != 0) return units;
-    return units + 64 / size;
-}
-
-/* Layer i's row strides as template text: its input's (row_stride(i - 1)) and its own. */
-typedef struct Strides {
-    char in[16], out[16];
-} Strides;
-
-static Strides strides_of(const Gen *g, int i)
-{
-    Strides ld;
-    snprintf(ld.in, sizeof ld.in, "%d", row_stride(g, i - 1));
-    snprintf(ld.out, sizeof ld.out, "%d", row_stride(g, i));
-    return ld;
-}
-
-/* Whether layer i's dW reads dZ_i transposed, dZ_i^T (units, rows), which the propagation from
- * the layer above writes beside dZ_i: a hidden trainable layer. dW runs down the rows of dZ for
- * a few units at a time; row by row, those reads are a row's length apart (KiBs: past the
- * hardware prefetchers), column by column they are consecutive. */
-static int dw_reads_transposed(const Net *net, int i)
-{
-    return i < net->n_layers - 1 && net->layers[i].trainable;
-}
-
-/* Rows of the activation buffers: the chunk padded to whole blocks of NR rows. */
-static int padded_rows(const Gen *g)
-{
-    int nr = nr_lanes(g);
-    return (g->net->chunk + nr - 1) / nr * nr;
-}
-
-/* The row stride of dZ^T: the padded rows, one cache line more when that is a whole number of
- * KiB (see row_stride). */
-static int transposed_stride(const Gen *g)
-{
-    const int rows = padded_rows(g), size = g->f32 ? 4 : 8;
-    return rows * size % 1024 == 0 ? rows + 64 / size : rows;
-}
-
-/* Appends s to a growing string *buf (NULL to start). */
-static void append(char **buf, const char *s)
-{
-    size_t have = *buf ? strlen(*buf) : 0, add = strlen(s);
-    char *grown = xcalloc(have + add + 1, 1);
-    if (*buf) memcpy(grown, *buf, have);
-    memcpy(grown + have, s, add);
-    free(*buf);
-    *buf = grown;
-}
-
-static char *expand(const char *template_name, const TemplateArg *args, int n)
-{
-    char *err, *s = template_expand(template_get(template_name), args, n, &err);
-    if (!s) {
-        fprintf(stderr, "nncc: internal error: template %s: %s\n", template_name, err);
-        unreachable();
+    if (n_scratch == cap_scratch) {
+        cap_scratch = cap_scratch ? 2 * cap_scratch : 64;
+        char **grown = xcalloc((size_t)cap_scratch, sizeof *grown);
+        if (scratch) memcpy(grown, scratch, (size_t)n_scratch * sizeof *grown);
+        free(scratch);
+        scratch = grown;
     }
-    return s;
+    return scratch[n_scratch++] = s;
 }
 
-/* [0, n) cut into whole blocks of b and a tail: range k (0 main, 1 tail) as [*lo, *hi) in steps
- * of *step; returns 0 when that range is empty. */
-static int block_range(int n, int b, int k, int *lo, int *hi, int *step)
+static void scratch_free(void)
 {
-    int whole = n / b * b;
-    if (k == 0) *lo = 0, *hi = whole, *step = b;
-    else *lo = whole, *hi = n, *step = n - whole;
-    return *hi > *lo;
+    for (int i = 0; i < n_scratch; i++) free(scratch[i]);
+    free(scratch);
+    scratch = NULL, n_scratch = cap_scratch = 0;
 }
 
-/* A literal of the network's precision. */
+#define fmt(...) keep(xasprintf(__VA_ARGS__))
+
+static int any_trainable(const Net *net)
+{
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].trainable) return 1;
+    return 0;
+}
+
+static int uses_act(const Net *net, Activation act)
+{
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].act == act) return 1;
+    return 0;
+}
+
+/* Whether the program applies activation act elementwise (its forward, or its derivative in a
+ * propagation or the mse loss). Softmax and linear need no function. */
+static int elementwise(Activation act)
+{
+    return act != ACT_SOFTMAX && act != ACT_LINEAR;
+}
+
+static int uses_derivative(const Net *net, Activation act)
+{
+    if (!elementwise(act)) return 0; /* linear: g' = 1, nothing to multiply; softmax: its Jacobian */
+    for (int i = 1; i < net->n_layers; i++)
+        if (net->sched.layer[i].propagate && net->layers[i - 1].act == act) return 1;
+    const Layer *last = &net->layers[net->n_layers - 1];
+    return net->spec->loss == LOSS_MSE && last->act == act && any_trainable(net);
+}
+
+/* Whether the activations' code the program prints (registry.h's expressions, and softmax's row
+ * code, which takes exp_r) names `word`: the math helpers it needs follow from the table. */
+static int program_uses(const Net *net, const char *word)
+{
+    for (int a = 0; a < ACT_COUNT; a++) {
+        if (!uses_act(net, a)) continue;
+        if (a == ACT_SOFTMAX && !strcmp(word, "exp_r")) return 1;
+        if (elementwise(a) && strstr(activation_forward[a], word)) return 1;
+        if (uses_derivative(net, a) && strstr(activation_derivative[a], word)) return 1;
+    }
+    return 0;
+}
+
+static int n_states(const Spec *spec)
+{
+    return spec->optimizer == OPT_ADAM ? 2 : spec->optimizer == OPT_MOMENTUM ? 1 : 0;
+}
+
 static char *lit(double v)
 {
-    return xasprintf("%.17g", v);
+    return fmt("%.17g", v);
 }
 
-/* The activation applied in place to a[0..units) of one row (r is the row). */
-static char *activate_code(const Gen *g, const Layer *l, int is_output)
+/* Layer i's input as its forward reads it, feature by feature: X^T or A_i^T. */
+static const char *input_t(const Gen *g, int i)
 {
-    int n = l->units;
-    switch (l->act) {
-    case ACT_STEP: return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] >= 0 ? R(1) : R(0); /* step */", n);
-    case ACT_SIGMOID: return xasprintf("for (int j = 0; j < %d; j++) a[j] = sigmoid_r(a[j]);", n);
-    case ACT_TANH: return xasprintf("for (int j = 0; j < %d; j++) a[j] = tanh_r(a[j]);", n);
-    case ACT_RELU: return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] > 0 ? a[j] : 0;", n);
-    case ACT_LEAKY_RELU:
-        return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] > 0 ? a[j] : R(0.01) * a[j];", n);
-    case ACT_LINEAR: return xstrdup("/* linear: A = Z */");
-    case ACT_SOFTMAX: {
-        char *keep = is_output && g->net->spec->loss == LOSS_CROSS_ENTROPY
-                         ? xasprintf("memcpy(%s_zout[r], a, sizeof %s_zout[r]); /* Z for the loss */\n        ",
-                                     g->name, g->name)
-                         : xstrdup("");
-        char *code = xasprintf("%s{ /* softmax, shifted by the row's max so exp never overflows */\n"
-                         "            real zmax = a[0], sum = 0;\n"
-                         "            for (int j = 1; j < %d; j++) zmax = a[j] > zmax ? a[j] : zmax;\n"
-                         "            for (int j = 0; j < %d; j++) sum += a[j] = exp_r(a[j] - zmax);\n"
-                         "            for (int j = 0; j < %d; j++) a[j] /= sum;\n"
-                         "        }",
-                         keep, n, n, n);
-        free(keep);
-        return code;
-    }
-    default: unreachable();
-    }
+    return i == 0 ? fmt("%s_xt", g->name) : fmt("%s_at%d", g->name, i);
 }
 
-/* g'(Z) written in terms of A = g(Z), for element `a` (an lvalue expression). */
-static char *derivative_code(Activation act, const char *a)
+/* The row stride of layer i's input (i = 0: X, as the runtime hands it over). */
+static int input_ld(const Gen *g, int i)
 {
-    switch (act) {
-    case ACT_SIGMOID: return xasprintf("%s * (1 - %s)", a, a);
-    case ACT_TANH: return xasprintf("(1 - %s * %s)", a, a);
-    case ACT_RELU: return xasprintf("(%s > 0 ? R(1) : R(0))", a);
-    case ACT_LEAKY_RELU: return xasprintf("(%s > 0 ? R(1) : R(0.01))", a);
-    case ACT_LINEAR: return xstrdup("R(1)");
-    case ACT_STEP: return xstrdup("R(0) /* step: no gradient */");
-    default: unreachable();
-    }
-}
-
-static const char *derivative_formula(Activation act)
-{
-    switch (act) {
-    case ACT_SIGMOID: return "A(1 - A)";
-    case ACT_TANH: return "1 - A^2";
-    case ACT_RELU: return "[A > 0]";
-    case ACT_LEAKY_RELU: return "[A > 0] + 0.01 [A <= 0]";
-    case ACT_LINEAR: return "1";
-    default: return "0";
-    }
-}
-
-static char *num(long long v)
-{
-    return xasprintf("%lld", v);
+    return i == 0 ? g->net->inputs : g->s->layer[i - 1].ld;
 }
 
 static void emit_header(Gen *g, const char *file, const char *command)
@@ -309,65 +186,46 @@ static void emit_header(Gen *g, const char *file, const char *command)
     for (int i = 0; i < net->n_layers && len < sizeof summary; i++)
         len += (size_t)snprintf(summary + len, sizeof summary - len, " -> %d (%s)", net->layers[i].units,
                                 activation_names[net->layers[i].act]);
-    char *cmd = emit_comment_safe(command), *src = emit_comment_safe(spec->path), *fname = emit_comment_safe(file);
-    char *inputs = num(net->inputs), *outputs = num(net->outputs), *chunk = num(net->chunk);
-    char *params = num((long long)net->n_params);
+    char target[512];
+    FILE *t = fmemopen(target, sizeof target, "w");
+    target_print(&g->s->target, t);
+    fclose(t);
+    target[strcspn(target, "\n")] = 0;
+    const Target *tg = &g->s->target;
+    const char *flags = tg->march ? fmt("-O3 %s%s-fopenmp", tg->march, *tg->march ? " " : "") : "-O3 -march=native -fopenmp";
     /* Only the math helpers this network calls: an unused static function is a warning. */
-    int uses[ACT_COUNT] = {0};
-    for (int i = 0; i < net->n_layers; i++) uses[net->layers[i].act] = 1;
-    char math[4096] = "";
-    size_t ml = 0;
+    char *math = fmt("%s", "");
     const char *sfx = g->f32 ? "f" : "";
-    if ((uses[ACT_SIGMOID] || uses[ACT_SOFTMAX]) && g->f32)
-        ml += (size_t)snprintf(math + ml, sizeof math - ml, "%s\nstatic inline real exp_r(real x) { return nncc_expf(x); }\n",
-                               template_get("fastexp.c"));
-    else if (uses[ACT_SIGMOID] || uses[ACT_SOFTMAX])
-        ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real exp_r(real x) { return exp%s(x); }\n", sfx);
-    if (uses[ACT_SIGMOID])
-        ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real sigmoid_r(real z) { return 1 / (1 + exp_r(-z)); }\n");
-    if (uses[ACT_TANH])
-        ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real tanh_r(real x) { return tanh%s(x); }\n", sfx);
-    if (spec->optimizer == OPT_ADAM)
-        ml += (size_t)snprintf(math + ml, sizeof math - ml, "static inline real sqrt_r(real x) { return sqrt%s(x); }\n", sfx);
+    if (program_uses(net, "exp_r") && g->f32)
+        math = fmt("%s%s\nstatic inline real exp_r(real x) { return nncc_expf(x); }\n", math, template_get("fastexp.c"));
+    else if (program_uses(net, "exp_r"))
+        math = fmt("%sstatic inline real exp_r(real x) { return exp(x); }\n", math);
+    if (program_uses(net, "tanh_r")) math = fmt("%sstatic inline real tanh_r(real x) { return tanh%s(x); }\n", math, sfx);
+    if (spec->optimizer == OPT_ADAM && any_trainable(net))
+        math = fmt("%sstatic inline real sqrt_r(real x) { return sqrt%s(x); }\n", math, sfx);
+    if (program_uses(net, "NNCC_LEAKY_SLOPE")) math = fmt("%s%s\n", math, leaky_slope_definition);
     TemplateArg args[] = {
-        {"FILE", fname},
+        {"FILE", emit_comment_safe(file)},
         {"NAME", g->name},
         {"UPPER", g->upper},
         {"VERSION", NNCC_VERSION},
-        {"SOURCE", src},
-        {"COMMAND", cmd},
+        {"SOURCE", emit_comment_safe(spec->path)},
+        {"COMMAND", emit_comment_safe(command)},
         {"SUMMARY", summary},
         {"LOSS", loss_names[spec->loss]},
         {"OPTIMIZER", optimizer_names[spec->optimizer]},
         {"PRECISION", precision_names[spec->precision]},
-        {"INPUTS", inputs},
-        {"OUTPUTS", outputs},
-        {"CHUNK", chunk},
-        {"PARAMS", params},
+        {"TARGET", target},
+        {"CFLAGS", flags},
+        {"INPUTS", fmt("%d", net->inputs)},
+        {"OUTPUTS", fmt("%d", net->outputs)},
+        {"CHUNK", fmt("%d", net->chunk)},
+        {"PARAMS", fmt("%zu", net->n_params)},
         {"REAL", g->f32 ? "float" : "double"},
         {"MATH", math},
     };
+    keep((char *)args[0].value), keep((char *)args[4].value), keep((char *)args[5].value);
     emit_template(g->e, "train_header.c", args, (int)ARRAY_LEN(args));
-    free(cmd), free(src), free(fname), free(inputs), free(outputs), free(chunk), free(params);
-}
-
-static int needs_propagate(const Net *net, int layer)
-{
-    for (int k = 0; k < layer; k++)
-        if (net->layers[k].trainable) return 1;
-    return 0;
-}
-
-static int needs_backward(const Net *net, int layer)
-{
-    return net->layers[layer].trainable || needs_propagate(net, layer);
-}
-
-static int any_trainable(const Net *net)
-{
-    for (int i = 0; i < net->n_layers; i++)
-        if (net->layers[i].trainable) return 1;
-    return 0;
 }
 
 /* Parameters, gradients and optimiser state: one struct each, all the same layout, so the
@@ -376,12 +234,8 @@ static void emit_storage(Gen *g)
 {
     Emitter *e = g->e;
     const Net *net = g->net;
-    const char *n = g->name;
-    emit(e, "\n/* The lanes of a register block are one vector loop: without this gcc unrolls them first and\n"
-            " * then vectorises across the rows, with shuffles (several times slower). */\n"
-            "#if defined(_OPENMP)\n#define NNCC_SIMD NNCC_PRAGMA(omp simd)\n"
-            "#elif defined(__GNUC__) && !defined(__clang__)\n#define NNCC_SIMD _Pragma(\"GCC unroll 1\")\n"
-            "#else\n#define NNCC_SIMD\n#endif\n");
+    const Schedule *s = g->s;
+    const char *n = g->name, *U = g->upper;
     emit(e, "\n/* Parameters W_l (units, fan_in) and b_l (units): PyTorch's nn.Linear layout. */\n");
     emit(e, "typedef struct %s_params {\n", n);
     for (int i = 0; i < net->n_layers; i++) {
@@ -390,42 +244,37 @@ static void emit_storage(Gen *g)
         emit(e, "    real b%d[%d];     /* layers.%d.bias */\n", i + 1, l->units, i);
     }
     emit(e, "} %s_params;\n", n);
-    emit(e, "typedef char %s_layout_check[sizeof(%s_params) == %s_PARAMS * sizeof(real) ? 1 : -1];\n\n", n, n,
-         g->upper);
+    emit(e, "typedef char %s_layout_check[sizeof(%s_params) == %s_PARAMS * sizeof(real) ? 1 : -1];\n\n", n, n, U);
     emit(e, "static %s_params %s_param; /* W, b */\n", n, n);
     emit(e, "static %s_params %s_grad;  /* dW, db summed over the batch so far */\n", n, n);
-    int states = net->spec->optimizer == OPT_ADAM ? 2 : net->spec->optimizer == OPT_MOMENTUM ? 1 : 0;
-    for (int s = 0; s < states; s++)
-        emit(e, "static %s_params %s_state%d; /* %s */\n", n, n, s,
-             net->spec->optimizer == OPT_MOMENTUM ? "velocity" : s == 0 ? "first moment" : "second moment");
+    for (int k = 0; k < n_states(net->spec); k++)
+        emit(e, "static %s_params %s_state%d; /* %s */\n", n, n, k,
+             net->spec->optimizer == OPT_MOMENTUM ? "velocity" : k == 0 ? "first moment" : "second moment");
 
-    emit(e, "\n/* One chunk's activations A_l and output gradients dZ_l, (%s_ROWS, units), and the\n"
-            " * activations again feature by feature, A_l^T (units, %s_ROWS), for the next layer's forward.\n"
-            " * %s_ROWS is the chunk padded to whole blocks of %d rows. */\n",
-         g->upper, g->upper, g->upper, nr_lanes(g));
-    emit(e, "#define %s_ROWS %d\n", g->upper, padded_rows(g));
-    if (reads_transposed(net, 0))
-        emit(e, "static real %s_xt[%d][%s_ROWS]; /* X^T */\n", n, net->inputs, g->upper);
+    emit(e, "\n/* One chunk's activations A_l and output gradients dZ_l, (%s_ROWS, units) with the row strides\n"
+            " * the schedule chose, and feature by feature where a kernel reads them so: A_l^T (units, %s_ROWS)\n"
+            " * for the next layer's forward, dZ_l^T for dW. %s_ROWS is the chunk padded to whole blocks of\n"
+            " * %s_NR rows. */\n",
+         U, U, U, U);
+    emit(e, "#define %s_NR %d\n#define %s_ROWS %d\n", U, s->nr, U, s->rows);
+    if (s->transpose_x) emit(e, "static real %s_xt[%d][%s_ROWS]; /* X^T */\n", n, net->inputs, U);
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
-        emit(e, "static real %s_a%d[%s_ROWS][%d]", n, i + 1, g->upper, row_stride(g, i));
-        if (reads_transposed(net, i + 1)) emit(e, ", %s_at%d[%d][%s_ROWS]", n, i + 1, l->units, g->upper);
-        /* dZ of the output layer holds the loss's gradient even when nothing is trained */
-        if (needs_backward(net, i) || i == net->n_layers - 1)
-            emit(e, ", %s_dz%d[%s_ROWS][%d]", n, i + 1, g->upper, row_stride(g, i));
-        if (dw_reads_transposed(net, i)) emit(e, ", %s_dzt%d[%d][%d] /* dZ^T */", n, i + 1, l->units, transposed_stride(g));
+        const LayerSchedule *ls = &s->layer[i];
+        emit(e, "static real %s_a%d[%s_ROWS][%d]", n, i + 1, U, ls->ld);
+        if (ls->keep_t) emit(e, ", %s_at%d[%d][%s_ROWS]", n, i + 1, l->units, U);
+        if (ls->needs_dz) emit(e, ", %s_dz%d[%s_ROWS][%d]", n, i + 1, U, ls->ld);
+        if (ls->dz_t) emit(e, ", %s_dzt%d[%d][%d]", n, i + 1, l->units, s->dzt_ld);
         emit(e, ";\n");
     }
     if (net->spec->loss == LOSS_CROSS_ENTROPY)
-        emit(e, "static real %s_zout[%s_CHUNK][%d]; /* Z of the softmax layer, for a stable log-loss */\n", n,
-             g->upper, net->outputs);
+        emit(e, "static real %s_zout[%s_CHUNK][%d]; /* Z of the softmax layer, for a stable log-loss */\n", n, U,
+             net->outputs);
     emit(e, "static double %s_row_loss[%s_CHUNK], %s_row_correct[%s_CHUNK]; /* each row's, summed in row order */\n",
-         n, g->upper, n, g->upper);
-
+         n, U, n, U);
     if (any_trainable(net))
-        emit(e, "\n/* The optimiser's constants for the batch in progress, set by train_step() for the update that\n"
-                " * backward() takes as each block of dW is complete (see update() for their meaning). */\n"
-                "static struct { real %s; } %s_hp;\n",
+        emit(e, "\n/* The optimiser's constants for the batch in progress (set_hp()): the update and the fused dW\n"
+                " * blocks read them. */\nstatic struct { real %s; } %s_hp;\n",
              net->spec->optimizer == OPT_ADAM ? "step, scale, bc2_sqrt" : "alpha, scale", n);
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
@@ -441,304 +290,389 @@ static void emit_storage(Gen *g)
     }
 }
 
-/* One element z of Z in registers becomes A = g(z); softmax works on whole rows, after the blocks. */
-static const char *activate_elem(Activation act)
+/* The activations as scalar functions, from registry.h's table: the fast kernels call them in
+ * their vector loops (inlined), the reference kernels one element at a time. */
+static void emit_activations(Gen *g)
 {
-    switch (act) {
-    case ACT_STEP: return "z = z >= 0 ? R(1) : R(0); /* step */";
-    case ACT_SIGMOID: return "z = sigmoid_r(z);";
-    case ACT_TANH: return "z = tanh_r(z);";
-    case ACT_RELU: return "z = z > 0 ? z : 0;";
-    case ACT_LEAKY_RELU: return "z = z > 0 ? z : R(0.01) * z;";
-    case ACT_LINEAR: return "/* linear: A = Z */";
-    case ACT_SOFTMAX: return "/* softmax: over each row, below */";
-    default: unreachable();
-    }
-}
-
-/* Whether the activation's loop over a block's lanes vectorises: a libm call (tanh, double exp)
- * does not, and clang rejects an `omp simd` it cannot honour (-Wpass-failed, an error with -Werror). */
-static int act_vectorises(const Gen *g, Activation act)
-{
-    return act != ACT_TANH && !(act == ACT_SIGMOID && !g->f32);
-}
-
-/* The softmax over each row of A, after the blocks; empty for the other activations. */
-static char *row_activate(const Gen *g, const Layer *l, int last)
-{
-    if (l->act != ACT_SOFTMAX) return xstrdup("");
-    char *act = activate_code(g, l, last);
-    char *s = xasprintf("    for (int r = lo; r < (hi < m ? hi : m); r++) {\n        real *restrict a = a_out + (size_t)r * %d;\n        %s\n    }\n",
-                        l->units, act);
-    free(act);
-    return s;
-}
-
-/* The row-by-row forward of a layer with few units (forward_by_rows). */
-static void emit_layer_forward_rows(Gen *g, int i)
-{
-    const Strides ld = strides_of(g, i);
     const Net *net = g->net;
-    const Layer *l = &net->layers[i];
-    const int last = i == net->n_layers - 1, store_t = reads_transposed(net, i + 1);
-    /* Rows per block: a power of two up to ROW_SUMS sums, so that blocks, which start at a
-     * thread's lo (a multiple of NR), fall on the same rows for any thread count and every row is
-     * computed by the same code: bit-identical results (gcc vectorises a block across its rows,
-     * with separate multiplies and adds where a one-row tail may contract to an FMA). 8 sums:
-     * 1 unit x 8 rows was the fastest at -O2 and within 3% of the best at -O3 -march=native. */
-    enum { ROW_SUMS = 8 };
-    int rb = 1;
-    while (rb * 2 * l->units <= ROW_SUMS && rb * 2 <= nr_lanes(g)) rb *= 2;
-    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units);
-    char *store = store_t ? xasprintf("at_out[(size_t)u * %s_ROWS + r0 + v] = z; /* A^T for the next layer */", g->upper)
-                          : xstrdup(last ? "/* output layer: no A^T needed */" : "/* the next layer reads A, not A^T */");
-    char *blocks = NULL;
-    for (int k = 0; k < 2; k++) { /* blocks of rb rows, then the rows left one at a time */
-        char *RB = num(k == 0 ? rb : 1);
-        if (k == 1 && rb == 1) {
-            free(RB);
-            break;
-        }
-        TemplateArg a[] = {{"NAME", g->name}, {"L", L}, {"IN", in}, {"OUT", out}, {"RB", RB},
-                           {"WHAT", k == 0 ? "a block of rows" : "the rows left, one at a time"},
-                           {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store}, {"OUT_LD", ld.out}};
-        char *b = expand("dense_forward_rows_block.c", a, (int)ARRAY_LEN(a));
-        append(&blocks, b);
-        free(b), free(RB);
+    const char *n = g->name;
+    int any = 0;
+    for (int a = 0; a < ACT_COUNT; a++) any |= (elementwise(a) && uses_act(net, a)) || uses_derivative(net, a);
+    if (!any && !uses_act(net, ACT_SOFTMAX)) return;
+    emit(g->e, "\n/* ---- activations (registry.h): A = g(Z), and g'(Z) written in terms of A ---- */\n");
+    for (int a = 0; a < ACT_COUNT; a++) {
+        if (elementwise(a) && uses_act(net, a))
+            emit(g->e, "static inline real %s_g_%s(real z) { return %s; }\n", n, activation_names[a], activation_forward[a]);
+        if (uses_derivative(net, a))
+            emit(g->e, "static inline real %s_dg_%s(real a) { return %s; }\n", n, activation_names[a],
+                 activation_derivative[a]);
     }
-    char *row_act = row_activate(g, l, last);
-    char *at_doc = store_t ? xasprintf(" and A%d^T (%d, m)", i + 1, l->units) : xstrdup("");
-    char *MRs = num(MR_BLOCK), *NRs = num(nr_lanes(g)), *RBs = num(rb);
-    TemplateArg args[] = {
-        {"NAME", g->name}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out}, {"ACT", activation_names[l->act]},
-        {"AT_DOC", at_doc}, {"MR", MRs}, {"NR", NRs}, {"RB", RBs}, {"BLOCKS", blocks}, {"ROW_ACTIVATE", row_act},
-    };
-    emit_template(g->e, "dense_forward_rows.c", args, (int)ARRAY_LEN(args));
-    free(L), free(P), free(in), free(out), free(store), free(blocks), free(row_act), free(at_doc), free(MRs), free(NRs),
-        free(RBs);
+    if (uses_act(net, ACT_SOFTMAX)) {
+        const Layer *l = &net->layers[net->n_layers - 1];
+        const int ce = net->spec->loss == LOSS_CROSS_ENTROPY;
+        emit(g->e, "/* softmax over rows [lo, end) of A (m, %d), shifted by each row's max so exp never overflows%s */\n",
+             l->units, ce ? ";\n * Z kept for the loss" : "");
+        emit(g->e, "static void %s_softmax(int lo, int end, real *restrict a)\n{\n", n);
+        emit(g->e, "    for (int r = lo; r < end; r++) {\n");
+        emit(g->e, "        real *restrict p = a + (size_t)r * %d, zmax = p[0], sum = 0;\n", l->units);
+        if (ce) emit(g->e, "        memcpy(%s_zout[r], p, sizeof %s_zout[r]);\n", n, n);
+        emit(g->e, "        for (int j = 1; j < %d; j++) zmax = p[j] > zmax ? p[j] : zmax;\n", l->units);
+        emit(g->e, "        for (int j = 0; j < %d; j++) sum += p[j] = exp_r(p[j] - zmax);\n", l->units);
+        emit(g->e, "        for (int j = 0; j < %d; j++) p[j] /= sum;\n    }\n}\n", l->units);
+    }
 }
 
-static void emit_layer_forward(Gen *g, int i)
+/* The block kernels the layers' loops call (templates/kernel_*.c), with constant sizes at each
+ * call: inlined there, they are the fixed-size loops the compiler unrolls and vectorises. */
+static void emit_kernels(Gen *g)
 {
-    const Strides ld = strides_of(g, i);
+    TemplateArg args[] = {{"NAME", g->name}, {"UPPER", g->upper}, {"MR", fmt("%d", g->mr_max)}};
+    emit_template(g->e, "block_kernels.c", args + 1, 2);
+    for (size_t k = 0; k < ARRAY_LEN(kernel_templates); k++)
+        if (g->uses & 1u << k) emit_template(g->e, kernel_templates[k], args, 2);
+}
+
+/* The optimiser's step on one parameter, shared by update() and the fused dW blocks. */
+static void emit_optimizer(Gen *g)
+{
     const Net *net = g->net;
-    const Layer *l = &net->layers[i];
-    if (forward_by_rows(net, i)) {
-        emit_layer_forward_rows(g, i);
-        return;
-    }
-    const int last = i == net->n_layers - 1, nr = nr_lanes(g), keep_t = reads_transposed(net, i + 1);
-    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *NR = num(nr);
-    char *blocks = NULL;
-    for (int k = 0; k < 2; k++) {
-        int lo, hi, step;
-        if (!block_range(l->units, MR_BLOCK, k, &lo, &hi, &step)) continue;
-        /* without A^T to keep the partial sums in, one slice of all the inputs */
-        const int kc = keep_t && l->fan_in > KC_BLOCK ? KC_BLOCK : l->fan_in;
-        int panel = PANEL_BYTES / (l->fan_in * (g->f32 ? 4 : 8)) / step * step;
-        if (panel < step) panel = step;
-        char *J0 = num(lo), *J1 = num(hi), *MR = num(step), *KC = num(kc), *PANEL = num(panel);
-        char *store_t = !keep_t ? xstrdup(last ? "/* output layer: no A^T needed */" : "/* the next layer reads A, not A^T */")
-                             : xasprintf("NNCC_SIMD for (int v = 0; v < %d; v++) at_out[(size_t)(j0 + u) * %s_ROWS + r0 + v] = acc[u][v];",
-                                         nr, g->upper);
-        TemplateArg a[] = {
-            {"NAME", g->name}, {"UPPER", g->upper}, {"L", L}, {"IN", in}, {"OUT", out}, {"J0", J0}, {"J1", J1},
-            {"MR", MR}, {"NR", NR}, {"KC", KC}, {"PANEL", PANEL}, {"ACT_ELEM", activate_elem(l->act)}, {"STORE_T", store_t},
-            {"OUT_LD", ld.out},
-            {"ACT_SIMD", act_vectorises(g, l->act) ? "NNCC_SIMD " : "/* a libm call: not omp simd */ "},
-        };
-        char *b = expand("dense_forward_block.c", a, (int)ARRAY_LEN(a));
-        append(&blocks, b);
-        free(b), free(J0), free(J1), free(MR), free(KC), free(PANEL), free(store_t);
-    }
-    char *row_act = row_activate(g, l, last);
-    char *at_doc = !keep_t ? xstrdup("") : xasprintf(" and A%d^T (%d, m)", i + 1, l->units);
-    char *MRs = num(MR_BLOCK);
-    TemplateArg args[] = {
-        {"NAME", g->name}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out},
-        {"ACT", activation_names[l->act]}, {"AT_DOC", at_doc}, {"MR", MRs}, {"NR", NR},
-        {"BLOCKS", blocks}, {"ROW_ACTIVATE", row_act},
-    };
-    emit_template(g->e, "dense_forward.c", args, (int)ARRAY_LEN(args));
-    free(L), free(P), free(in), free(out), free(NR), free(blocks), free(row_act), free(at_doc), free(MRs);
-}
-
-/* One element's optimiser step, as update() takes it (templates/update_*_range.c): the batch's
- * gradient sum `sum`, the parameter `p` and the optimiser's state `s0`, `s1` (lvalues). */
-static char *update_elem(const Gen *g, const char *sum, const char *p, const char *s0, const char *s1)
-{
-    const Spec *spec = g->net->spec;
-    char *decay = spec->weight_decay > 0 ? xasprintf(" + lambda * %s", p) : xstrdup("");
-    char *code;
-    switch (spec->optimizer) {
-    case OPT_SGD: code = xasprintf("const real d = %s * scale%s;\n%s -= alpha * d;", sum, decay, p); break;
-    case OPT_MOMENTUM:
-        code = xasprintf("const real d = %s * scale%s;\n%s = mu * %s + d;\n%s -= alpha * %s;", sum, decay, s0, s0, p, s0);
-        break;
-    default:
-        code = xasprintf("const real d = %s * scale%s;\n%s = b1 * %s + (1 - b1) * d;\n%s = b2 * %s + (1 - b2) * d * d;\n"
-                         "%s -= step * %s / (sqrt_r(%s) / bc2_sqrt + eps);",
-                         sum, decay, s0, s0, s1, s1, p, s0, s1);
-        break;
-    }
-    free(decay);
-    return code;
-}
-
-/* Code of several lines, the lines after the first indented by `indent` spaces. */
-static char *indent_lines(const char *code, int indent)
-{
-    char *out = xstrdup("");
-    for (const char *c = code; *c; c++) {
-        char piece[2] = {*c, 0};
-        append(&out, piece);
-        if (*c == '\n') {
-            char *pad = xasprintf("%*s", indent, "");
-            append(&out, pad);
-            free(pad);
-        }
-    }
-    return out;
-}
-
-/* Pointers to one row of the optimiser's state beside p, for the fused update. */
-static char *state_rows(const Gen *g, const char *fmt_tensor, int indent)
-{
-    int states = g->net->spec->optimizer == OPT_ADAM ? 2 : g->net->spec->optimizer == OPT_MOMENTUM ? 1 : 0;
-    char *out = xstrdup("");
-    for (int k = 0; k < states; k++) {
-        char *tensor = xasprintf(fmt_tensor, g->name, k);
-        char *line = xasprintf("\n%*sreal *restrict s%d = %s;", indent, "", k, tensor);
-        append(&out, line);
-        free(tensor), free(line);
-    }
-    return out;
-}
-
-/* The optimiser's constants for the fused update, as update() computes them. */
-static char *update_constants(const Gen *g)
-{
-    const Spec *spec = g->net->spec;
-    char *wd = lit(spec->weight_decay), *s;
+    const Spec *spec = net->spec;
+    const char *n = g->name;
+    if (!any_trainable(net)) return;
+    Emitter *e = g->e;
+    const char *decay = spec->weight_decay > 0 ? fmt(" + R(%s) * p[i]", lit(spec->weight_decay)) : "";
+    emit(e, "\n/* ---- the optimiser: %s", optimizer_names[spec->optimizer]);
     switch (spec->optimizer) {
     case OPT_SGD:
-        s = xasprintf("    const real alpha = %s_hp.alpha, scale = %s_hp.scale, lambda = R(%s);\n"
-                      "    (void)alpha, (void)scale, (void)lambda;",
-                      g->name, g->name, wd);
+        emit(e, " (PyTorch's SGD), W <- W - alpha (dW + lambda W) with dW = G / m ---- */\n");
+        emit(e, "static void %s_set_hp(double lr, double inv_m)\n{\n    %s_hp.alpha = (real)lr;\n    %s_hp.scale = (real)inv_m;\n}\n", n, n, n);
         break;
-    case OPT_MOMENTUM: {
-        char *mom = lit(spec->momentum);
-        s = xasprintf("    const real alpha = %s_hp.alpha, scale = %s_hp.scale, lambda = R(%s), mu = R(%s);\n"
-                      "    (void)alpha, (void)scale, (void)lambda, (void)mu;",
-                      g->name, g->name, wd, mom);
-        free(mom);
+    case OPT_MOMENTUM:
+        emit(e, " (PyTorch's SGD, momentum mu, dampening 0):\n * v <- mu v + (dW + lambda W), W <- W - alpha v ---- */\n");
+        emit(e, "static void %s_set_hp(double lr, double inv_m)\n{\n    %s_hp.alpha = (real)lr;\n    %s_hp.scale = (real)inv_m;\n}\n", n, n, n);
         break;
-    }
-    default: {
-        char *b1 = lit(spec->beta1), *b2 = lit(spec->beta2), *eps = lit(spec->epsilon);
-        s = xasprintf("    const real step = %s_hp.step, scale = %s_hp.scale, bc2_sqrt = %s_hp.bc2_sqrt, lambda = R(%s);\n"
-                      "    const real b1 = R(%s), b2 = R(%s), eps = R(%s);\n"
-                      "    (void)step, (void)scale, (void)bc2_sqrt, (void)lambda, (void)b1, (void)b2, (void)eps;",
-                      g->name, g->name, g->name, wd, b1, b2, eps);
-        free(b1), free(b2), free(eps);
+    default:
+        emit(e, " (PyTorch's, same order of operations), with d = dW + lambda W:\n"
+                " * m1 <- b1 m1 + (1 - b1) d, m2 <- b2 m2 + (1 - b2) d^2,\n"
+                " * W <- W - (alpha / (1 - b1^t)) m1 / (sqrt(m2) / sqrt(1 - b2^t) + eps) ---- */\n");
+        emit(e, "static void %s_set_hp(double lr, double inv_m, long t)\n{\n", n);
+        emit(e, "    %s_hp.step = (real)(lr / (1 - pow(%s, (double)t)));\n", n, lit(spec->beta1));
+        emit(e, "    %s_hp.bc2_sqrt = (real)sqrt(1 - pow(%s, (double)t));\n", n, lit(spec->beta2));
+        emit(e, "    %s_hp.scale = (real)inv_m;\n}\n", n);
         break;
     }
+    emit(e, "/* parameter i of the flat block (W and b of every layer, in order), its batch's gradient sum gsum */\n");
+    emit(e, "NNCC_INLINE void %s_descend(size_t i, real gsum)\n{\n", n);
+    emit(e, "    real *restrict p = (real *)&%s_param;\n", n);
+    for (int k = 0; k < n_states(spec); k++) emit(e, "    real *restrict s%d = (real *)&%s_state%d;\n", k, n, k);
+    emit(e, "    const real d = gsum * %s_hp.scale%s;\n", n, decay);
+    switch (spec->optimizer) {
+    case OPT_SGD: emit(e, "    p[i] -= %s_hp.alpha * d;\n", n); break;
+    case OPT_MOMENTUM:
+        emit(e, "    s0[i] = R(%s) * s0[i] + d;\n    p[i] -= %s_hp.alpha * s0[i];\n", lit(spec->momentum), n);
+        break;
+    default:
+        emit(e, "    s0[i] = R(%s) * s0[i] + (1 - R(%s)) * d;\n", lit(spec->beta1), lit(spec->beta1));
+        emit(e, "    s1[i] = R(%s) * s1[i] + (1 - R(%s)) * d * d;\n", lit(spec->beta2), lit(spec->beta2));
+        emit(e, "    p[i] -= %s_hp.step * s0[i] / (sqrt_r(s1[i]) / %s_hp.bc2_sqrt + R(%s));\n", n, n, lit(spec->epsilon));
+        break;
     }
-    free(wd);
-    return s;
+    emit(e, "}\n");
+    /* sqrt: a libm call, which an omp simd cannot honour */
+    const char *simd = spec->optimizer == OPT_ADAM ? "" : "NNCC_SIMD ";
+    emit(e, "/* the step on a block of dW sums still in registers: parameters i0 + u * ld + v */\n");
+    emit(e, "NNCC_INLINE void %s_descend_block(int mr, int nv, real acc[][%s_NR], size_t i0, int ld)\n{\n", n, g->upper);
+    emit(e, "    for (int u = 0; u < mr; u++)\n        %sfor (int v = 0; v < nv; v++) %s_descend(i0 + (size_t)u * ld + v, acc[u][v]);\n}\n",
+         simd, n);
 }
 
-/* dW, db of a trainable layer: every row of the chunk, split over blocks. */
-static void emit_layer_backward(Gen *g, int i)
+/* A call for each register block along one dimension: a loop over the whole blocks when there are
+ * several, one call when there is one, then the tail's call with its own constant size. `call` is
+ * a format with %d for the block's size and %s for its start. */
+static void emit_blocks(Gen *g, int indent, int n, int b, const char *var, const char *call_fmt)
 {
-    const Strides ld = strides_of(g, i);
+    const int whole = n / b * b, tail = n - whole;
+    if (whole > b) {
+        emit(g->e, "%*sfor (int %s = 0; %s < %d; %s += %d) ", indent, "", var, var, whole, var, b);
+        emit(g->e, call_fmt, b, var);
+        emit(g->e, "\n");
+    } else if (whole == b) {
+        emit(g->e, "%*s", indent, "");
+        emit(g->e, call_fmt, b, "0");
+        emit(g->e, "\n");
+    }
+    if (tail) {
+        emit(g->e, "%*s", indent, "");
+        emit(g->e, call_fmt, tail, fmt("%d", whole));
+        emit(g->e, "\n");
+    }
+}
+
+/* emit_blocks inside step()'s parallel region: the blocks shared among the threads (no barrier
+ * after them), each sum on one thread. Without threads, emit_blocks. */
+static void emit_blocks_shared(Gen *g, int indent, int n, int b, const char *var, const char *call_fmt)
+{
+    if (!g->s->threads) {
+        emit_blocks(g, indent, n, b, var, call_fmt);
+        return;
+    }
+    const int whole = n / b * b, tail = n - whole;
+    if (whole > b) {
+        emit(g->e, "%*sNNCC_OMP_FOR_NOWAIT\n%*sfor (int %s = 0; %s < %d; %s += %d) ", indent, "", indent, "", var, var,
+             whole, var, b);
+        emit(g->e, call_fmt, b, var);
+        emit(g->e, "\n");
+    } else if (whole == b) {
+        emit(g->e, "%*sNNCC_OMP_SINGLE_NOWAIT\n%*s", indent, "", indent, "");
+        emit(g->e, call_fmt, b, "0");
+        emit(g->e, "\n");
+    }
+    if (tail) {
+        emit(g->e, "%*sNNCC_OMP_SINGLE_NOWAIT\n%*s", indent, "", indent, "");
+        emit(g->e, call_fmt, tail, fmt("%d", whole));
+        emit(g->e, "\n");
+    }
+}
+
+/* The activation applied to a block in registers (nothing for linear; softmax works on rows). */
+static void emit_block_activation(Gen *g, const Layer *l, const LayerSchedule *ls, const char *nv)
+{
+    if (!elementwise(l->act)) return;
+    emit(g->e, "    for (int u = 0; u < mr; u++)\n        %sfor (int v = 0; v < %s; v++) acc[u][v] = %s_g_%s(acc[u][v]);\n",
+         ls->vector_act ? "NNCC_SIMD " : "", nv, g->name, activation_names[l->act]);
+}
+
+/* The row-by-row forward of a first layer with few units (LayerSchedule.by_rows). */
+static void emit_forward_rows(Gen *g, int i)
+{
+    Emitter *e = g->e;
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
-    const int nr = nr_lanes(g);
-    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *MRs = num(MR_BLOCK), *NRs = num(nr);
-    char *blocks = NULL;
-    for (int kj = 0; kj < 2; kj++)
-        for (int ki = 0; ki < 2; ki++) {
-            int jlo, jhi, jstep, ilo, ihi, istep;
-            if (!block_range(l->units, MR_BLOCK, kj, &jlo, &jhi, &jstep)) continue;
-            if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
-            char *J0 = num(jlo), *J1 = num(jhi), *MR = num(jstep), *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
-            /* the threads split the (inputs, units) blocks, each a whole sum over the rows */
-            const char *split = g->threads ? "NNCC_OMP_FOR2_NOWAIT" : "/* serial: too small for threads */";
-            char *tensor_fmt = xasprintf("%%s_state%%d.w%d[j0 + u] + i0", i + 1);
-            const int tr = dw_reads_transposed(net, i);
-            char *dz_row = tr ? xstrdup("/* dZ^T: each unit's rows side by side */")
-                              : xasprintf("const real *restrict d = dz + (size_t)r * %s + j0;", ld.out);
-            char *dz_elem = tr ? xasprintf("%s_dzt%d[j0 + u][r]", g->name, i + 1) : xstrdup("d[u]");
-            char *rows = state_rows(g, tensor_fmt, 20);
-            char *el = update_elem(g, "acc[u][v]", "p[v]", "s0[v]", "s1[v]"), *elem = indent_lines(el, 24);
-            TemplateArg a[] = {
-                {"NAME", g->name}, {"L", L}, {"IN_LD", ld.in}, {"J0", J0}, {"J1", J1}, {"MR", MR},
-                {"I0", I0}, {"I1", I1}, {"NR", NR}, {"OMP", split}, {"STATE_ROWS", rows}, {"UPDATE_ELEM", elem},
-                {"UPDATE_SIMD", g->net->spec->optimizer == OPT_ADAM ? "/* sqrt: a libm call, not omp simd */ " : "NNCC_SIMD "},
-                {"DZ_ROW", dz_row}, {"DZ_ELEM", dz_elem},
-            };
-            char *b = expand("dense_weight_grads_block.c", a, (int)ARRAY_LEN(a));
-            append(&blocks, b);
-            free(b), free(J0), free(J1), free(MR), free(I0), free(I1), free(NR), free(tensor_fmt), free(rows), free(el),
-                free(elem), free(dz_row), free(dz_elem);
-        }
-    char *bias_fmt = xasprintf("%%s_state%%d.b%d + j", i + 1);
-    char *bias_rows = state_rows(g, bias_fmt, 12);
-    char *bel = update_elem(g, "gb", "p[0]", "s0[0]", "s1[0]"), *belem = indent_lines(bel, 12);
-    TemplateArg a[] = {{"NAME", g->name}, {"L", L},   {"OUT", out},          {"MR", MRs}, {"OUT_LD", ld.out},
-                       {"NR", NRs},       {"BLOCKS", blocks}, {"OMP", omp_nowait(g)}, {"STATE_BIAS", bias_rows},
-                       {"UPDATE_BIAS", belem}};
-    char *weights = expand("dense_weight_grads.c", a, (int)ARRAY_LEN(a));
-    char *consts = update_constants(g);
-    TemplateArg args[] = {{"NAME", g->name}, {"L", L}, {"P", P}, {"OUT", out}, {"WEIGHT_GRADS", weights},
-                          {"CONSTANTS", consts}};
-    emit_template(g->e, "dense_backward.c", args, (int)ARRAY_LEN(args));
-    free(L), free(P), free(in), free(out), free(weights), free(blocks), free(MRs), free(NRs), free(bias_fmt),
-        free(bias_rows), free(bel), free(belem), free(consts);
+    const LayerSchedule *ls = &g->s->layer[i];
+    const char *n = g->name;
+    const int rb = ls->row_block, units = l->units;
+    emit(e, "\n/* Layer %d forward, row by row: Z%d = W%d.X + b%d, A%d = %s(Z%d)\n", i + 1, i + 1, i + 1, i + 1, i + 1,
+         activation_names[l->act], i + 1);
+    emit(e, " *   X (m, %d) read as it is -> A%d (m, %d)%s. %d unit%s: too few for blocks that would read X^T\n"
+            " * (transposing a wide X costs more than the products it feeds); instead rb rows x %d of scalar\n"
+            " * sums, each starting at b[j] and adding W[j][i] X[r][i] for i = 0, 1, ... in order. */\n",
+         l->fan_in, i + 1, units, ls->keep_t ? fmt(" and A%d^T", i + 1) : "", units, units > 1 ? "s" : "", units);
+    emit(e, "NNCC_INLINE void %s_forward%d_rows(int rb, int r0, const real *restrict x)\n{\n", n, i + 1);
+    /* one unit: one sum a row, acc[v]; one input: one product a sum. No loop of one trip. */
+    const char *ux = units > 1 ? "[u]" : "", *wu = units > 1 ? "u" : "0", *wi = l->fan_in > 1 ? "i" : "0";
+    const char *uloop = units > 1 ? fmt("for (int u = 0; u < %d; u++) ", units) : "";
+    const char *xrow = fmt("x[(size_t)(r0 + v) * %d%s]", l->fan_in, l->fan_in > 1 ? " + i" : "");
+    emit(e, "    real acc[%d]%s;\n", rb, units > 1 ? fmt("[%d]", units) : "");
+    emit(e, "    for (int v = 0; v < rb; v++)\n        %sacc[v]%s = %s_param.b%d[%s];\n", uloop, ux, n, i + 1, wu);
+    int ind = 4;
+    if (l->fan_in > 1) emit(e, "    for (int i = 0; i < %d; i++)\n", l->fan_in), ind += 4;
+    emit(e, "%*sfor (int v = 0; v < rb; v++)", ind, "");
+    if (units > 1) emit(e, "\n%*sfor (int u = 0; u < %d; u++)", ind + 4, "", units);
+    emit(e, " acc[v]%s += %s_param.w%d[%s][%s] * %s;\n", ux, n, i + 1, wu, wi, xrow);
+    const char *a = elementwise(l->act) ? fmt("%s_g_%s(acc[v]%s)", n, activation_names[l->act], ux) : fmt("acc[v]%s", ux);
+    const int in4 = units > 1 ? 4 : 0; /* the body's extra indent under the loop over units */
+    emit(e, "    for (int v = 0; v < rb; v++)%s {\n", units > 1 ? fmt("\n        for (int u = 0; u < %d; u++)", units) : "");
+    emit(e, "%*s        const real a = %s;\n%*s        %s_a%d[r0 + v][%s] = a;\n", in4, "", a, in4, "", n, i + 1, wu);
+    if (ls->keep_t) emit(e, "%*s        %s_at%d[%s][r0 + v] = a;\n", in4, "", n, i + 1, wu);
+    emit(e, "%*s    }\n}\n", in4, "");
+    emit(e, "static void %s_forward%d(int m, int lo, int hi, const real *restrict x)\n{\n", n, i + 1);
+    emit(e, "    const int end = hi < m ? hi : m;\n    int r0 = lo;\n");
+    if (rb > 1) emit(e, "    for (; r0 + %d <= end; r0 += %d) %s_forward%d_rows(%d, r0, x);\n", rb, rb, n, i + 1, rb);
+    emit(e, "    for (; r0 < end; r0++) %s_forward%d_rows(1, r0, x);\n", n, i + 1);
+    if (l->act == ACT_SOFTMAX) emit(e, "    %s_softmax(lo, end, %s_a%d[0]);\n", n, n, i + 1);
+    emit(e, "}\n");
 }
 
-/* dZ of the layer below from this layer's dZ, row by row: one thread's rows. */
-static void emit_layer_propagate(Gen *g, int i)
+static void emit_forward(Gen *g, int i)
 {
-    const Strides ld = strides_of(g, i);
-    const Net *net = g->net;
-    const Layer *l = &net->layers[i], *prev = &net->layers[i - 1];
-    const int nr = nr_lanes(g);
-    char *L = num(i + 1), *P = num(i), *in = num(l->fan_in), *out = num(l->units), *MRs = num(MR_ROWS), *NRs = num(nr);
-    char *KC = num(l->units > KC_BLOCK ? KC_BLOCK : l->units);
-    char *deriv = derivative_code(prev->act, "a[i]");
-    char *blocks = NULL;
-    for (int ki = 0; ki < 2; ki++) {
-        int ilo, ihi, istep;
-        if (!block_range(l->fan_in, nr, ki, &ilo, &ihi, &istep)) continue;
-        char *I0 = num(ilo), *I1 = num(ihi), *NR = num(istep);
-        /* dZ^T of the layer below, for its dW (dw_reads_transposed) */
-        char *store_t = dw_reads_transposed(net, i - 1)
-                            ? xasprintf("for (int i = 0; i < %d; i++) %s_dzt%d[i0 + i][r0 + u] = g[i]; /* dZ%d^T */", istep,
-                                        g->name, i, i)
-                            : xstrdup("/* dW of the layer below reads dZ as it is */");
-        TemplateArg a[] = {
-            {"NAME", g->name}, {"L", L},   {"P", P}, {"IN_LD", ld.in}, {"OUT", out}, {"MR", MRs}, {"I0", I0}, {"I1", I1},
-            {"NR", NR},        {"KC", KC}, {"DERIVATIVE", deriv}, {"OUT_LD", ld.out}, {"STORE_T", store_t},
-        };
-        char *b = expand("dense_propagate_block.c", a, (int)ARRAY_LEN(a));
-        append(&blocks, b);
-        free(b), free(I0), free(I1), free(NR), free(store_t);
+    const LayerSchedule *ls = &g->s->layer[i];
+    if (ls->by_rows) {
+        emit_forward_rows(g, i);
+        return;
     }
-    TemplateArg args[] = {
-        {"NAME", g->name}, {"L", L}, {"P", P}, {"IN", in}, {"OUT", out}, {"MR", MRs}, {"NR", NRs},
-        {"DERIVATIVE_DOC", derivative_formula(prev->act)}, {"BLOCKS", blocks},
-    };
-    emit_template(g->e, "dense_propagate.c", args, (int)ARRAY_LEN(args));
-    free(L), free(P), free(in), free(out), free(MRs), free(NRs), free(KC), free(deriv), free(blocks);
+    Emitter *e = g->e;
+    const Net *net = g->net;
+    const Layer *l = &net->layers[i];
+    const char *n = g->name, *U = g->upper;
+    const int L = i + 1, in = l->fan_in, sliced = ls->kc < in;
+    const char *xt = input_t(g, i);
+    emit(e, "\n/* Layer %d forward: Z%d = W%d.A%d + b%d, A%d = %s(Z%d)\n", L, L, L, i, L, L, activation_names[l->act], L);
+    emit(e, " *   A%d^T (%d, m) -> A%d (m, %d)%s. A block: units j0 .. j0 + mr of rows r0 .. r0 + %s_NR, each sum\n"
+            " * starting at b[j] and adding W[j][i] A[r][i] for i = 0, 1, ... in order%s. */\n",
+         i, in, L, l->units, ls->keep_t ? fmt(" and A%d^T (%d, m)", L, l->units) : "", U,
+         sliced ? fmt(";\n * the inputs %d at a time (k0 .. k0 + nk), the sums so far waiting in A^T, so that the slice of A%d^T\n"
+                      " * every block of a row block reads stays in L1", ls->kc, i)
+                : "");
+    g->uses |= K_MADD | K_FILL | K_STORE_T | (sliced ? K_LOAD | K_STORE : 0) | (ls->keep_t ? K_STORE : 0);
+    emit(e, "NNCC_INLINE void %s_forward%d_block(int mr, int j0, int r0%s)\n{\n", n, L, sliced ? ", int k0, int nk" : "");
+    emit(e, "    real acc[%d][%s_NR];\n", ls->mr, U);
+    if (sliced) {
+        emit(e, "    if (k0 == 0)\n        %s_fill(mr, %s_NR, acc, %s_param.b%d + j0);\n", n, U, n, L);
+        emit(e, "    else\n        %s_load(mr, %s_NR, acc, %s_at%d[j0] + r0, %s_ROWS);\n", n, U, n, L, U);
+        emit(e, "    %s_madd(mr, %s_NR, nk, acc, %s_param.w%d[j0] + k0, %d, 1, %s[k0] + r0, %s_ROWS);\n", n, U, n, L, in, xt, U);
+        emit(e, "    if (k0 + nk < %d) { /* more inputs to come */\n", in);
+        emit(e, "        %s_store(mr, %s_NR, acc, %s_at%d[j0] + r0, %s_ROWS);\n        return;\n    }\n", n, U, n, L, U);
+    } else {
+        emit(e, "    %s_fill(mr, %s_NR, acc, %s_param.b%d + j0);\n", n, U, n, L);
+        emit(e, "    %s_madd(mr, %s_NR, %d, acc, %s_param.w%d[j0], %d, 1, %s[0] + r0, %s_ROWS);\n", n, U, in, n, L, in, xt, U);
+    }
+    emit_block_activation(g, l, ls, fmt("%s_NR", U));
+    if (ls->keep_t) emit(e, "    %s_store(mr, %s_NR, acc, %s_at%d[j0] + r0, %s_ROWS);\n", n, U, n, L, U);
+    emit(e, "    %s_store_t(mr, %s_NR, acc, %s_a%d[r0] + j0, %d);\n}\n", n, U, n, L, ls->ld);
+
+    /* the loops: panels of units (their weights stay in L2), rows, slices of inputs, unit blocks */
+    const int softmax = l->act == ACT_SOFTMAX;
+    emit(e, "static void %s_forward%d(%sint lo, int hi)\n{\n", n, L, softmax ? "int m, " : "");
+    const int whole = l->units / ls->mr * ls->mr, tail = l->units - whole, panels = ls->panel < whole;
+    int ind = 4;
+    const char *slice_args = sliced ? ", k0, nk" : "";
+    if (panels) {
+        emit(e, "    for (int p0 = 0; p0 < %d; p0 += %d) { /* a panel of units: its weights stay in L2 */\n", whole, ls->panel);
+        emit(e, "        const int p1 = p0 + %d < %d ? p0 + %d : %d;\n", ls->panel, whole, ls->panel, whole);
+        ind += 4;
+    }
+    emit(e, "%*sfor (int r0 = lo; r0 < hi; r0 += %s_NR)%s\n", ind, "", U, sliced || panels || (whole && tail) ? " {" : "");
+    ind += 4;
+    if (sliced) {
+        emit(e, "%*sfor (int k0 = 0; k0 < %d; k0 += %d) {\n", ind, "", in, ls->kc);
+        emit(e, "%*s    const int nk = %d - k0 < %d ? %d - k0 : %d;\n", ind, "", in, ls->kc, in, ls->kc);
+        ind += 4;
+    }
+    if (panels) {
+        emit(e, "%*sfor (int j0 = p0; j0 < p1; j0 += %d) %s_forward%d_block(%d, j0, r0%s);\n", ind, "", ls->mr, n, L,
+             ls->mr, slice_args);
+        if (tail)
+            emit(e, "%*sif (p1 == %d) %s_forward%d_block(%d, %d, r0%s); /* the last panel: the units left */\n", ind, "",
+                 whole, n, L, tail, whole, slice_args);
+    } else {
+        emit_blocks(g, ind, l->units, ls->mr, "j0", fmt("%s_forward%d_block(%%d, %%s, r0%s);", n, L, slice_args));
+    }
+    if (sliced) ind -= 4, emit(e, "%*s}\n", ind, "");
+    ind -= 4;
+    if (sliced || panels || (whole && tail)) emit(e, "%*s}\n", ind, "");
+    if (panels) emit(e, "    }\n");
+    if (softmax) emit(e, "    %s_softmax(lo, hi < m ? hi : m, %s_a%d[0]);\n", n, n, L);
+    emit(e, "}\n");
+}
+
+/* dZ of the layer below from this layer's dZ (LayerSchedule.propagate). */
+static void emit_propagate(Gen *g, int i)
+{
+    Emitter *e = g->e;
+    const Net *net = g->net;
+    const Layer *l = &net->layers[i], *below = &net->layers[i - 1];
+    const LayerSchedule *ls = &g->s->layer[i], *lb = &g->s->layer[i - 1];
+    const char *n = g->name, *U = g->upper;
+    const int L = i + 1, P = i, in = l->fan_in, out = l->units, pr = g->s->prop_rows, sliced = ls->prop_kc < out;
+    emit(e, "\n/* Layer %d propagate: dZ%d = W%d^T.dZ%d * g'(Z%d), g' = %s\n", L, P, L, L, P, activation_doc[below->act]);
+    emit(e, " *   dZ%d (m, %d) -> dZ%d (m, %d)%s. A block: %d rows x inputs i0 .. i0 + nv, each sum adding\n"
+            " * dZ[r][j] W[j][i] for j = 0, 1, ... in order%s, then times g'. */\n",
+         L, out, P, in, lb->dz_t ? fmt(" and dZ%d^T, for dW%d", P, P) : "", pr,
+         sliced ? fmt(", the units %d at a time (the sums so far waiting in dZ%d)", ls->prop_kc, P) : "");
+    g->uses |= K_MADD | K_FILL | K_STORE | (sliced ? K_LOAD : 0) | (lb->dz_t ? K_STORE_T : 0);
+    emit(e, "NNCC_INLINE void %s_propagate%d_block(int nv, int i0, int r0%s)\n{\n", n, L, sliced ? ", int k0, int nk" : "");
+    emit(e, "    real acc[%d][%s_NR];\n", pr, U);
+    if (sliced) {
+        emit(e, "    if (k0 == 0)\n        %s_fill(%d, nv, acc, NULL);\n", n, pr);
+        emit(e, "    else\n        %s_load(%d, nv, acc, %s_dz%d[r0] + i0, %d);\n", n, pr, n, P, lb->ld);
+        emit(e, "    %s_madd(%d, nv, nk, acc, %s_dz%d[r0] + k0, %d, 1, %s_param.w%d[k0] + i0, %d);\n", n, pr, n, L, ls->ld, n,
+             L, in);
+        emit(e, "    if (k0 + nk < %d) { /* more units to come */\n", out);
+        emit(e, "        %s_store(%d, nv, acc, %s_dz%d[r0] + i0, %d);\n        return;\n    }\n", n, pr, n, P, lb->ld);
+    } else {
+        emit(e, "    %s_fill(%d, nv, acc, NULL);\n", n, pr);
+        emit(e, "    %s_madd(%d, nv, %d, acc, %s_dz%d[r0], %d, 1, %s_param.w%d[0] + i0, %d);\n", n, pr, out, n, L, ls->ld, n, L,
+             in);
+    }
+    if (below->act != ACT_LINEAR)
+        emit(e, "    for (int u = 0; u < %d; u++)\n        NNCC_SIMD for (int v = 0; v < nv; v++) acc[u][v] *= %s_dg_%s(%s_a%d[r0 + u][i0 + v]);\n",
+             pr, n, activation_names[below->act], n, P);
+    emit(e, "    %s_store(%d, nv, acc, %s_dz%d[r0] + i0, %d);\n", n, pr, n, P, lb->ld);
+    if (lb->dz_t) emit(e, "    %s_store_t(%d, nv, acc, %s_dzt%d[i0] + r0, %d);\n", n, pr, n, P, g->s->dzt_ld);
+    emit(e, "}\n");
+    /* one block of inputs (in <= nr): the rows' loop is the whole function */
+    const int one_block = in <= g->s->nr;
+    if (one_block) {
+        emit(e, "static void %s_propagate%d(int m, int lo, int hi)\n{\n", n, L);
+        emit(e, "    const int mq = (m + %d) / %d * %d, end = hi < mq ? hi : mq; /* whole blocks of %d rows */\n", pr - 1,
+             pr, pr, pr);
+        emit(e, "    const int nv = %d, i0 = 0;\n", in);
+    } else {
+        emit(e, "/* inputs i0 .. i0 + nv of every row [lo, end)%s */\n", sliced ? ", slice by slice of units" : "");
+        emit(e, "NNCC_INLINE void %s_propagate%d_cols(int nv, int i0, int lo, int end)\n{\n", n, L);
+    }
+    if (sliced) {
+        emit(e, "    for (int k0 = 0; k0 < %d; k0 += %d) {\n", out, ls->prop_kc);
+        emit(e, "        const int nk = %d - k0 < %d ? %d - k0 : %d;\n", out, ls->prop_kc, out, ls->prop_kc);
+        emit(e, "        for (int r0 = lo; r0 < end; r0 += %d) %s_propagate%d_block(nv, i0, r0, k0, nk);\n    }\n", pr, n, L);
+    } else {
+        emit(e, "    for (int r0 = lo; r0 < end; r0 += %d) %s_propagate%d_block(nv, i0, r0);\n", pr, n, L);
+    }
+    emit(e, "}\n");
+    if (one_block) return;
+    emit(e, "static void %s_propagate%d(int m, int lo, int hi)\n{\n", n, L);
+    emit(e, "    const int mq = (m + %d) / %d * %d, end = hi < mq ? hi : mq; /* whole blocks of %d rows */\n", pr - 1, pr,
+         pr, pr);
+    emit_blocks(g, 4, in, g->s->nr, "i0", fmt("%s_propagate%d_cols(%%d, %%s, lo, end);", n, L));
+    emit(e, "}\n");
+}
+
+/* dW, db of a trainable layer, with the fused update. */
+static void emit_backward(Gen *g, int i)
+{
+    Emitter *e = g->e;
+    const Net *net = g->net;
+    const Layer *l = &net->layers[i];
+    const LayerSchedule *ls = &g->s->layer[i];
+    const char *n = g->name, *U = g->upper;
+    const int L = i + 1, in = l->fan_in, out = l->units;
+    emit(e, "\n/* Layer %d backward: dW%d = (1/m) dZ%d^T.A%d, db%d = (1/m) sum_r dZ%d (summed here, divided by m in\n"
+            " * the update). A block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]\n"
+            " * for r = 0, 1, ... in order onto G (from zero when fused, where G stays zero). fused (train_step():\n"
+            " * the batch is this one chunk): the optimiser's step is taken on the block's sums at once. */\n",
+         L, L, L, i, L, L);
+    g->uses |= K_MADD | K_FILL | K_LOAD | K_STORE;
+    emit(e, "NNCC_INLINE void %s_backward%d_block(int mr, int nv, int j0, int i0, int m, const real *restrict a_in, int fused)\n{\n",
+         n, L);
+    emit(e, "    real acc[%d][%s_NR];\n", ls->mr, U);
+    emit(e, "    if (fused)\n        %s_fill(mr, nv, acc, NULL);\n    else\n        %s_load(mr, nv, acc, %s_grad.w%d[j0] + i0, %d);\n",
+         n, n, n, L, in);
+    if (ls->dz_t)
+        emit(e, "    %s_madd(mr, nv, m, acc, %s_dzt%d[j0], %d, 1, a_in + i0, %d); /* dZ^T: each unit's rows side by side */\n",
+             n, n, L, g->s->dzt_ld, input_ld(g, i));
+    else
+        emit(e, "    %s_madd(mr, nv, m, acc, %s_dz%d[0] + j0, 1, %d, a_in + i0, %d);\n", n, n, L, ls->ld, input_ld(g, i));
+    emit(e, "    if (fused)\n        %s_descend_block(mr, nv, acc, %s(size_t)j0 * %d + i0, %d);\n", n,
+         l->w_off ? fmt("%zu + ", l->w_off) : "", in, in);
+    emit(e, "    else\n        %s_store(mr, nv, acc, %s_grad.w%d[j0] + i0, %d);\n}\n", n, n, L, in);
+    const int nr = g->s->nr;
+    if (in > nr) {
+        emit(e, "/* inputs i0 .. i0 + nv of every unit */\n");
+        emit(e, "NNCC_INLINE void %s_backward%d_cols(int nv, int i0, int m, const real *restrict a_in, int fused)\n{\n", n, L);
+        emit_blocks(g, 4, out, ls->mr, "j0", fmt("%s_backward%d_block(%%d, nv, %%s, i0, m, a_in, fused);", n, L));
+        emit(e, "}\n");
+    }
+    emit(e, "static void %s_backward%d(int m, const real *restrict a_in, int fused)\n{\n", n, L);
+    /* threads: the blocks shared out, each a whole sum over the rows on one thread; nowait, as the
+     * layers' gradients are independent */
+    if (in <= nr) /* one block of inputs: the units' blocks */
+        emit_blocks_shared(g, 4, out, ls->mr, "j0", fmt("%s_backward%d_block(%%d, %d, %%s, 0, m, a_in, fused);", n, L, in));
+    else
+        emit_blocks_shared(g, 4, in, nr, "i0", fmt("%s_backward%d_cols(%%d, %%s, m, a_in, fused);", n, L));
+    /* db: a sum over the rows per unit */
+    if (g->s->threads) emit(e, "    %s\n", out > 1 ? "NNCC_OMP_FOR_NOWAIT" : "NNCC_OMP_SINGLE_NOWAIT");
+    if (out > 1) emit(e, "    for (int j = 0; j < %d; j++) {\n", out);
+    else emit(e, "    { /* the one unit */\n        const int j = 0;\n");
+    emit(e, "        real gb = 0;\n        for (int r = 0; r < m; r++) gb += %s_dz%d[r][j];\n", n, L);
+    emit(e, "        if (fused)\n            %s_descend(%zu + (size_t)j, gb);\n        else\n            %s_grad.b%d[j] += gb;\n    }\n}\n",
+         n, l->b_off, n, L);
 }
 
 static void emit_loss(Gen *g)
 {
     const Net *net = g->net;
     const Layer *last = &net->layers[net->n_layers - 1];
-    char *out = num(net->outputs);
+    const char *out = fmt("%d", net->outputs);
     switch (net->spec->loss) {
     case LOSS_LOG_LOSS: {
         TemplateArg args[] = {{"NAME", g->name}};
@@ -756,46 +690,79 @@ static void emit_loss(Gen *g)
         break;
     }
     case LOSS_MSE: {
-        char *deriv;
-        if (last->act == ACT_SOFTMAX) {
-            deriv = xasprintf("{ /* softmax Jacobian: dZ_k = A_k (dA_k - sum_j dA_j A_j) */\n"
-                              "            double s = 0;\n"
-                              "            for (int k = 0; k < %d; k++) s += (double)d[k] * p[k];\n"
-                              "            for (int k = 0; k < %d; k++) d[k] = (real)(p[k] * (d[k] - s));\n"
-                              "        }",
-                              net->outputs, net->outputs);
-        } else if (last->act == ACT_LINEAR) {
-            deriv = xstrdup("/* linear output: dZ = dA */");
-        } else {
-            char *dc = derivative_code(last->act, "p[k]");
-            deriv = xasprintf("for (int k = 0; k < %d; k++) d[k] *= %s;", net->outputs, dc);
-            free(dc);
-        }
-        TemplateArg args[] = {{"NAME", g->name}, {"OUT", out}, {"OUTPUT_DERIVATIVE", deriv}};
-        emit_template(g->e, "loss_mse.c", args, 3);
-        free(deriv);
+        /* one output: one error a row, no loop over outputs */
+        const int K = net->outputs;
+        const char *kloop = K > 1 ? fmt("for (int k = 0; k < %d; k++) ", K) : "", *k = K > 1 ? "k" : "0";
+        const char *deriv;
+        if (last->act == ACT_SOFTMAX)
+            deriv = fmt("{ /* softmax Jacobian: dZ_k = A_k (dA_k - sum_j dA_j A_j) */\n"
+                        "            double s = 0;\n"
+                        "            for (int k = 0; k < %d; k++) s += (double)d[k] * p[k];\n"
+                        "            for (int k = 0; k < %d; k++) d[k] = (real)(p[k] * (d[k] - s));\n"
+                        "        }",
+                        K, K);
+        else if (last->act == ACT_LINEAR || !any_trainable(net))
+            deriv = last->act == ACT_LINEAR ? "/* linear output: dZ = dA */" : "/* nothing is trained: dZ = dA */";
+        else
+            deriv = fmt("%sd[%s] *= %s_dg_%s(p[%s]);", kloop, k, g->name, activation_names[last->act], k);
+        const char *body = K > 1 ? fmt("        for (int k = 0; k < %d; k++) {\n"
+                                       "            const double e = (double)p[k] - t[k];\n"
+                                       "            sq += e * e;\n"
+                                       "            d[k] = (real)(2.0 / %d * e);\n"
+                                       "        }\n", K, K)
+                                 : "        const double e = (double)p[0] - t[0];\n"
+                                   "        sq = e * e;\n"
+                                   "        d[0] = (real)(2.0 * e);\n";
+        TemplateArg args[] = {{"NAME", g->name}, {"OUT", out}, {"ERRORS", body}, {"OUTPUT_DERIVATIVE", deriv}};
+        emit_template(g->e, "loss_mse.c", args, 4);
         break;
     }
     default: unreachable();
     }
-    free(out);
+}
+
+/* X (m, inputs) -> X^T for the first layer's blocked forward. In tiles of inputs by every row of
+ * the thread's share: a tile's lines of X^T stay in L1 while every row's stretch of the tile is
+ * copied in. Without the tiles the stores run down one row of X, a cache line of X^T per input,
+ * each evicted before the next row comes back to it (and gcc interchanges the plain loops into
+ * that order by itself). */
+static void emit_transpose_input(Gen *g)
+{
+    const Net *net = g->net;
+    const char *n = g->name;
+    const int tile = g->s->transpose_tile, in = net->inputs;
+    emit(g->e, "\n/* X (m, %d) -> X^T (%d, m) for rows [lo, hi): the first layer's forward reads its input feature\n"
+               " * by feature. Tiles of %d inputs by the thread's rows: the tile's lines of X^T stay in cache while\n"
+               " * each row's part is copied in. Pad rows keep what an earlier call left there (finite values). */\n",
+         in, in, tile);
+    emit(g->e, "static void %s_transpose_input(int m, int lo, int hi, const real *restrict x)\n{\n", n);
+    emit(g->e, "    const int end = hi < m ? hi : m;\n");
+    if (in > tile) {
+        emit(g->e, "    for (int i0 = 0; i0 < %d; i0 += %d) {\n", in, tile);
+        emit(g->e, "        const int i1 = i0 + %d < %d ? i0 + %d : %d;\n", tile, in, tile, in);
+        emit(g->e, "        for (int r = lo; r < end; r++)\n");
+        emit(g->e, "            for (int i = i0; i < i1; i++) %s_xt[i][r] = x[(size_t)r * %d + i];\n    }\n}\n", n, in);
+    } else {
+        emit(g->e, "    for (int r = lo; r < end; r++)\n");
+        emit(g->e, "        for (int i = 0; i < %d; i++) %s_xt[i][r] = x[(size_t)r * %d + i];\n}\n", in, n, in);
+    }
 }
 
 /* The start of step()'s and forward()'s body: the parallel region (or a plain block), and this
  * thread's rows [lo, hi), whole blocks of NR, the same share for every layer. */
 static void emit_region_open(Gen *g, const char *what)
 {
-    const int nr = nr_lanes(g);
-    emit(g->e, "    const int blocks = (m + %d - 1) / %d; /* of %d rows */\n", nr, nr, nr);
-    if (!g->threads) {
-        emit(g->e, "    /* serial: too small for threads */\n    {\n");
-        emit(g->e, "        const int lo = 0, hi = blocks * %d; /* every row */\n", nr);
+    const char *U = g->upper;
+    emit(g->e, "    const int blocks = (m + %s_NR - 1) / %s_NR;\n", U, U);
+    if (!g->s->threads) {
+        emit(g->e, "    { /* one thread: too small to pay for a wake-up */\n");
+        emit(g->e, "        const int lo = 0, hi = blocks * %s_NR; /* every row */\n", U);
         return;
     }
     emit(g->e, "    NNCC_OMP_PARALLEL /* one region per call: %s */\n    {\n", what);
     emit(g->e, "        const int t = NNCC_THREAD(), nt = NNCC_THREADS();\n");
-    emit(g->e, "        const int lo = blocks * t / nt * %d, hi = blocks * (t + 1) / nt * %d; /* this thread's rows */\n",
-         nr, nr);
+    emit(g->e, "        const int lo = blocks * t / nt * %s_NR, hi = blocks * (t + 1) / nt * %s_NR; /* this thread's rows */\n",
+         U, U);
 }
 
 /* The forward chain on rows [lo, hi), shared by step() and forward(). */
@@ -803,109 +770,61 @@ static void emit_forward_calls(Gen *g)
 {
     const Net *net = g->net;
     const char *n = g->name;
-    if (reads_transposed(net, 0)) emit(g->e, "        %s_transpose_input(m, lo, hi, (const real *)x);\n", n);
+    if (g->s->transpose_x) emit(g->e, "        %s_transpose_input(m, lo, hi, (const real *)x);\n", n);
     for (int i = 0; i < net->n_layers; i++) {
-        char *at_out = reads_transposed(net, i + 1) ? xasprintf("%s_at%d[0]", n, i + 1) : xstrdup("NULL");
-        if (i == 0 && forward_by_rows(net, 0))
-            emit(g->e, "        %s_forward1(m, lo, hi, (const real *)x, %s_a1[0], %s);\n", n, n, at_out);
-        else if (i == 0) emit(g->e, "        %s_forward1(m, lo, hi, %s_xt[0], %s_a1[0], %s);\n", n, n, n, at_out);
-        else emit(g->e, "        %s_forward%d(m, lo, hi, %s_at%d[0], %s_a%d[0], %s);\n", n, i + 1, n, i, n, i + 1, at_out);
-        free(at_out);
+        if (g->s->layer[i].by_rows) emit(g->e, "        %s_forward%d(m, lo, hi, (const real *)x);\n", n, i + 1);
+        else emit(g->e, "        %s_forward%d(%slo, hi);\n", n, i + 1, net->layers[i].act == ACT_SOFTMAX ? "m, " : "");
     }
-}
-
-/* X (m, inputs) -> X^T for the first layer's blocked forward. In tiles of TRANSPOSE_TILE inputs
- * by every row of the thread's share: a tile's lines of X^T stay in L1 while every row's stretch
- * of the tile is copied in. Without the tiles the stores run down one row of X, a cache line of
- * X^T per input, each evicted before the next row comes back to it (and gcc interchanges the
- * plain loops into that order by itself). */
-enum { TRANSPOSE_TILE = 16 };
-
-static void emit_transpose_input(Gen *g)
-{
-    const Net *net = g->net;
-    const char *n = g->name;
-    emit(g->e, "\n/* X (m, %d) -> X^T (%d, m) for rows [lo, hi): the first layer's forward reads its input feature\n"
-               " * by feature. Tiles of %d inputs (a cache line or two of X) by the thread's rows: the tile's lines of\n"
-               " * X^T stay in cache while each row's part is copied in. Pad rows keep what an earlier call left\n"
-               " * there (finite values; nothing reads them). */\n",
-         net->inputs, net->inputs, TRANSPOSE_TILE);
-    emit(g->e, "static void %s_transpose_input(int m, int lo, int hi, const real *restrict x)\n{\n", n);
-    emit(g->e, "    const int end = hi < m ? hi : m;\n");
-    emit(g->e, "    for (int i0 = 0; i0 < %d; i0 += %d) {\n", net->inputs, TRANSPOSE_TILE);
-    emit(g->e, "        const int i1 = i0 + %d < %d ? i0 + %d : %d;\n", TRANSPOSE_TILE, net->inputs, TRANSPOSE_TILE,
-         net->inputs);
-    emit(g->e, "        for (int r = lo; r < end; r++)\n");
-    emit(g->e, "            for (int i = i0; i < i1; i++) %s_xt[i][r] = x[(size_t)r * %d + i];\n", n, net->inputs);
-    emit(g->e, "    }\n}\n");
 }
 
 static void emit_step(Gen *g)
 {
     const Net *net = g->net;
-    const char *n = g->name;
-    int L = net->n_layers;
-    if (reads_transposed(net, 0)) emit_transpose_input(g);
-    emit(g->e, "\n/* One chunk of m <= %s_CHUNK rows: forward through every layer, the loss, and with grad the\n"
-               " * backward pass in reverse, adding dW, db into %s_grad.\n"
+    const char *n = g->name, *U = g->upper;
+    const int L = net->n_layers, train = any_trainable(net);
+    if (g->s->transpose_x) emit_transpose_input(g);
+    emit(g->e, "\n/* One chunk of m <= %s_CHUNK rows: forward through every layer, the loss%s.\n"
                " * Each thread carries its own rows from the input through the loss and back down to dZ1: no\n"
                " * thread waits for another until dW, which sums over every row and so waits once for all.\n"
                " * Results do not depend on the thread count: rows are independent up to dW, dW and db are\n"
-               " * split over units (each sum over the rows in order on one thread), and the rows' losses\n"
-               " * are summed in row order after the region. */\n",
-         g->upper, n);
-    emit(g->e, "static void %s_run(int m, const void *x, const double *y, int grad, int fused, rt_stats *st)\n{\n", n);
-    emit_region_open(g, "forward, loss, propagate, then dW");
+               " * split over inputs and units (each sum over the rows in order on one thread), and the rows'\n"
+               " * losses are summed in row order after the region. */\n",
+         U, train ? ", and with grad the\n * backward pass in reverse, adding dW, db into the gradients (fused: updating the weights)" : "");
+    if (train) emit(g->e, "static void %s_run(int m, const void *x, const double *y, int grad, int fused, rt_stats *st)\n{\n", n);
+    else emit(g->e, "static void %s_step(int m, const void *x, const double *y, int grad, rt_stats *st)\n{\n", n);
+    emit_region_open(g, train ? "forward, loss, propagate, then dW" : "forward and loss");
     emit_forward_calls(g);
     emit(g->e, "        %s_loss(m, lo, hi, %s_a%d[0], y, %s_dz%d[0]);\n", n, n, L, n, L);
-    int any = 0;
-    for (int i = 0; i < L; i++) any |= net->layers[i].trainable;
-    if (any) {
+    if (train) {
         emit(g->e, "        if (grad) {\n");
         for (int i = L - 1; i >= 1; i--)
-            if (needs_propagate(net, i))
-                emit(g->e, "            %s_propagate%d(m, lo, hi, %s_a%d[0], %s_dz%d[0], %s_dz%d[0]);\n", n, i + 1, n, i,
-                     n, i + 1, n, i);
-        if (g->threads) emit(g->e, "            NNCC_OMP_BARRIER /* dW sums over every row */\n");
+            if (g->s->layer[i].propagate) emit(g->e, "            %s_propagate%d(m, lo, hi);\n", n, i + 1);
+        if (g->s->threads) emit(g->e, "            NNCC_OMP_BARRIER /* dW sums over every row */\n");
         for (int i = L - 1; i >= 0; i--) {
             if (!net->layers[i].trainable) continue;
-            char *a_in = i == 0 ? xstrdup("(const real *)x") : xasprintf("%s_a%d[0]", n, i);
-            emit(g->e, "            %s_backward%d(m, %s, %s_dz%d[0], fused);\n", n, i + 1, a_in, n, i + 1);
-            free(a_in);
+            const char *a_in = i == 0 ? "(const real *)x" : fmt("%s_a%d[0]", n, i);
+            emit(g->e, "            %s_backward%d(m, %s, fused);\n", n, i + 1, a_in);
         }
         emit(g->e, "        }\n");
-    } else {
-        emit(g->e, "        (void)grad, (void)fused; /* every layer is frozen: nothing to back-propagate */\n");
     }
     emit(g->e, "    }\n");
+    if (!train) emit(g->e, "    (void)grad; /* every layer is frozen: nothing to back-propagate */\n");
     emit(g->e, "    double loss = 0, correct = 0;\n");
     emit(g->e, "    for (int r = 0; r < m; r++) loss += %s_row_loss[r], correct += %s_row_correct[r];\n", n, n);
-    emit(g->e, "    st->loss += loss;\n    st->correct += correct;\n");
-    emit(g->e, "}\n");
-
-    emit(g->e, "\n/* step() as the runtime's contract has it: the gradient sums added into %s_grad. */\n", n);
-    emit(g->e, "static void %s_step(int m, const void *x, const double *y, int grad, rt_stats *st)\n{\n", n);
-    emit(g->e, "    %s_run(m, x, y, grad, 0, st);\n}\n", n);
-    if (any) {
-        const Spec *spec = net->spec;
-        emit(g->e, "\n/* A batch that is one chunk: step() and update() in one pass (one parallel region), each\n"
-                   " * block of dW updating its weights as soon as it is complete. The same arithmetic as step()\n"
-                   " * then update(lr, 1.0 / m, t): the same results. */\n");
+    emit(g->e, "    st->loss += loss;\n    st->correct += correct;\n}\n");
+    if (train) {
+        const int adam = net->spec->optimizer == OPT_ADAM;
+        emit(g->e, "\n/* step() as the runtime's contract has it: the gradient sums added into %s_grad. */\n", n);
+        emit(g->e, "static void %s_step(int m, const void *x, const double *y, int grad, rt_stats *st)\n{\n", n);
+        emit(g->e, "    %s_run(m, x, y, grad, 0, st);\n}\n", n);
+        emit(g->e, "\n/* A batch that is one chunk: step() and update() in one pass, each block of dW updating its\n"
+                   " * weights as soon as it is complete: the same arithmetic, the same results. */\n");
         emit(g->e, "static void %s_train_step(int m, const void *x, const double *y, rt_stats *st, double lr, long t)\n{\n", n);
-        emit(g->e, "    const double inv_m = 1.0 / m;\n");
-        if (spec->optimizer == OPT_ADAM) {
-            char *b1 = lit(spec->beta1), *b2 = lit(spec->beta2);
-            emit(g->e, "    %s_hp.step = (real)(lr / (1 - pow(%s, (double)t)));\n", n, b1);
-            emit(g->e, "    %s_hp.bc2_sqrt = (real)sqrt(1 - pow(%s, (double)t));\n", n, b2);
-            free(b1), free(b2);
-        } else {
-            emit(g->e, "    %s_hp.alpha = (real)lr;\n    (void)t;\n", n);
-        }
-        emit(g->e, "    %s_hp.scale = (real)inv_m;\n", n);
+        if (adam) emit(g->e, "    %s_set_hp(lr, 1.0 / m, t);\n", n);
+        else emit(g->e, "    %s_set_hp(lr, 1.0 / m);\n    (void)t; /* sgd and momentum do not count steps */\n", n);
         emit(g->e, "    %s_run(m, x, y, 1, 1, st);\n}\n", n);
     }
-
-    emit(g->e, "\n/* Outputs A_%d of m <= %s_CHUNK rows: (m, %d). */\n", L, g->upper, net->outputs);
+    emit(g->e, "\n/* Outputs A_%d of m <= %s_CHUNK rows: (m, %d). */\n", L, U, net->outputs);
     emit(g->e, "static void %s_forward(int m, const void *x, void *out)\n{\n", n);
     emit_region_open(g, "the forward");
     emit_forward_calls(g);
@@ -916,13 +835,18 @@ static void emit_step(Gen *g)
 static void emit_update(Gen *g)
 {
     const Net *net = g->net;
-    const Spec *spec = net->spec;
-    static const char *const base[] = {"update_sgd.c", "update_momentum.c", "update_adam.c"};
-    static const char *const range[] = {"update_sgd_range.c", "update_momentum_range.c", "update_adam_range.c"};
-    /* One loop over each run of trainable tensors in the flat block. */
-    size_t cap = 4096, len = 0;
-    char *ranges = xcalloc(cap, 1);
-    const char *decay = spec->weight_decay > 0 ? " + lambda * p[i]" : "";
+    const char *n = g->name;
+    Emitter *e = g->e;
+    emit(e, "\n/* Update: the optimiser's step on every trainable parameter with dW = G / m; then G = 0. */\n");
+    emit(e, "static void %s_update(double lr, double inv_m, long t)\n{\n", n);
+    if (!any_trainable(net)) {
+        emit(e, "    (void)lr, (void)inv_m, (void)t; /* every layer is frozen: nothing to update */\n}\n");
+        return;
+    }
+    if (net->spec->optimizer == OPT_ADAM) emit(e, "    %s_set_hp(lr, inv_m, t);\n", n);
+    else emit(e, "    %s_set_hp(lr, inv_m);\n    (void)t; /* sgd and momentum do not count steps */\n", n);
+    emit(e, "    real *restrict g = (real *)&%s_grad;\n", n);
+    /* one loop over each run of trainable tensors in the flat block */
     for (int i = 0; i < net->n_layers;) {
         if (!net->layers[i].trainable) {
             i++;
@@ -931,51 +855,124 @@ static void emit_update(Gen *g)
         int j = i;
         while (j < net->n_layers && net->layers[j].trainable) j++;
         const Layer *first = &net->layers[i], *last = &net->layers[j - 1];
-        size_t begin = first->w_off, end = last->b_off + (size_t)last->units;
-        char *b = num((long long)begin), *en = num((long long)end);
-        char *what = j - i == 1 ? xasprintf("W%d, b%d", i + 1, i + 1) : xasprintf("W%d .. b%d", i + 1, j);
-        TemplateArg a[] = {{"OMP", omp(g, (end - begin) / (size_t)net->chunk + 1)},
-                           {"BEGIN", b},
-                           {"END", en},
-                           {"WHAT", what},
-                           {"DECAY", decay}};
-        char *err, *s = template_expand(template_get(range[spec->optimizer]), a, (int)ARRAY_LEN(a), &err);
-        if (!s) unreachable();
-        size_t sl = strlen(s);
-        if (len + sl + 1 > cap) {
-            cap = (len + sl + 1) * 2;
-            char *grown = xcalloc(cap, 1);
-            memcpy(grown, ranges, len);
-            free(ranges);
-            ranges = grown;
-        }
-        memcpy(ranges + len, s, sl + 1);
-        len += sl;
-        free(s), free(b), free(en), free(what);
+        const size_t begin = first->w_off, end = last->b_off + (size_t)last->units;
+        const char *what = j - i == 1 ? fmt("W%d, b%d", i + 1, i + 1) : fmt("W%d .. b%d", i + 1, j);
+        if ((end - begin) * (size_t)net->chunk >= (size_t)1 << 22) emit(e, "    NNCC_OMP_FOR\n");
+        emit(e, "    for (size_t i = %zu; i < %zu; i++) { /* %s */\n", begin, end, what);
+        emit(e, "        %s_descend(i, g[i]);\n        g[i] = 0;\n    }\n", n);
         i = j;
     }
-    if (len == 0) {
-        free(ranges);
-        ranges = xstrdup("    /* every layer is frozen: nothing to update */\n    (void)p, (void)g, (void)alpha, (void)scale;\n");
-    } else if (ranges[len - 1] == '\n') {
-        ranges[len - 1] = 0;
-    }
-    char *wd = lit(spec->weight_decay), *mom = lit(spec->momentum), *b1 = lit(spec->beta1), *b2 = lit(spec->beta2),
-         *eps = lit(spec->epsilon);
-    if (spec->optimizer == OPT_SGD) {
-        TemplateArg a[] = {{"NAME", g->name}, {"WEIGHT_DECAY", wd}, {"RANGES", ranges}};
-        emit_template(g->e, base[0], a, 3);
-    } else if (spec->optimizer == OPT_MOMENTUM) {
-        TemplateArg a[] = {{"NAME", g->name}, {"WEIGHT_DECAY", wd}, {"MOMENTUM", mom}, {"RANGES", ranges}};
-        emit_template(g->e, base[1], a, 4);
-    } else {
-        TemplateArg a[] = {{"NAME", g->name}, {"WEIGHT_DECAY", wd}, {"BETA1", b1}, {"BETA2", b2},
-                           {"EPSILON", eps}, {"RANGES", ranges}};
-        emit_template(g->e, base[2], a, 6);
-    }
-    free(ranges), free(wd), free(mom), free(b1), free(b2), free(eps);
+    emit(e, "}\n");
 }
 
+/* ---- the reference kernels and --selftest ------------------------------------------------- */
+
+static void emit_reference(Gen *g)
+{
+    Emitter *e = g->e;
+    const Net *net = g->net;
+    const char *n = g->name;
+    const int L = net->n_layers, train = any_trainable(net);
+    emit(e, "\n/* ---- the reference kernels: the notes' equations as plain loops, for --selftest ---- */\n");
+    emit(e, "\n/* Z = W.A + b, A' = g(Z) (g NULL: linear, or softmax after the call): A (m, in) -> A' (m, out) */\n");
+    emit(e, "static void %s_ref_forward(int m, int in, int out, const real *w, const real *b, const real *a, int lda,\n"
+            "                           real (*g)(real), real *a_out)\n{\n", n);
+    emit(e, "    for (int r = 0; r < m; r++)\n        for (int j = 0; j < out; j++) {\n"
+            "            real z = b[j];\n            for (int i = 0; i < in; i++) z += w[(size_t)j * in + i] * a[(size_t)r * lda + i];\n"
+            "            a_out[(size_t)r * out + j] = g ? g(z) : z;\n        }\n}\n");
+    if (train) {
+        emit(e, "/* dW = dZ^T.A, db = sum_r dZ (sums: the update divides by m) */\n");
+        emit(e, "static void %s_ref_backward(int m, int in, int out, const real *dz, const real *a, int lda, real *dw, real *db)\n{\n", n);
+        emit(e, "    for (int j = 0; j < out; j++) {\n        db[j] = 0;\n"
+                "        for (int r = 0; r < m; r++) db[j] += dz[(size_t)r * out + j];\n"
+                "        for (int i = 0; i < in; i++) {\n            real s = 0;\n"
+                "            for (int r = 0; r < m; r++) s += dz[(size_t)r * out + j] * a[(size_t)r * lda + i];\n"
+                "            dw[(size_t)j * in + i] = s;\n        }\n    }\n}\n");
+        int prop = 0;
+        for (int i = 1; i < L; i++) prop |= g->s->layer[i].propagate;
+        if (prop) {
+            emit(e, "/* dZ_below = W^T.dZ * g'(A_below) (dg NULL: linear): dZ (m, out) -> dZ_below (m, in) */\n");
+            emit(e, "static void %s_ref_propagate(int m, int in, int out, const real *w, const real *dz, const real *a,\n"
+                    "                             real (*dg)(real), real *dz_below)\n{\n", n);
+            emit(e, "    for (int r = 0; r < m; r++)\n        for (int i = 0; i < in; i++) {\n            real s = 0;\n"
+                    "            for (int j = 0; j < out; j++) s += dz[(size_t)r * out + j] * w[(size_t)j * in + i];\n"
+                    "            dz_below[(size_t)r * in + i] = dg ? s * dg(a[(size_t)r * in + i]) : s;\n        }\n}\n");
+        }
+    }
+
+}
+
+/* --selftest: the fast kernels against the reference ones (rt_check_reals prints each line). */
+static void emit_selftest(Gen *g)
+{
+    Emitter *e = g->e;
+    const Net *net = g->net;
+    const char *n = g->name;
+    const int L = net->n_layers, train = any_trainable(net);
+    emit(e, "\n/* --selftest: the fast kernels against the reference ones on the runtime's seeded random rows:\n"
+            " * every layer's A, the loss's dZ, dW, db and the propagated dZ%s. */\n",
+         train ? ", then the weights after the fused\n * train_step() against update() on the reference dW" : "");
+    emit(e, "static void %s_selftest(int m, const void *x, const double *y, rt_check *c)\n{\n", n);
+    emit(e, "    const real *ra0 = x; /* ra_l, rdz_l: the reference A_l, dZ_l, (m, units) */\n");
+    for (int i = 0; i < L; i++) {
+        emit(e, "    real *ra%d = calloc((size_t)m * %d, sizeof(real))", i + 1, net->layers[i].units);
+        if (g->s->layer[i].needs_dz) emit(e, ", *rdz%d = calloc((size_t)m * %d, sizeof(real))", i + 1, net->layers[i].units);
+        emit(e, ";\n");
+    }
+    if (train) emit(e, "    %s_params *rg = calloc(1, sizeof *rg), *p0 = malloc(sizeof *p0);\n", n);
+    emit(e, "    rt_stats st = {0, 0};\n");
+    if (train) emit(e, "    memcpy(p0, &%s_param, sizeof *p0);\n    memset(&%s_grad, 0, sizeof %s_grad);\n", n, n, n);
+    emit(e, "    %s_step(m, x, y, %d, &st); /* the fast kernels */\n", n, train);
+    for (int i = 0; i < L; i++) {
+        const Layer *l = &net->layers[i];
+        const char *gfn = elementwise(l->act) ? fmt("%s_g_%s", n, activation_names[l->act]) : "NULL";
+        emit(e, "    %s_ref_forward(m, %d, %d, %s_param.w%d[0], %s_param.b%d, ra%d, %d, %s, ra%d);\n", n, l->fan_in, l->units,
+             n, i + 1, n, i + 1, i, l->fan_in, gfn, i + 1);
+        if (l->act == ACT_SOFTMAX) emit(e, "    %s_softmax(0, m, ra%d);\n", n, i + 1);
+        emit(e, "    rt_check_reals(c, \"layer %d forward: A%d\", %s_a%d[0], %d, ra%d, m, %d);\n", i + 1, i + 1, n, i + 1,
+             g->s->layer[i].ld, i + 1, l->units);
+    }
+    emit(e, "    %s_loss(m, 0, m, ra%d, y, rdz%d);\n", n, L, L);
+    emit(e, "    rt_check_reals(c, \"loss: dZ%d\", %s_dz%d[0], %d, rdz%d, m, %d);\n", L, n, L, g->s->layer[L - 1].ld, L,
+         net->outputs);
+    for (int i = L - 1; i >= 0; i--) {
+        const Layer *l = &net->layers[i];
+        const LayerSchedule *ls = &g->s->layer[i];
+        if (l->trainable) {
+            emit(e, "    %s_ref_backward(m, %d, %d, rdz%d, ra%d, %d, rg->w%d[0], rg->b%d);\n", n, l->fan_in, l->units, i + 1, i,
+                 l->fan_in, i + 1, i + 1);
+            emit(e, "    rt_check_reals(c, \"layer %d backward: dW%d\", %s_grad.w%d[0], %d, rg->w%d[0], %d, %d);\n", i + 1,
+                 i + 1, n, i + 1, l->fan_in, i + 1, l->units, l->fan_in);
+            emit(e, "    rt_check_reals(c, \"layer %d backward: db%d\", %s_grad.b%d, %d, rg->b%d, 1, %d);\n", i + 1, i + 1, n,
+                 i + 1, l->units, i + 1, l->units);
+        }
+        if (ls->propagate) {
+            const Layer *b = &net->layers[i - 1];
+            const char *dg = b->act != ACT_LINEAR ? fmt("%s_dg_%s", n, activation_names[b->act]) : "NULL";
+            emit(e, "    %s_ref_propagate(m, %d, %d, %s_param.w%d[0], rdz%d, ra%d, %s, rdz%d);\n", n, l->fan_in, l->units, n,
+                 i + 1, i + 1, i, dg, i);
+            emit(e, "    rt_check_reals(c, \"layer %d propagate: dZ%d\", %s_dz%d[0], %d, rdz%d, m, %d);\n", i + 1, i, n, i,
+                 g->s->layer[i - 1].ld, i, l->fan_in);
+        }
+    }
+    if (train) {
+        const char *lr = lit(net->spec->learning_rate);
+        emit(e, "    /* the weights after one step: update() on the reference dW, then the fused train_step() */\n");
+        emit(e, "    memcpy(&%s_grad, rg, sizeof *rg);\n    %s_update(%s, 1.0 / m, 1);\n", n, n, lr);
+        emit(e, "    memcpy(rg, &%s_param, sizeof *rg);\n    memcpy(&%s_param, p0, sizeof *p0);\n", n, n);
+        for (int k = 0; k < n_states(net->spec); k++) emit(e, "    memset(&%s_state%d, 0, sizeof %s_state%d);\n", n, k, n, k);
+        emit(e, "    %s_train_step(m, x, y, &st, %s, 1);\n", n, lr);
+        emit(e, "    rt_check_reals(c, \"fused update: W, b\", &%s_param, %s_PARAMS, rg, 1, %s_PARAMS);\n", n, g->upper,
+             g->upper);
+        emit(e, "    free(rg), free(p0);\n");
+    }
+    for (int i = 0; i < L; i++) {
+        emit(e, "    free(ra%d);", i + 1);
+        if (g->s->layer[i].needs_dz) emit(e, " free(rdz%d);", i + 1);
+        emit(e, "\n");
+    }
+    emit(e, "}\n");
+}
 /* A data path in the generated program: relative paths are made absolute, so the program runs
  * from any directory. */
 static char *absolute(const char *path)
@@ -1083,6 +1080,7 @@ static void emit_tables(Gen *g)
     emit(e, "    },\n");
     emit(e, "    .step = %s_step,\n    .forward = %s_forward,\n    .update = %s_update,\n", n, n, n);
     if (any_trainable(net)) emit(e, "    .train_step = %s_train_step,\n", n);
+    emit(e, "    .selftest = %s_selftest,\n", n);
     emit(e, "};\n");
     emit(e, "\nint main(int argc, char **argv)\n{\n    return rt_main(argc, argv, &%s_network);\n}\n", n);
 }
@@ -1090,18 +1088,38 @@ static void emit_tables(Gen *g)
 void emit_train(const Net *net, FILE *out, const char *file, const char *command)
 {
     Emitter e = {out, 0};
-    Gen g = {&e, net, net->spec->name, {0}, precision_bytes[net->spec->precision] == 4,
-             work_per_step(net) >= OMP_MIN_WORK && net->chunk >= MIN_PARALLEL_ROWS};
+    Gen g = {&e, net, &net->sched, net->spec->name, {0}, precision_bytes[net->spec->precision] == 4, 1, 0};
     for (size_t i = 0; g.name[i]; i++) g.upper[i] = (char)toupper((unsigned char)g.name[i]);
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->sched.layer[i].mr > g.mr_max) g.mr_max = net->sched.layer[i].mr;
+    /* The layers first, into memory: the block kernels printed before them are those they call. */
+    char *layers = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&layers, &len);
+    if (!mem) unreachable();
+    Emitter le = {mem, 0};
+    Gen lg = g;
+    lg.e = &le;
+    for (int i = 0; i < net->n_layers; i++) emit_forward(&lg, i);
+    emit_loss(&lg);
+    for (int i = net->n_layers - 1; i >= 0; i--) {
+        if (net->sched.layer[i].propagate) emit_propagate(&lg, i);
+        if (net->layers[i].trainable) emit_backward(&lg, i);
+    }
+    fclose(mem);
+    g.uses = lg.uses;
+
     emit_header(&g, file, command);
     emit_storage(&g);
-    for (int i = 0; i < net->n_layers; i++) emit_layer_forward(&g, i);
-    emit_loss(&g);
-    for (int i = net->n_layers - 1; i >= 0; i--) {
-        if (needs_propagate(net, i)) emit_layer_propagate(&g, i);
-        if (net->layers[i].trainable) emit_layer_backward(&g, i);
-    }
+    emit_activations(&g);
+    emit_kernels(&g);
+    emit_optimizer(&g);
+    fputs(layers, out);
+    free(layers);
     emit_step(&g);
     emit_update(&g);
+    emit_reference(&g);
+    emit_selftest(&g);
     emit_tables(&g);
+    scratch_free();
 }

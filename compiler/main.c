@@ -2,12 +2,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "nncc.h"
 
 typedef struct Options {
-    const char *input, *output, *emit, *weights, *quantize, *calibrate;
+    const char *input, *output, *emit, *weights, *quantize, *calibrate, *target;
     int check, no_libm;
 } Options;
 
@@ -23,7 +24,10 @@ static void usage(FILE *out)
             "  -o FILE              also compile and link it with the runtime ($CC, $CFLAGS;\n"
             "                       default cc -O3 -march=native -fopenmp, on x86 also\n"
             "                       -mprefer-vector-width=512)\n"
-            "  --check              validate, print the network, parameter count and memory plan\n"
+            "  --check              validate, print the network, parameter count, memory plan and schedule\n"
+            "  --target NAME        schedule the kernels for NAME: native (default: what $CC $CFLAGS target\n"
+            "                       when building, else this machine), x86-64-v2, x86-64-v3, x86-64-v4,\n"
+            "                       armv8-a, generic (scalar C), cortex-m\n"
             "  --emit train|infer   what to generate (default train)\n"
             "  --weights FILE       trained weights (safetensors) baked into an inference kernel\n"
             "  --quantize int8      int8 weights in the inference kernel\n"
@@ -71,6 +75,8 @@ static int parse_args(int argc, char **argv, Options *o)
             slot = &o->quantize;
         } else if (!strcmp(a, "--calibrate")) {
             slot = &o->calibrate;
+        } else if (!strcmp(a, "--target")) {
+            slot = &o->target;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
         } else if (o->input) {
@@ -93,6 +99,14 @@ static int parse_args(int argc, char **argv, Options *o)
     if (o->quantize && strcmp(o->quantize, "int8"))
         return usage_error("--quantize takes int8, not '%s'", o->quantize);
     if (o->output && !*o->output) return usage_error("%s", "-o needs a file name");
+    Target t;
+    if (o->target && target_named(o->target, &t)) {
+        char list[256] = "";
+        for (int i = 0; i < target_count; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", target_names[i]);
+        fprintf(stderr, "nncc: error: unknown target '%s' (known: %s) (see nncc --help)\n", o->target, list);
+        return 2;
+    }
     return 0;
 }
 
@@ -171,11 +185,19 @@ int main(int argc, char **argv)
     static Net net;
     ir_build(&spec, &net);
     plan_build(&net);
+    /* The target: named, or what driver mode's compiler will build for, or this machine. */
+    const int driver = !opt.check && strcmp(opt.emit, "infer") && opt.output && !ends_with(opt.output, ".c");
+    Target target;
+    if (opt.target) target_named(opt.target, &target);
+    else if (driver && target_of_compiler(driver_cc(), driver_cflags(NULL), &target)) return 1;
+    else if (!driver) target_host(&target);
+    schedule_build(&net, &target);
 
     char *command = command_line(argc, argv);
     char *out = NULL;
     if (opt.check) {
         plan_print(&net, stdout);
+        schedule_print(&net, stdout);
     } else if (!strcmp(opt.emit, "infer")) {
         out = opt.output ? xstrdup(opt.output) : xasprintf("%s.c", spec.name);
         if (!ends_with(out, ".c")) {
@@ -191,9 +213,14 @@ int main(int argc, char **argv)
         if (ends_with(out, ".c")) {
             rc = write_train(&net, out, command) ? 1 : 0;
         } else {
-            /* Driver mode: the source goes to a temp file beside the program, then $CC builds it. */
-            char *c_path = xasprintf("%s.nncc-tmp.c", out);
-            rc = write_train(&net, c_path, command) || driver_build(c_path, out) ? 1 : 0;
+            /* Driver mode: the source goes to a temp file beside the program (in $TMPDIR when the
+             * program is no regular file, as /dev/null), then $CC builds it. */
+            struct stat st;
+            const char *tmpdir = getenv("TMPDIR");
+            char *c_path = stat(out, &st) == 0 && !S_ISREG(st.st_mode)
+                               ? xasprintf("%s/nncc-%ld.c", tmpdir && *tmpdir ? tmpdir : "/tmp", (long)getpid())
+                               : xasprintf("%s.nncc-tmp.c", out);
+            rc = write_train(&net, c_path, command) || driver_build(c_path, out, opt.target ? &target : NULL) ? 1 : 0;
             unlink(c_path);
             free(c_path);
         }

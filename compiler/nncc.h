@@ -50,6 +50,11 @@ typedef enum { PRECISIONS(X_ENUM) PREC_COUNT } Precision;
 extern const char *const activation_names[ACT_COUNT];
 extern const int activation_differentiable[ACT_COUNT];
 extern const int activation_output_only[ACT_COUNT];
+extern const int activation_vectorises[ACT_COUNT]; /* 2 always, 1 float32 only, 0 never */
+extern const char *const activation_forward[ACT_COUNT];    /* C expression in z */
+extern const char *const activation_derivative[ACT_COUNT]; /* C expression in a = g(z) */
+extern const char *const activation_doc[ACT_COUNT];
+extern const char *const leaky_slope_definition; /* "#define NNCC_LEAKY_SLOPE R(0.01)" */
 extern const char *const loss_names[LOSS_COUNT];
 extern const char *const optimizer_names[OPT_COUNT];
 extern const char *const init_names[INIT_COUNT];
@@ -167,6 +172,33 @@ typedef struct Spec {
 int validate(const Node *root, const char *path, Spec *spec);
 void validate_free(Spec *spec); /* what validate allocated: weights, biases, data paths */
 
+/* ---- target.c: what the kernels' shapes depend on ----------------------------------------- */
+
+typedef struct Target {
+    char name[48];     /* "x86-64-v3", or "native (x86-64-v4)" for what was detected */
+    char isa[48];      /* "AVX2 + FMA", "AVX-512 + FMA", "SSE4.2", "NEON", "scalar" */
+    int vector_bits;   /* what the compiler's vectoriser uses: 0 (scalar C), 128, 256 or 512 */
+    int vector_regs;   /* architectural vector registers (16 or 32); 0 for scalar */
+    int fma;           /* fused multiply-add in hardware */
+    int l1d, l2;       /* data cache bytes per core; 0 = no cache (a microcontroller) */
+    int cores;         /* 0: not known (a named target: the program's threads decide at run time) */
+    const char *march; /* compiler flags that select it ("-march=x86-64-v3"); NULL for native */
+} Target;
+
+/* The named targets: x86-64-v2 x86-64-v3 x86-64-v4 armv8-a generic cortex-m, and native. */
+extern const char *const target_names[];
+extern const int target_count;
+
+/* Fills t for a named target; "native" detects the host (target_host). Returns 0, or -1 for an
+ * unknown name. */
+int target_named(const char *name, Target *t);
+/* The machine nncc runs on: its vector ISA (cpuid on x86), cache sizes (sysfs) and cores. */
+void target_host(Target *t);
+/* What `cc cflags` targets: its predefined macros (__AVX512F__, __AVX2__, __FMA__, __ARM_NEON...)
+ * with the host's caches and cores. Returns 0, or -1 (message printed) when cc cannot be run. */
+int target_of_compiler(const char *cc, const char *cflags, Target *t);
+void target_print(const Target *t, FILE *out); /* one line: name, ISA, vector bits/registers, caches */
+
 /* ---- ir.c and plan.c: the network with resolved shapes and its memory plan -------------- */
 
 typedef struct Layer {
@@ -178,6 +210,37 @@ typedef struct Layer {
     const double *weights, *bias; /* given values or NULL */
     size_t w_off, b_off;          /* offsets in reals into the parameter block */
 } Layer;
+
+/* ---- schedule.c: every decision about how a layer's loops run, before any text ------------- */
+
+typedef struct LayerSchedule {
+    int by_rows;    /* forward row by row over X as it is (few units fed by X): no X^T */
+    int row_block;  /* by_rows: rows per block of scalar sums */
+    int mr;         /* forward and dW: units per register block (the tail takes units % mr) */
+    int kc;         /* forward: inputs per cache slice (fan_in: one slice) */
+    int panel;      /* forward: units per panel of weights kept in L2 (units: one panel) */
+    int prop_kc;    /* propagation into this layer's input: units per slice */
+    int ld;         /* row stride of A and dZ: units, or padded off a whole number of KiB */
+    int keep_t;     /* forward also stores A^T (units, rows) for the next layer's forward */
+    int dz_t;       /* dW reads dZ^T, written by the propagation from the layer above */
+    int needs_dz;   /* dZ exists: back-propagation reaches this layer (or it is the output) */
+    int propagate;  /* dZ of the layer below is computed from this layer's */
+    int vector_act; /* the activation's loop over lanes is omp simd */
+} LayerSchedule;
+
+typedef struct Schedule {
+    Target target;
+    int vl;             /* reals per vector register (1 for scalar) */
+    int nr;             /* rows per register block: the lanes of the sums, two vectors */
+    int prop_rows;      /* propagation: rows per register block */
+    int rows;           /* the chunk padded to whole blocks of nr */
+    int dzt_ld;         /* row stride of dZ^T */
+    int transpose_x;    /* X^T is copied for the first layer's blocked forward */
+    int transpose_tile; /* inputs per tile of that copy */
+    int threads;        /* step() opens a parallel region: enough rows and work for two cores */
+    long long work;     /* multiply-adds of one step's forward */
+    LayerSchedule layer[NNCC_MAX_LAYERS];
+} Schedule;
 
 typedef struct Net {
     const Spec *spec;
@@ -191,11 +254,16 @@ typedef struct Net {
     size_t act_reals;       /* activation buffers for one chunk */
     size_t param_bytes, grad_bytes, state_bytes, act_bytes;
     int real_size;
+    Schedule sched; /* schedule_build */
 } Net;
 
 void ir_build(const Spec *spec, Net *net);
 void plan_build(Net *net);
 void plan_print(const Net *net, FILE *out); /* what --check shows */
+/* Decides every layer's loops for the target: register blocks, cache slices, strides, which
+ * buffers are transposed, threads. The emitter only prints what this decided. */
+void schedule_build(Net *net, const Target *target);
+void schedule_print(const Net *net, FILE *out); /* --check's schedule section */
 
 /* ---- template.c: templates/ built into the binary -------------------------------------- */
 
@@ -238,7 +306,10 @@ int emit_infer_files(const Net *net, const char *out_c, const char *weights_path
 
 /* ---- driver.c: -o NAME without .c builds the program with $CC ---------------------------- */
 
-/* Compiles c_path into exe_path with the runtime; returns 0 or prints why and returns -1. */
-int driver_build(const char *c_path, const char *exe_path);
+/* Compiles c_path into exe_path with the runtime; returns 0 or prints why and returns -1. The
+ * flags are $CFLAGS, else those of the named target (NULL: this machine's, -march=native). */
+int driver_build(const char *c_path, const char *exe_path, const Target *named);
+const char *driver_cc(void);                      /* $CC, default cc */
+const char *driver_cflags(const Target *named);   /* $CFLAGS, else the target's defaults (static) */
 
 #endif

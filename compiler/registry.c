@@ -6,12 +6,29 @@
 #define X_NAME(id, name, ...) [ACT_##id] = name,
 const char *const activation_names[ACT_COUNT] = {ACTIVATIONS(X_NAME)};
 #undef X_NAME
-#define X_DIFF(id, name, diff, out) [ACT_##id] = diff,
+#define X_DIFF(id, name, diff, ...) [ACT_##id] = diff,
 const int activation_differentiable[ACT_COUNT] = {ACTIVATIONS(X_DIFF)};
 #undef X_DIFF
-#define X_OUT(id, name, diff, out) [ACT_##id] = out,
+#define X_OUT(id, name, diff, out, ...) [ACT_##id] = out,
 const int activation_output_only[ACT_COUNT] = {ACTIVATIONS(X_OUT)};
 #undef X_OUT
+#define X_VEC(id, name, diff, out, vec, ...) [ACT_##id] = vec,
+const int activation_vectorises[ACT_COUNT] = {ACTIVATIONS(X_VEC)};
+#undef X_VEC
+#define X_FWD(id, name, diff, out, vec, fwd, der, doc) [ACT_##id] = #fwd,
+const char *const activation_forward[ACT_COUNT] = {ACTIVATIONS(X_FWD)};
+#undef X_FWD
+#define X_DER(id, name, diff, out, vec, fwd, der, doc) [ACT_##id] = #der,
+const char *const activation_derivative[ACT_COUNT] = {ACTIVATIONS(X_DER)};
+#undef X_DER
+#define X_DOC(id, name, diff, out, vec, fwd, der, doc) [ACT_##id] = doc,
+const char *const activation_doc[ACT_COUNT] = {ACTIVATIONS(X_DOC)};
+#undef X_DOC
+#define STRINGIFY(x) #x
+#define EXPANDED(x) STRINGIFY(x)
+const char *const leaky_slope_definition = "#define NNCC_LEAKY_SLOPE " EXPANDED(NNCC_LEAKY_SLOPE);
+#undef EXPANDED
+#undef STRINGIFY
 
 #define X_NAME(id, name) [LOSS_##id] = name,
 const char *const loss_names[LOSS_COUNT] = {LOSSES(X_NAME)};

@@ -108,6 +108,22 @@ static int atomic_n, atomic_cap;
 
 FILE *atomic_open(const char *path)
 {
+    /* A target that is no regular file (/dev/null, a pipe, a terminal) is written in place:
+     * renaming a temp onto it would replace the device with a file. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *direct = fopen(path, "w");
+        if (!direct) return NULL;
+        if (atomic_n == atomic_cap) {
+            int cap = atomic_cap ? atomic_cap * 2 : 8;
+            AtomicFile *grown = realloc(atomic_files, (size_t)cap * sizeof *grown);
+            if (!grown) util_oom();
+            atomic_files = grown;
+            atomic_cap = cap;
+        }
+        atomic_files[atomic_n++] = (AtomicFile){xstrdup(path), NULL, direct};
+        return direct;
+    }
     /* The temp must be in the target's directory: rename() is only atomic within a filesystem. */
     const char *slash = strrchr(path, '/');
     char *temp = slash ? xasprintf("%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1)
@@ -165,6 +181,7 @@ int atomic_commit(void)
         a->f = NULL;
     }
     for (int i = 0; i < atomic_n && !failed; i++) {
+        if (!atomic_files[i].temp) continue; /* written in place */
         /* mkstemp creates 0600; generated files should have the usual permissions. */
         mode_t mask = umask(0);
         umask(mask);
@@ -177,7 +194,7 @@ int atomic_commit(void)
     }
     if (failed) {
         for (int i = 0; i < atomic_n; i++)
-            unlink(atomic_files[i].temp); /* renamed ones are gone already: ENOENT is fine */
+            if (atomic_files[i].temp) unlink(atomic_files[i].temp); /* renamed ones are gone: ENOENT is fine */
         atomic_forget();
         return -1;
     }
@@ -190,7 +207,7 @@ void atomic_abort(void)
     for (int i = 0; i < atomic_n; i++) {
         if (atomic_files[i].f)
             fclose(atomic_files[i].f);
-        unlink(atomic_files[i].temp);
+        if (atomic_files[i].temp) unlink(atomic_files[i].temp);
     }
     atomic_forget();
 }

@@ -165,6 +165,19 @@ void rt_norm_free(rt_norm *nm);
 void rt_batch_fill(const rt_dataset *ds, const rt_norm *nm, const int32_t *idx, int m, void *out,
                    int real_size);
 
+/* ---- rt_selftest.c: --selftest, the fast kernels against the reference kernels ---------- */
+typedef struct rt_check {
+    int real_size;          /* 4 or 8: the reals compared */
+    double tol;             /* bound on max|fast - ref| / max(max|ref|, 1e-30), per tensor */
+    double worst;           /* the largest such relative difference so far */
+    char worst_what[64];    /* ... and where */
+    int checks, exact, failed;
+    FILE *out;              /* one line per check */
+} rt_check;
+/* Compares rows x cols reals: fast's rows are ld_fast apart, ref's are dense (cols apart). Prints
+ * "  %-28s max |fast - ref| %.3g (relative %.3g): exact|within bound|FAIL" and counts it. */
+void rt_check_reals(rt_check *c, const char *what, const void *fast, int ld_fast, const void *ref, int rows, int cols);
+
 /* ---- the network a generated program describes ---------------------------------------- */
 
 enum rt_init { RT_INIT_NORMAL, RT_INIT_XAVIER, RT_INIT_HE, RT_INIT_ZEROS };
@@ -233,6 +246,10 @@ typedef struct rt_network {
      * update(lr, 1.0 / m, t) do, with the same results, but each weight is updated as soon as its
      * gradient is complete, and grads are left untouched (zero). NULL: step, then update. */
     void (*train_step)(int m, const void *x, const double *y, rt_stats *st, double lr, long t);
+    /* --selftest: on m <= chunk seeded random rows x (m * inputs reals) with labels y, runs the
+     * fast kernels and the reference kernels (plain loops) and reports each comparison to c. The
+     * parameters are the runtime's seeded initial ones; the call may change them. NULL: none. */
+    void (*selftest)(int m, const void *x, const double *y, rt_check *c);
 } rt_network;
 
 /* The whole training program: parses argv (SPEC section 3), trains, writes NAME-out/.

@@ -13,7 +13,7 @@ typedef struct rt_options {
     int epochs, batch_size, threads;
     double learning_rate;
     int64_t seed;
-    int quiet, resume, gradcheck;
+    int quiet, resume, gradcheck, selftest;
 } rt_options;
 
 /* One metrics row: what metrics.csv and curves.svg show. NAN = not measured. */
@@ -73,6 +73,9 @@ int rt_plot_boundary(rt_session *s, const char *path);
 
 /* rt_gradcheck.c: returns the exit code */
 int rt_gradcheck(rt_session *s);
+
+/* rt_selftest.c: --selftest on seeded random rows (no data file); returns the exit code */
+int rt_selftest(rt_session *s);
 
 /* rt_confusion.c: the confusion matrix of a classifier (binary: 2 classes, threshold 0.5) */
 typedef struct rt_confusion {

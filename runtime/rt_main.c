@@ -1,4 +1,5 @@
-/* rt_main.c — the training program's entry: command line, data, then train, predict or gradcheck. */
+/* rt_main.c — the training program's entry: command line, data, then train, predict or gradcheck;
+ * or --selftest, which needs no data. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ static void usage(FILE *out, const rt_network *net, const char *prog)
             "  --resume              continue from DIR/checkpoint.safetensors\n"
             "  --quiet               no progress output\n"
             "  --gradcheck           compare back-propagation with finite differences, then exit\n"
+            "  --selftest            check the fast kernels against the reference kernels, then exit\n"
             "  --predict PATH        print outputs and class for each sample of PATH, then exit\n"
             "  --weights FILE        start from (or, with --predict, use) these weights\n"
             "  --help                this text\n"
@@ -73,6 +75,7 @@ static int parse_args(int argc, char **argv, const rt_network *net, rt_options *
         if (!strcmp(a, "--quiet")) { o->quiet = 1; continue; }
         if (!strcmp(a, "--resume")) { o->resume = 1; continue; }
         if (!strcmp(a, "--gradcheck")) { o->gradcheck = 1; continue; }
+        if (!strcmp(a, "--selftest")) { o->selftest = 1; continue; }
         /* options with a value: --opt VALUE or --opt=VALUE */
         const char *val = NULL;
         char name[64];
@@ -132,6 +135,11 @@ static int parse_args(int argc, char **argv, const rt_network *net, rt_options *
     if (o->resume && o->weights_path) {
         fprintf(stderr, "%s: error: --resume and --weights both say where to start; give one\n",
                 o->program);
+        return -1;
+    }
+    if (o->selftest && (o->gradcheck || o->predict_path)) {
+        fprintf(stderr, "%s: error: --selftest and %s are two things to do; give one\n", o->program,
+                o->gradcheck ? "--gradcheck" : "--predict");
         return -1;
     }
     return 0;
@@ -378,6 +386,11 @@ int rt_main(int argc, char **argv, const rt_network *net)
     rt_rng_seed(&s.rng, s.cfg.seed);
 
     int code = RT_EXIT_OK;
+    if (s.opt.selftest) { /* before any data: it draws its own rows */
+        code = rt_selftest(&s);
+        session_free(&s);
+        return code;
+    }
     if (s.opt.predict_path) {
         /* The weights carry their normalisation: --weights, else what training wrote. */
         char *path = s.opt.weights_path ? strdup(s.opt.weights_path) : NULL;

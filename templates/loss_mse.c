@@ -10,12 +10,7 @@ static void {{NAME}}_loss(int m, int lo, int hi, const real *restrict a, const d
         const double *restrict t = y + (size_t)r * {{OUT}};
         real *restrict d = dz + (size_t)r * {{OUT}};
         double sq = 0;
-        for (int k = 0; k < {{OUT}}; k++) {
-            const double e = (double)p[k] - t[k];
-            sq += e * e;
-            d[k] = (real)(2.0 / {{OUT}} * e);
-        }
-        {{NAME}}_row_loss[r] = sq / {{OUT}};
+{{ERRORS}}        {{NAME}}_row_loss[r] = sq / {{OUT}};
         {{NAME}}_row_correct[r] = 0; /* regression: no accuracy */
         {{OUTPUT_DERIVATIVE}}
     }

@@ -55,6 +55,11 @@ else
     skip "deep net on the notebook's circles" "$circles not found"
 fi
 
+# -o /dev/null (as with gcc: "does it build?") writes into the device, never replaces it.
+if "$NNCC" "$TOP/examples/neuron.yaml" -o /dev/null 2>"$WORK/devnull.err" && [ -c /dev/null ]; then
+    ok "-o /dev/null builds the program and leaves /dev/null a device"
+else fail "-o /dev/null" "$(head -3 "$WORK/devnull.err"; ls -la /dev/null)"; fi
+
 # Driver mode: -o without .c compiles and links with the runtime; nothing left on failure.
 d=$WORK/driver; mkdir -p "$d"
 if (cd "$d" && CFLAGS="-O2 -fopenmp $SAN_FLAGS" "$NNCC" "$TOP/examples/neuron.yaml" -o neuron) && [ -x "$d/neuron" ] && [ -z "$(ls -A "$d" | grep -v '^neuron$')" ]; then

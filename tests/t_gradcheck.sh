@@ -110,7 +110,7 @@ corrupt() {
     else fail "gradcheck catches $name" "exit $rc: $out"; fi
 }
 if [ -x "$WORK/hidden-sigmoid-log_loss/train" ]; then
-    corrupt "a wrong activation derivative" 's/a\[i\] \* (1 - a\[i\])/a[i] * (1.02 - a[i])/'
+    corrupt "a wrong activation derivative" 's/return a \* (R(1) - a);/return a * (R(1.02) - a);/'
     corrupt "a wrong output gradient" 's/dz\[r\] = a\[r\] - (real)y\[r\];/dz[r] = R(1.01) * (a[r] - (real)y[r]);/'
     corrupt "a dropped bias gradient" 's/\(gc_grad\.b2\[j\] += gb;\)/(void)gb;/'
 fi

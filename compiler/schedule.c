@@ -1,0 +1,159 @@
+/* schedule.c — between plan and emit: how every layer's loops run on the target (register blocks,
+ * cache slices, panels, strides, transposed buffers, threads), decided here as data, printed by
+ * `nncc --check`; the emitter decides nothing and prints what this chose. */
+#include <string.h>
+
+#include "nncc.h"
+
+/* Multiply-adds per step() call above which the work is split over threads. With the threads
+ * sleeping at barriers (the runtime's default, see rt_main.c) a fork/join or a barrier costs a
+ * wake-up, 50-100 us on a virtual machine: about 4e6 multiply-adds on one core (the notes' deep
+ * net on 1000 points, 5.6e5 a step: 9000 iterations/s on one thread, 6600 on two). */
+enum { THREAD_MIN_WORK = 1 << 22 };
+
+/* Threads split a step's rows, and each thread reads every weight, which the update has just
+ * written on one core or the other: with fewer rows than this per step, moving the weights
+ * between the cores costs more than the second core gives (Fashion 784-256-128-10, batch 64:
+ * 0.43 s an epoch on one thread, 0.50 s on two). */
+enum { THREAD_MIN_ROWS = 128 };
+
+/* Layers with fewer units than this take the row-by-row forward when they are fed by X: a
+ * blocked forward reads its input feature by feature, A^T, which the layer below writes for free
+ * from its register blocks but X has to be transposed for, a scattered store per input and row;
+ * for a wide X and a unit or two that costs several times the products (cats-vs-dogs' one neuron
+ * on 4096 pixels: 6x the whole step). Dot products over X's rows as they are need no copy. */
+enum { ROW_UNITS = 4 };
+
+/* Row path: rows per block, a power of two up to this many scalar sums (rows x units), no more
+ * than nr so that blocks, which start at a thread's lo (a multiple of nr), fall on the same rows
+ * for any thread count. 8 sums was the fastest at -O2 and within 3% of the best at -O3. */
+enum { ROW_SUMS = 8 };
+
+/* X^T is copied in tiles of this many inputs (a cache line or two of X) by the thread's rows. */
+enum { TRANSPOSE_TILE = 16 };
+
+static int ceil_to(int n, int b)
+{
+    return (n + b - 1) / b * b;
+}
+
+/* The register block. A block of sums is mr broadcast values times nr lanes; nr is two vectors
+ * (two independent chains per broadcast, enough to cover an FMA's latency), and mr takes three
+ * eighths of the vector registers for the sums' 2 x mr registers, leaving a quarter for the
+ * operands: 32 registers (AVX-512, NEON) give 12 x 2, 16 (AVX2, SSE) 6 x 2 — on AVX2 the old
+ * fixed 12 x 32 floats needed 48 of its 16 registers and spilled (W3 1.73 -> 0.94 s an epoch with
+ * 6 x 16). Scalar C: 4 x 4 sums. */
+static void register_block(const Target *t, int real_size, int *vl, int *nr, int *mr)
+{
+    if (t->vector_bits == 0 || t->vector_regs == 0) {
+        *vl = 1, *nr = 4, *mr = 4;
+        return;
+    }
+    *vl = t->vector_bits / (8 * real_size);
+    if (*vl < 1) *vl = 1;
+    *nr = 2 * *vl;
+    *mr = t->vector_regs * 3 / 8;
+    if (*mr < 2) *mr = 2;
+}
+
+/* Inputs per cache slice: the slice of the streamed operand that every register block of a row
+ * block reads (kc x nr reals) takes a third of L1d. A multiple of 16; no slicing without a cache. */
+static int cache_slice(const Target *t, int nr, int real_size, int n)
+{
+    if (t->l1d <= 0) return n;
+    int kc = t->l1d / 3 / (nr * real_size) / 16 * 16;
+    if (kc < 16) kc = 16;
+    return n > kc ? kc : n;
+}
+
+/* The row stride of a layer's A and dZ. A row of a whole number of KiB would put the rows' lines
+ * in the same few L1 sets (L1 is indexed by the address modulo 4 KiB), so that the blocks that run
+ * down the rows (dW, the propagation) would miss L1 on every row: such rows get one more cache
+ * line. The output layer's rows stay dense (the loss and forward() read them as they are). */
+static int row_stride(const Target *t, int units, int last, int real_size)
+{
+    if (t->l1d <= 0 || last || units * real_size % 1024 != 0) return units;
+    return units + 64 / real_size;
+}
+
+void schedule_build(Net *net, const Target *target)
+{
+    Schedule *s = &net->sched;
+    memset(s, 0, sizeof *s);
+    s->target = *target;
+    const int size = net->real_size, L = net->n_layers;
+    int mr;
+    register_block(target, size, &s->vl, &s->nr, &mr);
+    s->prop_rows = 1;
+    while (s->prop_rows * 2 <= mr && s->nr % (s->prop_rows * 2) == 0) s->prop_rows *= 2;
+    s->rows = ceil_to(net->chunk, s->nr);
+    s->dzt_ld = s->rows * size % 1024 == 0 && target->l1d > 0 ? s->rows + 64 / size : s->rows;
+    s->transpose_tile = TRANSPOSE_TILE;
+
+    for (int i = 0; i < L; i++) s->work += (long long)net->layers[i].fan_in * net->layers[i].units;
+    s->work *= net->chunk;
+    /* one core known (this machine, or a microcontroller): no threads */
+    s->threads = target->cores != 1 && s->work >= THREAD_MIN_WORK && net->chunk >= THREAD_MIN_ROWS;
+
+    int trained_below = 0; /* a trainable layer at or before i */
+    for (int i = 0; i < L; i++) {
+        const Layer *l = &net->layers[i];
+        LayerSchedule *ls = &s->layer[i];
+        ls->by_rows = i == 0 && l->units < ROW_UNITS;
+        ls->mr = l->units < mr ? l->units : mr;
+        ls->ld = row_stride(target, l->units, i == L - 1, size);
+        ls->propagate = i > 0 && trained_below;
+        trained_below |= l->trainable;
+        ls->needs_dz = trained_below || i == L - 1;
+        ls->dz_t = i < L - 1 && l->trainable;
+        ls->vector_act = activation_vectorises[l->act] == 2 || (activation_vectorises[l->act] == 1 && size == 4);
+        if (ls->by_rows) {
+            ls->row_block = 1;
+            while (ls->row_block * 2 * l->units <= ROW_SUMS && ls->row_block * 2 <= s->nr) ls->row_block *= 2;
+        }
+    }
+    for (int i = 0; i < L; i++) {
+        const Layer *l = &net->layers[i];
+        LayerSchedule *ls = &s->layer[i];
+        ls->keep_t = i + 1 < L && !s->layer[i + 1].by_rows;
+        /* the partial sums of a slice wait in A^T: without it, one slice of all the inputs */
+        ls->kc = ls->keep_t ? cache_slice(target, s->nr, size, l->fan_in) : l->fan_in;
+        ls->prop_kc = cache_slice(target, s->nr, size, l->units);
+        /* units in panels of about an eighth of L2 of weights, read from L2 by every row block */
+        ls->panel = l->units;
+        if (target->l2 > 0 && !ls->by_rows) {
+            int panel = target->l2 / 8 / (l->fan_in * size) / ls->mr * ls->mr;
+            if (panel < ls->mr) panel = ls->mr;
+            if (panel < l->units) ls->panel = panel;
+        }
+    }
+    s->transpose_x = !s->layer[0].by_rows;
+}
+
+void schedule_print(const Net *net, FILE *out)
+{
+    const Schedule *s = &net->sched;
+    fprintf(out, "schedule for ");
+    target_print(&s->target, out);
+    fprintf(out, "  register blocks of %d rows (%d-real vectors x 2); rows per chunk padded to %d\n", s->nr, s->vl,
+            s->rows);
+    fprintf(out, "  threads: %s (%lld multiply-adds a step, %d rows)\n",
+            s->threads ? "rows split over the threads" : "one (too small to pay for a wake-up)", s->work, net->chunk);
+    if (s->transpose_x) fprintf(out, "  X^T copied for layer 1 in tiles of %d inputs\n", s->transpose_tile);
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        const LayerSchedule *ls = &s->layer[i];
+        fprintf(out, "  layer %-2d forward ", i + 1);
+        if (ls->by_rows) fprintf(out, "row by row, %d rows x %d units of sums", ls->row_block, l->units);
+        else fprintf(out, "%d units x %d rows", ls->mr, s->nr);
+        if (ls->kc < l->fan_in) fprintf(out, ", inputs in slices of %d", ls->kc);
+        if (ls->panel < l->units) fprintf(out, ", panels of %d units", ls->panel);
+        fprintf(out, "; row stride %d%s%s\n", ls->ld, ls->ld != l->units ? " (padded)" : "",
+                ls->keep_t ? "; stores A^T" : "");
+        if (ls->propagate)
+            fprintf(out, "           propagate %d rows x %d inputs%s\n", s->prop_rows, s->nr,
+                    ls->prop_kc < l->units ? ", units in slices" : "");
+        if (l->trainable)
+            fprintf(out, "           dW %d units x %d inputs, reads %s\n", ls->mr, s->nr, ls->dz_t ? "dZ^T" : "dZ");
+    }
+}
