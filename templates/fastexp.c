@@ -8,13 +8,20 @@
  * every multiple of 2^-12 in the range and 1e6 random floats). */
 static inline float nncc_expf(float x)
 {
-    union { float f; int i; } two_k;
-    /* the clamps as arithmetic: gcc 12 does not if-convert `x < lo ? lo : x` here, which kept
-     * every loop calling this scalar */
-    x = x * (float)(x > -87.33654f) + -87.33654f * (float)!(x > -87.33654f);
-    x = x * (float)(x < 88.37626f) + 88.37626f * (float)!(x < 88.37626f);
+    /* The clamps as integer minimums of x's bits: a float compare-and-select is not if-converted
+     * by gcc 12 under -ftrapping-math (the default) for 256-bit and narrower vectors, which kept
+     * every AVX2 loop calling this scalar. As signed integers the bits of positive floats keep
+     * their order and negative ones come below them; as unsigned, the negative floats come last,
+     * in the order of their magnitude. inf and NaN are clamped too (no float-to-int overflow
+     * below) and made NaN again at the end by adding x - x, which is 0 for every finite x. */
+    const float x0 = x;
+    union { float f; int32_t i; uint32_t u; } v, two_k;
+    v.f = x;
+    v.i = v.i < 0x42b0c0a5 ? v.i : 0x42b0c0a5;     /* x > 88.37626f (2^127.5) -> 88.37626f */
+    v.u = v.u < 0xc2aeac4fu ? v.u : 0xc2aeac4fu; /* x < -87.33654f (2^-126) -> -87.33654f */
+    x = v.f;
     const float t = x * 1.44269504088896341f;
-    const int ki = (int)(t + (t < 0 ? -0.5f : 0.5f)); /* round half away from zero; no floorf call */
+    const int ki = (int)(t + copysignf(0.5f, t)); /* round half away from zero; no floorf call */
     const float k = (float)ki;
     const float f = (x - k * 0.693359375f) - k * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
@@ -25,5 +32,5 @@ static inline float nncc_expf(float x)
     p = p * f + 5.0000001201e-1f;
     p = p * f * f + f + 1.0f;
     two_k.i = (ki + 127) << 23;
-    return p * two_k.f;
+    return p * two_k.f + (x0 - x0);
 }

@@ -13,8 +13,14 @@
 # 6 x weights per training sample and 2 x weights per inference; "% peak" is against the FMA
 # loop of peak.c on all cores. No assertions: this measures, `make check` tests.
 #
-# Environment: REPEATS (default 3), NNCC, CFLAGS (as nncc's driver mode: -O3 -march=native
-# -fopenmp unless set), W4_EPOCHS.
+# nncc's rows are measured per target this CPU runs (/proc/cpuinfo): "native" (CFLAGS unset: the
+# driver's default flags, -O3 -march=native -fopenmp, on x86 also -mprefer-vector-width=512) and,
+# on an AVX-512 CPU, also x86-64-v3 (CFLAGS='-O3 -march=x86-64-v3 -fopenmp', what --target
+# x86-64-v3 builds with); the peers run once and every target's rows are compared with them.
+# A CFLAGS set by the user is the one target measured. The --threads 1 and OMP_WAIT_POLICY=PASSIVE
+# runs are for the first target only.
+#
+# Environment: REPEATS (default 3), NNCC, CC, CFLAGS (see above).
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$TOP/tests/bench
@@ -25,12 +31,39 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/nncc-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 note() { echo "$*" >&2; }
 
-# ---- the machine ---------------------------------------------------------------------------
+# ---- the machine and its targets ----------------------------------------------------------
 model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 cores=$(nproc)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 blas=$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu 2>/dev/null || echo unknown)
 case $blas in *openblas*) blas_name=OpenBLAS ;; *netlib* | */blas/*) blas_name="reference BLAS (netlib)" ;; *) blas_name=$blas ;; esac
+
+# The x86-64 levels this CPU runs, from /proc/cpuinfo's flags (elsewhere: native only).
+cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2) "
+cpu_has() { local f; for f; do [[ $cpu_flags == *" $f "* ]] || return 1; done; }
+levels="" has_v4=0
+case $(uname -m) in
+x86_64)
+    cpu_has avx512f avx512bw avx512vl && { has_v4=1; levels="x86-64-v4"; }
+    cpu_has avx2 fma && levels="${levels:+$levels, }x86-64-v3" ;;
+esac
+# TAGS: the targets nncc's rows are measured for. FLAGS: their CFLAGS for nncc's driver ("" leaves
+# CFLAGS unset: nncc's default flags); INFER_FLAGS: W5's cc flags. A CFLAGS the user sets is the one
+# target measured; else native, and on an AVX-512 CPU also x86-64-v3 (the flags --target x86-64-v3
+# builds with: 6 x 16 float blocks for 16 ymm registers).
+user_cflags=${CFLAGS:-}
+unset CFLAGS
+declare -A FLAGS INFER_FLAGS LABEL
+if [ -n "$user_cflags" ]; then
+    TAGS=(cflags) FLAGS[cflags]=$user_cflags INFER_FLAGS[cflags]=$user_cflags LABEL[cflags]=CFLAGS
+else
+    TAGS=(native) FLAGS[native]="" INFER_FLAGS[native]="-O3 -march=native" LABEL[native]=native
+    if [ $has_v4 = 1 ] && cpu_has avx2 fma; then
+        TAGS+=(v3) FLAGS[v3]="-O3 -march=x86-64-v3 -fopenmp" INFER_FLAGS[v3]="-O3 -march=x86-64-v3" LABEL[v3]=x86-64-v3
+    fi
+fi
+main=${TAGS[0]}
+flags_of() { if [ -n "${FLAGS[$1]}" ]; then echo "CFLAGS='${FLAGS[$1]}'"; else echo "CFLAGS unset"; fi; }
 
 gcc -std=c99 -O3 -march=native -ffp-contract=fast -fopenmp -mprefer-vector-width=256 "$BENCH/peak.c" -o "$WORK/peak256" 2>/dev/null
 gcc -std=c99 -O3 -march=native -ffp-contract=fast -fopenmp -mprefer-vector-width=512 "$BENCH/peak.c" -o "$WORK/peak512" 2>/dev/null
@@ -39,59 +72,97 @@ read -r p1b pnb _ < <("$WORK/peak512" 2>/dev/null || echo "0 0 0")
 peak1=$(awk -v a="$p1a" -v b="$p1b" 'BEGIN { print (a > b ? a : b) }')
 peak=$(awk -v a="$pna" -v b="$pnb" -v one="$peak1" 'BEGIN { p = a > b ? a : b; print (p > one ? p : one) }')
 note "peak (FMA loop): $peak1 GFLOP/s on 1 core, $peak on $cores"
+# Every target's % peak is against this machine's peak: peak.c's 256-bit build is no AVX2 peak (gcc 12
+# keeps its 16 x 16 accumulators in memory there), so x86-64-v3's rows show what its vectors leave.
 
 # ---- nncc ----------------------------------------------------------------------------------
 stats() { sort -g | awk '{ v[NR] = $1 } END { printf "%s %s %s\n", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
 last_seconds() { awk -F, 'END { print $NF }' "$1/metrics.csv"; }
 
-build() { # build NAME: compiles tests/bench/NAME.yaml, prints the wall time of nncc + cc
-    local t0 t1
+# nncc's driver compiles NAME.nncc-tmp.c with $CC and deletes it: this $CC keeps a copy as NAME.c,
+# whose header says what the build was scheduled for.
+cat >"$WORK/cc-keep" <<EOF
+#!/bin/sh
+for a; do case \$a in *.nncc-tmp.c) cp "\$a" "\${a%.nncc-tmp.c}.c" ;; esac; done
+exec ${CC:-cc} "\$@"
+EOF
+chmod +x "$WORK/cc-keep"
+
+build() { # build TAG NAME: compiles tests/bench/NAME.yaml with TAG's CFLAGS to WORK/TAG/NAME, prints the wall time of nncc + cc
+    local t0 t1 d=$WORK/$1
     t0=$(date +%s.%N)
-    (cd "$WORK" && "$NNCC" "$BENCH/$1.yaml" -o "$WORK/$1") >"$WORK/$1.build.log" 2>&1 || {
-        note "nncc $1 failed:"; cat "$WORK/$1.build.log" >&2; exit 1; }
+    (cd "$d" && if [ -n "${FLAGS[$1]}" ]; then export CFLAGS=${FLAGS[$1]}; fi &&
+        CC=$WORK/cc-keep "$NNCC" "$BENCH/$2.yaml" -o "$d/$2") >"$d/$2.build.log" 2>&1 || {
+        note "nncc $2 (${LABEL[$1]}) failed:"; cat "$d/$2.build.log" >&2; exit 1; }
     t1=$(date +%s.%N)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
 }
 
-# run NAME ARGS...: REPEATS runs; prints training seconds of each run, one per line; RSS to NAME.rss
+# run TAG NAME ARGS...: REPEATS runs; prints training seconds of each run, one per line; RSS to NAME.rss
 run() {
-    local name=$1; shift
+    local d=$WORK/$1 name=$2; shift 2
     for k in $(seq "$REPEATS"); do
-        /usr/bin/time -f %M -o "$WORK/$name.rss.$k" "$WORK/$name" --quiet --out "$WORK/$name-out" "$@" >/dev/null ||
-            { note "$name failed"; exit 1; }
-        last_seconds "$WORK/$name-out"
+        /usr/bin/time -f %M -o "$d/$name.rss.$k" "$d/$name" --quiet --out "$d/$name-out" "$@" >/dev/null ||
+            { note "$name (${LABEL[$1]}) failed"; exit 1; }
+        last_seconds "$d/$name-out"
     done
-    cat "$WORK/$name".rss.* | sort -n | tail -1 > "$WORK/$name.rss"
+    cat "$d/$name".rss.* | sort -n | tail -1 > "$d/$name.rss"
 }
 
-note "building W2-W4 with nncc ..."
-build w2_circles >/dev/null
-cc_w3=$(build w3_fashion)
-build w4_wide >/dev/null
+# R[TAG.KEY]: TAG's figures, "median min max" (w2 w3 w4 w5 w5d w3t1 w3pa w4t1) or one value
+# (cc3: nncc + cc for W3; rss2-4; sched: the schedule's target line; blocks: the register block).
+declare -A R
 W2_EPOCHS=2000
-note "running nncc W2 ($W2_EPOCHS iterations) x $REPEATS ..."
-read -r w2 w2lo w2hi < <(run w2_circles | awk -v n=$W2_EPOCHS '{ print n / $1 }' | stats)
-note "running nncc W3 (1 epoch) x $REPEATS ..."
-read -r w3 w3lo w3hi < <(run w3_fashion | stats)
-note "running nncc W4 (1 epoch) x $REPEATS ..."
-read -r w4 w4lo w4hi < <(run w4_wide | awk '{ print 60000 / $1 }' | stats)
-# The same programs on one thread, and on all with OpenMP's threads sleeping at barriers instead of
-# spinning: on a busy machine a spinning barrier waits for a descheduled partner.
-note "running nncc W3 and W4 with --threads 1, and W3 with OMP_WAIT_POLICY=PASSIVE ..."
-read -r w3t1 w3t1lo w3t1hi < <(run w3_fashion --threads 1 | stats)
-read -r w3pa w3palo w3pahi < <(export OMP_WAIT_POLICY=PASSIVE; run w3_fashion | stats)
-read -r w4t1 _ < <(REPEATS=1 run w4_wide --threads 1 | awk '{ print 60000 / $1 }' | stats)
-rss2=$(cat "$WORK/w2_circles.rss") rss3=$(cat "$WORK/w3_fashion.rss") rss4=$(cat "$WORK/w4_wide.rss")
+for t in "${TAGS[@]}"; do
+    mkdir -p "$WORK/$t"
+    note "[${LABEL[$t]}] building W2-W4 with nncc ($(flags_of "$t")) ..."
+    build "$t" w2_circles >/dev/null
+    R[$t.cc3]=$(build "$t" w3_fashion)
+    build "$t" w4_wide >/dev/null
+    src=$WORK/$t/w3_fashion.c
+    R[$t.sched]=$(sed -n 's/^ \* Scheduled for //p' "$src" 2>/dev/null | head -1)
+    R[$t.blocks]=$(awk '/^#define W3_NR / { nr = $3 } match($0, /register blocks of up to [0-9]+ x W3_NR/) {
+        split(substr($0, RSTART, RLENGTH), w, " "); mr = w[6] } END { if (mr && nr) print mr " x " nr }' "$src" 2>/dev/null)
+    if [ "$t" = cflags ] && [ -n "${R[$t.sched]}" ]; then # the target's name, as "x86-64-v3 (from CFLAGS)"
+        LABEL[$t]=${R[$t.sched]#target }; LABEL[$t]=${LABEL[$t]%%:*}; fi
+    note "[${LABEL[$t]}] running nncc W2 ($W2_EPOCHS iterations), W3 (1 epoch), W4 (1 epoch) x $REPEATS ..."
+    R[$t.w2]=$(run "$t" w2_circles | awk -v n=$W2_EPOCHS '{ print n / $1 }' | stats)
+    R[$t.w3]=$(run "$t" w3_fashion | stats)
+    R[$t.w4]=$(run "$t" w4_wide | awk '{ print 60000 / $1 }' | stats)
+    if [ "$t" = "$main" ]; then
+        # The same programs on one thread, and on all with OpenMP's threads sleeping at barriers instead
+        # of spinning: on a busy machine a spinning barrier waits for a descheduled partner.
+        note "[${LABEL[$t]}] running nncc W3 and W4 with --threads 1, and W3 with OMP_WAIT_POLICY=PASSIVE ..."
+        R[$t.w3t1]=$(run "$t" w3_fashion --threads 1 | stats)
+        R[$t.w3pa]=$(export OMP_WAIT_POLICY=PASSIVE; run "$t" w3_fashion | stats)
+        R[$t.w4t1]=$(REPEATS=1 run "$t" w4_wide --threads 1 | awk '{ print 60000 / $1 }' | stats)
+    fi
+    R[$t.rss2]=$(cat "$WORK/$t/w2_circles.rss") R[$t.rss3]=$(cat "$WORK/$t/w3_fashion.rss") R[$t.rss4]=$(cat "$WORK/$t/w4_wide.rss")
+done
 
-# W5 on real Fashion-MNIST test images (the table), and on dense random inputs (a note)
-w5="" w5lo="" w5hi="" w5d="" w5dlo="" w5dhi="" w5zeros=""
-if (cd "$WORK" && "$NNCC" "$BENCH/w3_fashion.yaml" --emit infer --weights "$WORK/w3_fashion-out/w3.safetensors" \
-        -o "$WORK/w3.c") >"$WORK/infer.log" 2>&1 &&
-    cc -O3 -march=native -I"$WORK" "$BENCH/infer_bench.c" "$WORK/w3.c" -lm -lz -o "$WORK/infer_bench" 2>>"$WORK/infer.log"; then
-    read -r w5 w5lo w5hi w5d w5dlo w5dhi w5zeros _ < <("$WORK/infer_bench")
+# W5 on real Fashion-MNIST test images (the table), and on dense random inputs (a note): one kernel
+# (the weights the first target trained), compiled for each target.
+w5zeros=""
+if (cd "$WORK" && "$NNCC" "$BENCH/w3_fashion.yaml" --emit infer --weights "$WORK/$main/w3_fashion-out/w3.safetensors" \
+        -o "$WORK/w3.c") >"$WORK/infer.log" 2>&1; then
+    for t in "${TAGS[@]}"; do
+        # shellcheck disable=SC2086 # the flags are words
+        if ${CC:-cc} ${INFER_FLAGS[$t]} -I"$WORK" "$BENCH/infer_bench.c" "$WORK/w3.c" -lm -lz \
+                -o "$WORK/$t/infer_bench" 2>>"$WORK/infer.log"; then
+            note "[${LABEL[$t]}] running the W5 kernel ..."
+            read -r a b c d e f z _ < <("$WORK/$t/infer_bench")
+            R[$t.w5]="$a $b $c" R[$t.w5d]="$d $e $f" w5zeros=${w5zeros:-$z}
+        else
+            note "W5 (${LABEL[$t]}): cc ${INFER_FLAGS[$t]} failed ($(tail -1 "$WORK/infer.log"))"
+        fi
+    done
 else
     note "W5: nncc --emit infer unavailable ($(tail -1 "$WORK/infer.log")): pending"
 fi
+
+# The notes' deep net as C source: its length is one of the issue's goals.
+deep_lines=$( (cd "$WORK" && "$NNCC" "$TOP/examples/deep_circles.yaml" -o "$WORK/deep_circles.c") >/dev/null 2>&1 &&
+    wc -l <"$WORK/deep_circles.c")
 
 # ---- peers ---------------------------------------------------------------------------------
 declare -A P
@@ -126,39 +197,62 @@ gf() { # gf VALUE FLOPS HIGHER PEAK: GFLOP/s of a rate (flops per unit) or of a 
     if (v == "" || v + 0 == 0) { print "— | —"; exit }
     g = (h ? k * v : k / v) / 1e9; printf "%.1f | %.0f%%\n", g, 100 * g / peak }'; }
 mib() { [ -n "$1" ] && [ "$1" != "-" ] && awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }' || echo "—"; }
+# each TAG VALUES: "VALUE (LABEL)" for every target, comma-separated ("" values left out)
+each() { local fn=$1 t v out=""; shift
+    for t in "${TAGS[@]}"; do v=$("$fn" "$t" "$@"); [ -n "$v" ] && out="${out:+$out, }$v (${LABEL[$t]})"; done
+    echo "$out"; }
 
 W2_W=560 W3_W=234752 W4_W=1861632
-row() { # row NAME UNIT DIGITS HIGHER NNCC LO HI PEERKEY FLOPS_PER_UNIT RSS
-    local np=(${P[$8.numpy]}) tp=(${P[$8.torch]})
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n' "$1" "$2" \
-        "$(tri "$5" "$6" "$7" "$3")" "$(tri "${np[0]}" "${np[1]}" "${np[2]}" "$3")" \
+row() { # row NAME UNIT DIGITS HIGHER TAG KEY FLOPS_PER_UNIT RSS PEAK: KEY (w2..w5) names nncc's and the peers' figures
+    local n=(${R[$5.$6]:-}) np=(${P[$6.numpy]}) tp=(${P[$6.torch]})
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n' "$1" "$2" "${LABEL[$5]}" \
+        "$(tri "${n[0]:-}" "${n[1]:-}" "${n[2]:-}" "$3")" "$(tri "${np[0]}" "${np[1]}" "${np[2]}" "$3")" \
         "$(tri "${tp[0]}" "${tp[1]}" "${tp[2]}" "$3")" \
-        "$(ratio "$5" "${np[0]}" "$4")" "$(ratio "$5" "${tp[0]}" "$4")" "$(gf "$5" "$9" "$4" "${11:-$peak}")" \
-        "$(mib "${10}")" "$(mib "${np[3]}")" "$(mib "${tp[3]}")"
+        "$(ratio "${n[0]:-}" "${np[0]}" "$4")" "$(ratio "${n[0]:-}" "${tp[0]}" "$4")" "$(gf "${n[0]:-}" "$7" "$4" "$9")" \
+        "$(mib "$8")" "$(mib "${np[3]}")" "$(mib "${tp[3]}")"
 }
 g3=(${P[gemm3]}) g4=(${P[gemm4]})
+m3t1=(${R[$main.w3t1]}) m3pa=(${R[$main.w3pa]}) m4t1=(${R[$main.w4t1]})
 echo
 echo "nncc \`make bench\`, $(date -u +%Y-%m-%d), $model, $cores cores (load average $load at start);"
-echo "cc: $(cc --version | head -1); peers: $("$PY" -c 'import numpy; print("numpy", numpy.__version__)' 2>/dev/null || echo 'numpy absent')," \
+echo "cc: $(${CC:-cc} --version | head -1); peers: $("$PY" -c 'import numpy; print("numpy", numpy.__version__)' 2>/dev/null || echo 'numpy absent')," \
      "$("$PY" -c 'import torch; print("PyTorch", torch.__version__, "(%d threads)" % torch.get_num_threads())' 2>/dev/null || echo 'PyTorch absent'), BLAS: $blas_name."
-echo "Peak (FMA loop, peak.c): $peak1 GFLOP/s on 1 core, $peak GFLOP/s on all $cores (the % peak column). Medians of $REPEATS runs (min–max)."
+echo "Peak (FMA loop, peak.c): $peak1 GFLOP/s on 1 core, $peak GFLOP/s on all $cores (the % peak column, every target's). Medians of $REPEATS runs (min–max)."
 echo
-echo "| workload | unit | nncc | numpy | PyTorch | vs numpy | vs PyTorch | nncc GFLOP/s | % peak | peak RSS MiB nncc / numpy / torch |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-row "W2 deep circles 2-16-16-16-1, full batch 1000" "it/s ↑" 0 1 "$w2" "$w2lo" "$w2hi" w2 $((6 * W2_W * 1000)) "$rss2"
-row "W3 Fashion 784-256-128-10, batch 64" "s/epoch ↓" 3 0 "$w3" "$w3lo" "$w3hi" w3 $((6 * W3_W * 60000)) "$rss3"
-row "W4 784-1024-1024-10, batch 256" "samples/s ↑" 0 1 "$w4" "$w4lo" "$w4hi" w4 $((6 * W4_W)) "$rss4"
-row "W5 one-sample inference (W3 net), % of 1 core" "µs ↓" 2 0 "$w5" "$w5lo" "$w5hi" w5 $((2 * W3_W * 1000000)) "" "$peak1"
+echo "| workload | unit | target | nncc | numpy | PyTorch | vs numpy | vs PyTorch | nncc GFLOP/s | % peak | peak RSS MiB nncc / numpy / torch |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for t in "${TAGS[@]}"; do row "W2 deep circles 2-16-16-16-1, full batch 1000" "it/s ↑" 0 1 "$t" w2 $((6 * W2_W * 1000)) "${R[$t.rss2]}" "$peak"; done
+for t in "${TAGS[@]}"; do row "W3 Fashion 784-256-128-10, batch 64" "s/epoch ↓" 3 0 "$t" w3 $((6 * W3_W * 60000)) "${R[$t.rss3]}" "$peak"; done
+for t in "${TAGS[@]}"; do row "W4 784-1024-1024-10, batch 256" "samples/s ↑" 0 1 "$t" w4 $((6 * W4_W)) "${R[$t.rss4]}" "$peak"; done
+for t in "${TAGS[@]}"; do row "W5 one-sample inference (W3 net), % of 1 core" "µs ↓" 2 0 "$t" w5 $((2 * W3_W * 1000000)) "" "$peak1"; done
 echo
-echo "- W3: the GEMMs alone through numpy's $blas_name: $(tri "${g3[0]:-}" "${g3[1]:-}" "${g3[2]:-}" 3) s/epoch; nncc + cc for the W3 net: $cc_w3 s."
-echo "- W4: the GEMMs alone through numpy's $blas_name: $(tri "${g4[0]:-}" "${g4[1]:-}" "${g4[2]:-}" 0) samples/s$(awk -v a="$w4" -v b="${g4[0]:-}" 'BEGIN { if (a != "" && b + 0 > 0) printf "; nncc reaches %.0f%% of that bound", 100 * a / b }')."
-echo "- nncc on one thread (--threads 1): W3 $(tri "$w3t1" "$w3t1lo" "$w3t1hi" 3) s/epoch, W4 $(printf %.0f "$w4t1") samples/s; W3 on all threads with OMP_WAIT_POLICY=PASSIVE: $(tri "$w3pa" "$w3palo" "$w3pahi" 3) s/epoch."
+if [ -n "$user_cflags" ]; then
+    echo "- Target: CFLAGS is set, so nncc's rows are for that one target (unset it to measure each target this CPU runs${levels:+: $levels}):"
+else
+    echo "- Targets: this CPU runs ${levels:-its native target only} (/proc/cpuinfo); nncc's rows per target:"
+fi
+for t in "${TAGS[@]}"; do
+    case $t in
+    native) how="CFLAGS unset (nncc's default flags, here -O3 -march=native$([ "$(uname -m)" = x86_64 ] && echo ' -mprefer-vector-width=512') -fopenmp)" ;;
+    v3) how="CFLAGS='${FLAGS[$t]}' (what --target x86-64-v3 builds with; the schedule keeps this machine's caches and cores)" ;;
+    *) how="CFLAGS='${FLAGS[$t]}'" ;;
+    esac
+    echo "  - ${LABEL[$t]}: $how; schedule for ${R[$t.sched]:-an unknown target (no \"Scheduled for\" line in the source)}${R[$t.blocks]:+; register blocks of up to ${R[$t.blocks]} floats}; W5's kernel: cc ${INFER_FLAGS[$t]}."
+done
+bound4() { local n=(${R[$1.w4]:-}); awk -v a="${n[0]:-}" -v b="${g4[0]:-}" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.0f%%", 100 * a / b }'; }
+echo "- W3: the GEMMs alone through numpy's $blas_name: $(tri "${g3[0]:-}" "${g3[1]:-}" "${g3[2]:-}" 3) s/epoch."
+echo "- W4: the GEMMs alone through numpy's $blas_name: $(tri "${g4[0]:-}" "${g4[1]:-}" "${g4[2]:-}" 0) samples/s$(b=$(each bound4); [ -n "$b" ] && echo "; nncc reaches $b of that bound")."
+echo "- nncc on one thread (--threads 1, ${LABEL[$main]}): W3 $(tri "${m3t1[0]:-}" "${m3t1[1]:-}" "${m3t1[2]:-}" 3) s/epoch, W4 $(printf %.0f "${m4t1[0]:-0}") samples/s; W3 on all threads with OMP_WAIT_POLICY=PASSIVE: $(tri "${m3pa[0]:-}" "${m3pa[1]:-}" "${m3pa[2]:-}" 3) s/epoch."
+dense() { local d=(${R[$1.w5d]:-}); [ -n "${d[0]:-}" ] && tri "${d[0]}" "${d[1]}" "${d[2]}" 2 | sed 's/ (/ µs (/'; }
 echo "- W5 runs over the first 1000 Fashion-MNIST test images ($(awk -v z="${w5zeros:-0}" 'BEGIN { printf "%.0f", 100 * z }')% of their pixels 0: nncc's kernel skips their rows"
 echo "  of weights, and those of a ReLU's zero outputs; its GFLOP/s counts the skipped multiply-adds too);"
-echo "  nncc on 256 dense random inputs (almost no 0): $(tri "$w5d" "$w5dlo" "$w5dhi" 2) µs."
+echo "  nncc on 256 dense random inputs (almost no 0): $(each dense)."
 echo "- Peers' W4 rates are measured over the first 15,360 samples; nncc's over the whole epoch."
 echo "- PyTorch's threading trap: Debian's torch multiplies through the system BLAS (OpenBLAS's own"
 echo "  threads); torch.set_num_threads(2) on top of that makes it several times slower. The torch"
 echo "  runs keep its default; if you experiment, set OMP_WAIT_POLICY=PASSIVE."
+cc3() { [ -n "${R[$1.cc3]:-}" ] && echo "${R[$1.cc3]} s"; }
+echo "- Goal: nncc + cc for the W3 net: $(each cc3)."
+echo "- Goal: the notes' deep net (examples/deep_circles.yaml) generates ${deep_lines:-?} lines of C (nncc -o FILE.c)."
 [ "$blas_name" = OpenBLAS ] || echo "- Warning: numpy and torch use $blas_name here, not OpenBLAS: install libopenblas0-pthread for a fair comparison."
 awk -v l="${load%% *}" -v c="$cores" 'BEGIN { if (l + 0 > 0.5 * c) printf "- Warning: the machine was busy (load average %s on %d cores): threaded timings suffer most.\n", l, c }'
