@@ -652,6 +652,14 @@ static void emit_backward(Gen *g, int i)
         emit_blocks(g, 4, out, ls->mr, "j0", fmt("%s_backward%d_block(%%d, nv, %%s, i0, m, a_in, fused);", n, L));
         emit(e, "}\n");
     }
+    emit(e, "/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */\n");
+    emit(e, "NNCC_INLINE void %s_bias%d(int nv, int j0, int m, int fused)\n{\n", n, L);
+    emit(e, "    const real one = 1;\n    real acc[1][%s_NR];\n", U);
+    emit(e, "    if (fused)\n        %s_fill(1, nv, acc, NULL);\n    else\n        %s_load(1, nv, acc, %s_grad.b%d + j0, 0);\n", n, n,
+         n, L);
+    emit(e, "    %s_madd(1, nv, m, acc, &one, 0, 0, %s_dz%d[0] + j0, %d);\n", n, n, L, ls->ld);
+    emit(e, "    if (fused)\n        %s_descend_block(1, nv, acc, %zu + (size_t)j0, 0);\n", n, l->b_off);
+    emit(e, "    else\n        %s_store(1, nv, acc, %s_grad.b%d + j0, 0);\n}\n", n, n, L);
     emit(e, "static void %s_backward%d(int m, const real *restrict a_in, int fused)\n{\n", n, L);
     /* threads: the blocks shared out, each a whole sum over the rows on one thread; nowait, as the
      * layers' gradients are independent */
@@ -659,13 +667,9 @@ static void emit_backward(Gen *g, int i)
         emit_blocks_shared(g, 4, out, ls->mr, "j0", fmt("%s_backward%d_block(%%d, %d, %%s, 0, m, a_in, fused);", n, L, in));
     else
         emit_blocks_shared(g, 4, in, nr, "i0", fmt("%s_backward%d_cols(%%d, %%s, m, a_in, fused);", n, L));
-    /* db: a sum over the rows per unit */
-    if (g->s->threads) emit(e, "    %s\n", out > 1 ? "NNCC_OMP_FOR_NOWAIT" : "NNCC_OMP_SINGLE_NOWAIT");
-    if (out > 1) emit(e, "    for (int j = 0; j < %d; j++) {\n", out);
-    else emit(e, "    { /* the one unit */\n        const int j = 0;\n");
-    emit(e, "        real gb = 0;\n        for (int r = 0; r < m; r++) gb += %s_dz%d[r][j];\n", n, L);
-    emit(e, "        if (fused)\n            %s_descend(%zu + (size_t)j, gb);\n        else\n            %s_grad.b%d[j] += gb;\n    }\n}\n",
-         n, l->b_off, n, L);
+    /* db: the units side by side in a vector, each sum over the rows in order */
+    emit_blocks_shared(g, 4, out, g->s->nr, "j0", fmt("%s_bias%d(%%d, %%s, m, fused);", n, L));
+    emit(e, "}\n");
 }
 
 static void emit_loss(Gen *g)

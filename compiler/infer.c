@@ -280,35 +280,37 @@ static size_t stack_bytes(const Kernel *k, int int8)
 
 /* ---- the kernel's arithmetic, here: the same operations in the same order, in float ------------ */
 
+/* The activations are registry.h's expressions, compiled here in float: R(x) a float literal, and
+ * libm's exp and tanh, for every kernel (a --no-libm kernel's own exp and tanh are within the
+ * bounds it documents of these). Softmax works on whole rows: its own case. */
+#define R(x) ((float)(x))
+#define exp_r expf
+#define tanh_r tanhf
 static void sim_activate(Activation act, float *a, int n)
 {
-    switch (act) {
-    case ACT_STEP:
-        for (int j = 0; j < n; j++) a[j] = a[j] >= 0 ? 1.0f : 0.0f;
-        break;
-    case ACT_SIGMOID:
-        for (int j = 0; j < n; j++) a[j] = 1 / (1 + expf(-a[j]));
-        break;
-    case ACT_TANH:
-        for (int j = 0; j < n; j++) a[j] = tanhf(a[j]);
-        break;
-    case ACT_RELU:
-        for (int j = 0; j < n; j++) a[j] = a[j] > 0 ? a[j] : 0;
-        break;
-    case ACT_LEAKY_RELU:
-        for (int j = 0; j < n; j++) a[j] = a[j] > 0 ? a[j] : 0.01f * a[j];
-        break;
-    case ACT_LINEAR: break;
-    case ACT_SOFTMAX: {
+    if (act == ACT_SOFTMAX) {
         float zmax = a[0], sum = 0;
         for (int j = 1; j < n; j++) zmax = a[j] > zmax ? a[j] : zmax;
-        for (int j = 0; j < n; j++) sum += a[j] = expf(a[j] - zmax);
+        for (int j = 0; j < n; j++) sum += a[j] = exp_r(a[j] - zmax);
         for (int j = 0; j < n; j++) a[j] /= sum;
-        break;
+        return;
     }
+    switch (act) {
+#define X_SIM(id, name, diff, out, vec, fwd, der, doc) \
+    case ACT_##id:                                     \
+        for (int j = 0; j < n; j++) {                  \
+            const float z = a[j];                      \
+            a[j] = fwd;                                \
+        }                                              \
+        break;
+        ACTIVATIONS(X_SIM)
+#undef X_SIM
     default: unreachable();
     }
 }
+#undef R
+#undef exp_r
+#undef tanh_r
 
 static float sim_quantize(const float *x, int n, int8_t *q)
 {
@@ -486,11 +488,48 @@ typedef struct Sizes {
     size_t weights, code, stack;
 } Sizes;
 
-static int uses(const Net *net, Activation act)
+/* Whether the C expression expr names the identifier id (a whole token, not part of a longer one). */
+static int names_identifier(const char *expr, const char *id)
 {
-    for (int i = 0; i < net->n_layers; i++)
-        if (net->layers[i].act == act) return 1;
+    size_t n = strlen(id);
+    for (const char *p = strstr(expr, id); p; p = strstr(p + 1, id)) {
+        int joined_before = p > expr && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        int joined_after = isalnum((unsigned char)p[n]) || p[n] == '_';
+        if (!joined_before && !joined_after) return 1;
+    }
     return 0;
+}
+
+/* Whether some layer's activation code names id: registry.h's expression (NNCC_LEAKY_SLOPE's
+ * definition with it), or softmax's row code (activate_code), which calls exp_r. */
+static int net_names(const Net *net, const char *id)
+{
+    for (int i = 0; i < net->n_layers; i++) {
+        Activation act = net->layers[i].act;
+        const char *fwd = activation_forward[act];
+        if (names_identifier(fwd, id) ||
+            (names_identifier(fwd, "NNCC_LEAKY_SLOPE") && names_identifier(leaky_slope_definition, id)) ||
+            (act == ACT_SOFTMAX && !strcmp(id, "exp_r")))
+            return 1;
+    }
+    return 0;
+}
+
+/* The network calls exp (sigmoid, softmax), tanh. */
+static int uses_exp(const Net *net)
+{
+    return net_names(net, "exp_r");
+}
+
+static int uses_tanh(const Net *net)
+{
+    return net_names(net, "tanh_r");
+}
+
+/* A = Z: no code. */
+static int is_identity(Activation act)
+{
+    return act != ACT_SOFTMAX && !strcmp(activation_forward[act], "z");
 }
 
 static Sizes sizes_of(const Kernel *k, int int8)
@@ -503,12 +542,11 @@ static Sizes sizes_of(const Kernel *k, int int8)
         /* int8: q, and per unit a scale, a bias and sum_i q[j][i] */
         s.weights += int8 ? w + 3 * sizeof(float) * (size_t)l->units : sizeof(float) * (w + (size_t)l->units);
         s.code += int8 ? CODE_LAYER_INT8 : CODE_LAYER_FLOAT + (zero_inputs(net, i) ? CODE_SKIP_ZEROS : 0);
-        s.code += l->act == ACT_SOFTMAX ? CODE_SOFTMAX : l->act == ACT_LINEAR ? 0 : CODE_ACTIVATION;
+        s.code += l->act == ACT_SOFTMAX ? CODE_SOFTMAX : is_identity(l->act) ? 0 : CODE_ACTIVATION;
     }
     if (k->offset) s.weights += 2 * sizeof(float) * (size_t)net->inputs, s.code += CODE_NORMALISE + CODE_SOFT_DOUBLE;
-    if (uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX) || uses(net, ACT_TANH))
-        s.code += k->no_libm ? CODE_EXP : CODE_LIBM_EXP;
-    if (uses(net, ACT_TANH)) s.code += k->no_libm ? CODE_TANH : CODE_LIBM_TANH;
+    if (uses_exp(net) || uses_tanh(net)) s.code += k->no_libm ? CODE_EXP : CODE_LIBM_EXP;
+    if (uses_tanh(net)) s.code += k->no_libm ? CODE_TANH : CODE_LIBM_TANH;
     if (int8) s.code += CODE_QUANTIZE;
     s.code += CODE_SOFT_FLOAT;
     return s;
@@ -636,30 +674,24 @@ static void text_panel(Text *t, const float *w, int fan_in, int j0, int width, i
     free(col);
 }
 
-/* The activation, in place on a[0..n), as C. */
-static char *activate_code(const Kernel *k, Activation act, int n)
+/* The activation, in place on a[0..n), as C: registry.h's expression of z for one element, in
+ * the vocabulary emit_vocabulary defines; softmax's row code. */
+static char *activate_code(Activation act, int n)
 {
-    char ex[NNCC_MAX_NAME + 8], th[NNCC_MAX_NAME + 8];
-    snprintf(ex, sizeof ex, "%s%s", k->no_libm ? k->name : "", k->no_libm ? "_expf" : "expf");
-    snprintf(th, sizeof th, "%s%s", k->no_libm ? k->name : "", k->no_libm ? "_tanhf" : "tanhf");
-    switch (act) {
-    case ACT_STEP: return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] >= 0 ? 1.0f : 0.0f; /* step */", n);
-    case ACT_SIGMOID: return xasprintf("for (int j = 0; j < %d; j++) a[j] = 1 / (1 + %s(-a[j])); /* sigmoid */", n, ex);
-    case ACT_TANH: return xasprintf("for (int j = 0; j < %d; j++) a[j] = %s(a[j]);", n, th);
-    case ACT_RELU: return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] > 0 ? a[j] : 0; /* relu */", n);
-    case ACT_LEAKY_RELU:
-        return xasprintf("for (int j = 0; j < %d; j++) a[j] = a[j] > 0 ? a[j] : 0.01f * a[j]; /* leaky relu */", n);
-    case ACT_LINEAR: return xstrdup("/* linear: A = Z */");
-    case ACT_SOFTMAX:
+    if (act == ACT_SOFTMAX)
         return xasprintf("{ /* softmax, shifted by the max so exp never overflows */\n"
                          "        float zmax = a[0], sum = 0;\n"
                          "        for (int j = 1; j < %d; j++) zmax = a[j] > zmax ? a[j] : zmax;\n"
-                         "        for (int j = 0; j < %d; j++) sum += a[j] = %s(a[j] - zmax);\n"
+                         "        for (int j = 0; j < %d; j++) sum += a[j] = exp_r(a[j] - zmax);\n"
                          "        for (int j = 0; j < %d; j++) a[j] /= sum;\n"
                          "    }",
-                         n, n, ex, n);
-    default: unreachable();
-    }
+                         n, n, n);
+    if (is_identity(act)) return xasprintf("/* %s: A = Z */", activation_names[act]);
+    return xasprintf("for (int j = 0; j < %d; j++) { /* %s */\n"
+                     "        const float z = a[j];\n"
+                     "        a[j] = %s;\n"
+                     "    }",
+                     n, activation_names[act], activation_forward[act]);
 }
 
 /* A banner title padded with dashes to column 100, after the comment opening and four dashes; takes title. */
@@ -750,16 +782,13 @@ static void emit_preamble(const Kernel *k, Emitter *e, const char *c_file, const
                                         " * Checked:  against the float kernel %s",
                                         trained, k->check)
                             : xasprintf("float32 weights (%s); float arithmetic throughout.", trained);
-    int need_exp = uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX) || uses(net, ACT_TANH);
+    int ex = uses_exp(net), th = uses_tanh(net), need_exp = ex || th; /* tanh: an exp, in --no-libm */
     char *math = !need_exp ? xstrdup("none needed (no exp or tanh in this network).")
                  : k->no_libm ? xasprintf("no math library: exp%s below (max relative error %s%s%s).",
-                                          uses(net, ACT_TANH) ? " and tanh" : "", INFER_EXP_ERROR,
-                                          uses(net, ACT_TANH) ? ", tanh " : "",
-                                          uses(net, ACT_TANH) ? INFER_TANH_ERROR : "")
+                                          th ? " and tanh" : "", INFER_EXP_ERROR, th ? ", tanh " : "",
+                                          th ? INFER_TANH_ERROR : "")
                               : xasprintf("%s from <math.h> (link with -lm); --no-libm avoids it.",
-                                          uses(net, ACT_TANH) && (uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX))
-                                              ? "expf and tanhf"
-                                              : uses(net, ACT_TANH) ? "tanhf" : "expf");
+                                          th && ex ? "expf and tanhf" : th ? "tanhf" : "expf");
     Text inc = {0};
     if (need_exp && !k->no_libm) text_add(&inc, "#include <math.h>\n");
     if (k->int8 || (need_exp && k->no_libm)) text_add(&inc, "#include <stdint.h>\n");
@@ -778,17 +807,52 @@ static void emit_preamble(const Kernel *k, Emitter *e, const char *c_file, const
     free(numbers), free(math), free(inc.p);
 }
 
+/* What registry.h's expressions name, each defined where some layer's activation names it. */
+static const char *const vocabulary[] = {"R", "exp_r", "tanh_r", "NNCC_LEAKY_SLOPE"};
+
+static void emit_vocabulary(const Kernel *k, Emitter *e)
+{
+    const char *n = k->name;
+    int any = 0;
+    for (size_t i = 0; i < ARRAY_LEN(vocabulary); i++) {
+        const char *w = vocabulary[i];
+        if (!net_names(k->net, w)) continue;
+        if (!any++)
+            emit(e, "\n/* The activations are the training program's expressions (nncc's registry.h); what they "
+                    "use: */\n");
+        if (!strcmp(w, "R")) emit(e, "#define R(x) ((float)(x)) /* a literal of the real type: float */\n");
+        else if (!strcmp(w, "exp_r") && k->no_libm) emit(e, "#define exp_r %s_expf /* e^x, above */\n", n);
+        else if (!strcmp(w, "exp_r")) emit(e, "#define exp_r expf /* e^x */\n");
+        else if (!strcmp(w, "tanh_r") && k->no_libm) emit(e, "#define tanh_r %s_tanhf /* tanh, above */\n", n);
+        else if (!strcmp(w, "tanh_r")) emit(e, "#define tanh_r tanhf /* tanh */\n");
+        else if (!strcmp(w, "NNCC_LEAKY_SLOPE")) emit(e, "%s /* leaky_relu's, for z <= 0 */\n", leaky_slope_definition);
+        else unreachable();
+    }
+}
+
+/* The vocabulary ends with the file, which may be #included into another. */
+static void emit_vocabulary_end(const Kernel *k, Emitter *e)
+{
+    int any = 0;
+    for (size_t i = 0; i < ARRAY_LEN(vocabulary); i++) {
+        if (!net_names(k->net, vocabulary[i])) continue;
+        if (!any++) emit(e, "\n/* The activations' vocabulary ends with this file. */\n");
+        emit(e, "#undef %s\n", vocabulary[i]);
+    }
+}
+
 static void emit_helpers(const Kernel *k, Emitter *e)
 {
     const Net *net = k->net;
-    if (k->no_libm && (uses(net, ACT_SIGMOID) || uses(net, ACT_SOFTMAX) || uses(net, ACT_TANH))) {
+    if (k->no_libm && (uses_exp(net) || uses_tanh(net))) {
         TemplateArg a[] = {{"NAME", k->name}, {"EXP_ERROR", INFER_EXP_ERROR}};
         emit_template(e, "infer_exp.c", a, 2);
     }
-    if (k->no_libm && uses(net, ACT_TANH)) {
+    if (k->no_libm && uses_tanh(net)) {
         TemplateArg a[] = {{"NAME", k->name}, {"TANH_ERROR", INFER_TANH_ERROR}};
         emit_template(e, "infer_tanh.c", a, 2);
     }
+    emit_vocabulary(k, e);
     if (k->int8) {
         TemplateArg a[] = {{"NAME", k->name}};
         emit_template(e, "infer_quantize.c", a, 1);
@@ -912,7 +976,7 @@ static void emit_layer(const Kernel *k, Emitter *e, int i)
     const KLayer *kl = &k->layers[i];
     char *L = xasprintf("%d", i + 1), *P = xasprintf("%d", i), *in = xasprintf("%d", l->fan_in);
     char *out = xasprintf("%d", l->units);
-    char *act = activate_code(k, l->act, l->units);
+    char *act = activate_code(l->act, l->units);
     char *bias = vector_text(kl->b, l->units);
     char *banner = banner_text(xasprintf("Layer %d: %d -> %d, %s%s ", i + 1, l->fan_in, l->units,
                                          activation_names[l->act], k->int8 ? ", int8" : ""));
@@ -1040,6 +1104,7 @@ static void emit_c_file(const Kernel *k, FILE *out, const char *c_file, const ch
     emit_helpers(k, &e);
     for (int i = 0; i < k->net->n_layers; i++) emit_layer(k, &e, i);
     emit_entry(k, &e);
+    emit_vocabulary_end(k, &e);
 }
 
 static void kernel_free(Kernel *k)
