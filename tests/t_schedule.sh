@@ -74,6 +74,23 @@ for target in $TARGETS; do
     else fail "selftest on $target" "$failed"; fi
 done
 
+# ---- clang builds the same files: its vectoriser, its FMA contraction -------------------------
+if command -v clang >/dev/null; then
+    for ex in examples/deep_circles.yaml examples/fashion_mnist.yaml tests/bench/w3_fashion.yaml "$F64/w3_f64.yaml"; do
+        case $ex in /*) yaml=$ex ;; *) yaml=$TOP/$ex ;; esac
+        name=$(basename "$ex" .yaml)
+        d=$WORK/clang/$name
+        mkdir -p "$d"
+        "$NNCC" "$yaml" -o "$d/train.c" 2>"$d/err"
+        if build_c "$d/train.c" "$d/train" clang -O3 -march=native -fopenmp >"$d/build.log" 2>&1 &&
+            "$d/train" --selftest >"$d/st.log" 2>&1; then
+            ok "clang -O3 -march=native: $name passes its self-test ($(tail -1 "$d/st.log" | sed 's/.*(\([0-9]* exact\)).*/\1/'))"
+        else fail "clang: $name" "$(tail -3 "$d/build.log" "$d/st.log" | tr '\n' ' ')"; fi
+    done
+else
+    skip "clang self-tests" "clang not found"
+fi
+
 # ---- threads inside step(), and the self-test can fail ---------------------------------------
 # A step big enough for threads, with a first layer of one block of inputs and a 1-unit output:
 # every block of dW and db must be shared out, none run by every thread.

@@ -41,13 +41,20 @@ typedef float real;
  * every multiple of 2^-12 in the range and 1e6 random floats). */
 static inline float nncc_expf(float x)
 {
-    union { float f; int i; } two_k;
-    /* the clamps as arithmetic: gcc 12 does not if-convert `x < lo ? lo : x` here, which kept
-     * every loop calling this scalar */
-    x = x * (float)(x > -87.33654f) + -87.33654f * (float)!(x > -87.33654f);
-    x = x * (float)(x < 88.37626f) + 88.37626f * (float)!(x < 88.37626f);
+    /* The clamps as integer minimums of x's bits: a float compare-and-select is not if-converted
+     * by gcc 12 under -ftrapping-math (the default) for 256-bit and narrower vectors, which kept
+     * every AVX2 loop calling this scalar. As signed integers the bits of positive floats keep
+     * their order and negative ones come below them; as unsigned, the negative floats come last,
+     * in the order of their magnitude. inf and NaN are clamped too (no float-to-int overflow
+     * below) and made NaN again at the end by adding x - x, which is 0 for every finite x. */
+    const float x0 = x;
+    union { float f; int32_t i; uint32_t u; } v, two_k;
+    v.f = x;
+    v.i = v.i < 0x42b0c0a5 ? v.i : 0x42b0c0a5;     /* x > 88.37626f (2^127.5) -> 88.37626f */
+    v.u = v.u < 0xc2aeac4fu ? v.u : 0xc2aeac4fu; /* x < -87.33654f (2^-126) -> -87.33654f */
+    x = v.f;
     const float t = x * 1.44269504088896341f;
-    const int ki = (int)(t + (t < 0 ? -0.5f : 0.5f)); /* round half away from zero; no floorf call */
+    const int ki = (int)(t + copysignf(0.5f, t)); /* round half away from zero; no floorf call */
     const float k = (float)ki;
     const float f = (x - k * 0.693359375f) - k * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
@@ -58,7 +65,7 @@ static inline float nncc_expf(float x)
     p = p * f + 5.0000001201e-1f;
     p = p * f * f + f + 1.0f;
     two_k.i = (ki + 127) << 23;
-    return p * two_k.f;
+    return p * two_k.f + (x0 - x0);
 }
 
 static inline real exp_r(real x) { return nncc_expf(x); }
@@ -195,7 +202,8 @@ static void neuron_loss(int m, int lo, int hi, const real *restrict a, const dou
     const int end = hi < m ? hi : m;
     for (int r = lo; r < end; r++) {
         const double p = a[r];
-        neuron_row_loss[r] = -(y[r] * log(p + eps) + (1 - y[r]) * log(1 - p + eps));
+        /* y is 0 or 1 (the runtime checks): one of the two terms, one log a row */
+        neuron_row_loss[r] = -log((y[r] >= 0.5 ? p : 1 - p) + eps);
         neuron_row_correct[r] = (p >= 0.5) == (y[r] >= 0.5);
         dz[r] = a[r] - (real)y[r];
     }
@@ -218,18 +226,25 @@ NNCC_INLINE void neuron_backward1_block(int mr, int nv, int j0, int i0, int m, c
     else
         neuron_store(mr, nv, acc, neuron_grad.w1[j0] + i0, 2);
 }
+/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
+NNCC_INLINE void neuron_bias1(int nv, int j0, int m, int fused)
+{
+    const real one = 1;
+    real acc[1][NEURON_NR];
+    if (fused)
+        neuron_fill(1, nv, acc, NULL);
+    else
+        neuron_load(1, nv, acc, neuron_grad.b1 + j0, 0);
+    neuron_madd(1, nv, m, acc, &one, 0, 0, neuron_dz1[0] + j0, 1);
+    if (fused)
+        neuron_descend_block(1, nv, acc, 2 + (size_t)j0, 0);
+    else
+        neuron_store(1, nv, acc, neuron_grad.b1 + j0, 0);
+}
 static void neuron_backward1(int m, const real *restrict a_in, int fused)
 {
     neuron_backward1_block(1, 2, 0, 0, m, a_in, fused);
-    { /* the one unit */
-        const int j = 0;
-        real gb = 0;
-        for (int r = 0; r < m; r++) gb += neuron_dz1[r][j];
-        if (fused)
-            neuron_descend(2 + (size_t)j, gb);
-        else
-            neuron_grad.b1[j] += gb;
-    }
+    neuron_bias1(1, 0, m, fused);
 }
 
 /* One chunk of m <= NEURON_CHUNK rows: forward through every layer, the loss, and with grad the

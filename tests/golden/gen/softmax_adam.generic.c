@@ -298,17 +298,25 @@ NNCC_INLINE void softmax_adam_backward3_cols(int nv, int i0, int m, const real *
 {
     softmax_adam_backward3_block(3, nv, 0, i0, m, a_in, fused);
 }
+/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
+NNCC_INLINE void softmax_adam_bias3(int nv, int j0, int m, int fused)
+{
+    const real one = 1;
+    real acc[1][SOFTMAX_ADAM_NR];
+    if (fused)
+        softmax_adam_fill(1, nv, acc, NULL);
+    else
+        softmax_adam_load(1, nv, acc, softmax_adam_grad.b3 + j0, 0);
+    softmax_adam_madd(1, nv, m, acc, &one, 0, 0, softmax_adam_dz3[0] + j0, 3);
+    if (fused)
+        softmax_adam_descend_block(1, nv, acc, 188 + (size_t)j0, 0);
+    else
+        softmax_adam_store(1, nv, acc, softmax_adam_grad.b3 + j0, 0);
+}
 static void softmax_adam_backward3(int m, const real *restrict a_in, int fused)
 {
     for (int i0 = 0; i0 < 8; i0 += 4) softmax_adam_backward3_cols(4, i0, m, a_in, fused);
-    for (int j = 0; j < 3; j++) {
-        real gb = 0;
-        for (int r = 0; r < m; r++) gb += softmax_adam_dz3[r][j];
-        if (fused)
-            softmax_adam_descend(188 + (size_t)j, gb);
-        else
-            softmax_adam_grad.b3[j] += gb;
-    }
+    softmax_adam_bias3(3, 0, m, fused);
 }
 
 /* Layer 2 propagate: dZ1 = W2^T.dZ2 * g'(Z1), g' = [A > 0]
@@ -357,17 +365,25 @@ NNCC_INLINE void softmax_adam_backward2_cols(int nv, int i0, int m, const real *
 {
     for (int j0 = 0; j0 < 8; j0 += 4) softmax_adam_backward2_block(4, nv, j0, i0, m, a_in, fused);
 }
+/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
+NNCC_INLINE void softmax_adam_bias2(int nv, int j0, int m, int fused)
+{
+    const real one = 1;
+    real acc[1][SOFTMAX_ADAM_NR];
+    if (fused)
+        softmax_adam_fill(1, nv, acc, NULL);
+    else
+        softmax_adam_load(1, nv, acc, softmax_adam_grad.b2 + j0, 0);
+    softmax_adam_madd(1, nv, m, acc, &one, 0, 0, softmax_adam_dz2[0] + j0, 8);
+    if (fused)
+        softmax_adam_descend_block(1, nv, acc, 156 + (size_t)j0, 0);
+    else
+        softmax_adam_store(1, nv, acc, softmax_adam_grad.b2 + j0, 0);
+}
 static void softmax_adam_backward2(int m, const real *restrict a_in, int fused)
 {
     for (int i0 = 0; i0 < 12; i0 += 4) softmax_adam_backward2_cols(4, i0, m, a_in, fused);
-    for (int j = 0; j < 8; j++) {
-        real gb = 0;
-        for (int r = 0; r < m; r++) gb += softmax_adam_dz2[r][j];
-        if (fused)
-            softmax_adam_descend(156 + (size_t)j, gb);
-        else
-            softmax_adam_grad.b2[j] += gb;
-    }
+    for (int j0 = 0; j0 < 8; j0 += 4) softmax_adam_bias2(4, j0, m, fused);
 }
 
 /* Layer 1 backward: dW1 = (1/m) dZ1^T.A0, db1 = (1/m) sum_r dZ1 (summed here, divided by m in
@@ -387,17 +403,25 @@ NNCC_INLINE void softmax_adam_backward1_block(int mr, int nv, int j0, int i0, in
     else
         softmax_adam_store(mr, nv, acc, softmax_adam_grad.w1[j0] + i0, 4);
 }
+/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
+NNCC_INLINE void softmax_adam_bias1(int nv, int j0, int m, int fused)
+{
+    const real one = 1;
+    real acc[1][SOFTMAX_ADAM_NR];
+    if (fused)
+        softmax_adam_fill(1, nv, acc, NULL);
+    else
+        softmax_adam_load(1, nv, acc, softmax_adam_grad.b1 + j0, 0);
+    softmax_adam_madd(1, nv, m, acc, &one, 0, 0, softmax_adam_dz1[0] + j0, 12);
+    if (fused)
+        softmax_adam_descend_block(1, nv, acc, 48 + (size_t)j0, 0);
+    else
+        softmax_adam_store(1, nv, acc, softmax_adam_grad.b1 + j0, 0);
+}
 static void softmax_adam_backward1(int m, const real *restrict a_in, int fused)
 {
     for (int j0 = 0; j0 < 12; j0 += 4) softmax_adam_backward1_block(4, 4, j0, 0, m, a_in, fused);
-    for (int j = 0; j < 12; j++) {
-        real gb = 0;
-        for (int r = 0; r < m; r++) gb += softmax_adam_dz1[r][j];
-        if (fused)
-            softmax_adam_descend(48 + (size_t)j, gb);
-        else
-            softmax_adam_grad.b1[j] += gb;
-    }
+    for (int j0 = 0; j0 < 12; j0 += 4) softmax_adam_bias1(4, j0, m, fused);
 }
 
 /* X (m, 4) -> X^T (4, m) for rows [lo, hi): the first layer's forward reads its input feature

@@ -291,17 +291,25 @@ NNCC_INLINE void softmax_adam_backward3_block(int mr, int nv, int j0, int i0, in
     else
         softmax_adam_store(mr, nv, acc, softmax_adam_grad.w3[j0] + i0, 8);
 }
+/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
+NNCC_INLINE void softmax_adam_bias3(int nv, int j0, int m, int fused)
+{
+    const real one = 1;
+    real acc[1][SOFTMAX_ADAM_NR];
+    if (fused)
+        softmax_adam_fill(1, nv, acc, NULL);
+    else
+        softmax_adam_load(1, nv, acc, softmax_adam_grad.b3 + j0, 0);
+    softmax_adam_madd(1, nv, m, acc, &one, 0, 0, softmax_adam_dz3[0] + j0, 3);
+    if (fused)
+        softmax_adam_descend_block(1, nv, acc, 188 + (size_t)j0, 0);
+    else
+        softmax_adam_store(1, nv, acc, softmax_adam_grad.b3 + j0, 0);
+}
 static void softmax_adam_backward3(int m, const real *restrict a_in, int fused)
 {
     softmax_adam_backward3_block(3, 8, 0, 0, m, a_in, fused);
-    for (int j = 0; j < 3; j++) {
-        real gb = 0;
-        for (int r = 0; r < m; r++) gb += softmax_adam_dz3[r][j];
-        if (fused)
-            softmax_adam_descend(188 + (size_t)j, gb);
-        else
-            softmax_adam_grad.b3[j] += gb;
-    }
+    softmax_adam_bias3(3, 0, m, fused);
 }
 
 /* Layer 2 propagate: dZ1 = W2^T.dZ2 * g'(Z1), g' = [A > 0]
@@ -352,18 +360,26 @@ NNCC_INLINE void softmax_adam_backward2_cols(int nv, int i0, int m, const real *
     softmax_adam_backward2_block(6, nv, 0, i0, m, a_in, fused);
     softmax_adam_backward2_block(2, nv, 6, i0, m, a_in, fused);
 }
+/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
+NNCC_INLINE void softmax_adam_bias2(int nv, int j0, int m, int fused)
+{
+    const real one = 1;
+    real acc[1][SOFTMAX_ADAM_NR];
+    if (fused)
+        softmax_adam_fill(1, nv, acc, NULL);
+    else
+        softmax_adam_load(1, nv, acc, softmax_adam_grad.b2 + j0, 0);
+    softmax_adam_madd(1, nv, m, acc, &one, 0, 0, softmax_adam_dz2[0] + j0, 8);
+    if (fused)
+        softmax_adam_descend_block(1, nv, acc, 156 + (size_t)j0, 0);
+    else
+        softmax_adam_store(1, nv, acc, softmax_adam_grad.b2 + j0, 0);
+}
 static void softmax_adam_backward2(int m, const real *restrict a_in, int fused)
 {
     softmax_adam_backward2_cols(8, 0, m, a_in, fused);
     softmax_adam_backward2_cols(4, 8, m, a_in, fused);
-    for (int j = 0; j < 8; j++) {
-        real gb = 0;
-        for (int r = 0; r < m; r++) gb += softmax_adam_dz2[r][j];
-        if (fused)
-            softmax_adam_descend(156 + (size_t)j, gb);
-        else
-            softmax_adam_grad.b2[j] += gb;
-    }
+    softmax_adam_bias2(8, 0, m, fused);
 }
 
 /* Layer 1 backward: dW1 = (1/m) dZ1^T.A0, db1 = (1/m) sum_r dZ1 (summed here, divided by m in
@@ -383,17 +399,26 @@ NNCC_INLINE void softmax_adam_backward1_block(int mr, int nv, int j0, int i0, in
     else
         softmax_adam_store(mr, nv, acc, softmax_adam_grad.w1[j0] + i0, 4);
 }
+/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
+NNCC_INLINE void softmax_adam_bias1(int nv, int j0, int m, int fused)
+{
+    const real one = 1;
+    real acc[1][SOFTMAX_ADAM_NR];
+    if (fused)
+        softmax_adam_fill(1, nv, acc, NULL);
+    else
+        softmax_adam_load(1, nv, acc, softmax_adam_grad.b1 + j0, 0);
+    softmax_adam_madd(1, nv, m, acc, &one, 0, 0, softmax_adam_dz1[0] + j0, 12);
+    if (fused)
+        softmax_adam_descend_block(1, nv, acc, 48 + (size_t)j0, 0);
+    else
+        softmax_adam_store(1, nv, acc, softmax_adam_grad.b1 + j0, 0);
+}
 static void softmax_adam_backward1(int m, const real *restrict a_in, int fused)
 {
     for (int j0 = 0; j0 < 12; j0 += 6) softmax_adam_backward1_block(6, 4, j0, 0, m, a_in, fused);
-    for (int j = 0; j < 12; j++) {
-        real gb = 0;
-        for (int r = 0; r < m; r++) gb += softmax_adam_dz1[r][j];
-        if (fused)
-            softmax_adam_descend(48 + (size_t)j, gb);
-        else
-            softmax_adam_grad.b1[j] += gb;
-    }
+    softmax_adam_bias1(8, 0, m, fused);
+    softmax_adam_bias1(4, 8, m, fused);
 }
 
 /* X (m, 4) -> X^T (4, m) for rows [lo, hi): the first layer's forward reads its input feature
