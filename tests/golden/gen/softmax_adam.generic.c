@@ -59,8 +59,8 @@ static softmax_adam_params softmax_adam_state1; /* second moment */
 #define SOFTMAX_ADAM_NR 4
 #define SOFTMAX_ADAM_ROWS 32
 static real softmax_adam_xt[4][SOFTMAX_ADAM_ROWS]; /* X^T */
-static real softmax_adam_a1[SOFTMAX_ADAM_ROWS][12], softmax_adam_at1[12][SOFTMAX_ADAM_ROWS], softmax_adam_dz1[SOFTMAX_ADAM_ROWS][12], softmax_adam_dzt1[12][32];
-static real softmax_adam_a2[SOFTMAX_ADAM_ROWS][8], softmax_adam_at2[8][SOFTMAX_ADAM_ROWS], softmax_adam_dz2[SOFTMAX_ADAM_ROWS][8], softmax_adam_dzt2[8][32];
+static real softmax_adam_a1[SOFTMAX_ADAM_ROWS][12], softmax_adam_at1[12][SOFTMAX_ADAM_ROWS], softmax_adam_dz1[SOFTMAX_ADAM_ROWS][12];
+static real softmax_adam_a2[SOFTMAX_ADAM_ROWS][8], softmax_adam_at2[8][SOFTMAX_ADAM_ROWS], softmax_adam_dz2[SOFTMAX_ADAM_ROWS][8];
 static real softmax_adam_a3[SOFTMAX_ADAM_ROWS][3], softmax_adam_dz3[SOFTMAX_ADAM_ROWS][3];
 static real softmax_adam_zout[SOFTMAX_ADAM_CHUNK][3]; /* Z of the softmax layer, for a stable log-loss */
 static double softmax_adam_row_loss[SOFTMAX_ADAM_CHUNK], softmax_adam_row_correct[SOFTMAX_ADAM_CHUNK]; /* each row's, summed in row order */
@@ -253,7 +253,7 @@ static void softmax_adam_loss(int m, int lo, int hi, const real *restrict a, con
 }
 
 /* Layer 3 propagate: dZ2 = W3^T.dZ3 * g'(Z2), g' = 1 - A^2
- *   dZ3 (m, 3) -> dZ2 (m, 8) and dZ2^T, for dW2. A block: 4 rows x inputs i0 .. i0 + nv, each sum adding
+ *   dZ3 (m, 3) -> dZ2 (m, 8). A block: 4 rows x inputs i0 .. i0 + nv, each sum adding
  * dZ[r][j] W[j][i] for j = 0, 1, ... in order, then times g'. */
 NNCC_INLINE void softmax_adam_propagate3_block(int nv, int i0, int r0)
 {
@@ -263,7 +263,6 @@ NNCC_INLINE void softmax_adam_propagate3_block(int nv, int i0, int r0)
     for (int u = 0; u < 4; u++)
         NNCC_SIMD for (int v = 0; v < nv; v++) acc[u][v] *= softmax_adam_dg_tanh(softmax_adam_a2[r0 + u][i0 + v]);
     softmax_adam_store(4, nv, acc, softmax_adam_dz2[r0] + i0, 8);
-    softmax_adam_store_t(4, nv, acc, softmax_adam_dzt2[i0] + r0, 32);
 }
 /* inputs i0 .. i0 + nv of every row [lo, end) */
 NNCC_INLINE void softmax_adam_propagate3_cols(int nv, int i0, int lo, int end)
@@ -320,7 +319,7 @@ static void softmax_adam_backward3(int m, const real *restrict a_in, int fused)
 }
 
 /* Layer 2 propagate: dZ1 = W2^T.dZ2 * g'(Z1), g' = [A > 0]
- *   dZ2 (m, 8) -> dZ1 (m, 12) and dZ1^T, for dW1. A block: 4 rows x inputs i0 .. i0 + nv, each sum adding
+ *   dZ2 (m, 8) -> dZ1 (m, 12). A block: 4 rows x inputs i0 .. i0 + nv, each sum adding
  * dZ[r][j] W[j][i] for j = 0, 1, ... in order, then times g'. */
 NNCC_INLINE void softmax_adam_propagate2_block(int nv, int i0, int r0)
 {
@@ -330,7 +329,6 @@ NNCC_INLINE void softmax_adam_propagate2_block(int nv, int i0, int r0)
     for (int u = 0; u < 4; u++)
         NNCC_SIMD for (int v = 0; v < nv; v++) acc[u][v] *= softmax_adam_dg_relu(softmax_adam_a1[r0 + u][i0 + v]);
     softmax_adam_store(4, nv, acc, softmax_adam_dz1[r0] + i0, 12);
-    softmax_adam_store_t(4, nv, acc, softmax_adam_dzt1[i0] + r0, 32);
 }
 /* inputs i0 .. i0 + nv of every row [lo, end) */
 NNCC_INLINE void softmax_adam_propagate2_cols(int nv, int i0, int lo, int end)
@@ -354,7 +352,7 @@ NNCC_INLINE void softmax_adam_backward2_block(int mr, int nv, int j0, int i0, in
         softmax_adam_fill(mr, nv, acc, NULL);
     else
         softmax_adam_load(mr, nv, acc, softmax_adam_grad.w2[j0] + i0, 12);
-    softmax_adam_madd(mr, nv, m, acc, softmax_adam_dzt2[j0], 32, 1, a_in + i0, 12); /* dZ^T: each unit's rows side by side */
+    softmax_adam_madd(mr, nv, m, acc, softmax_adam_dz2[0] + j0, 1, 8, a_in + i0, 12);
     if (fused)
         softmax_adam_descend_block(mr, nv, acc, 60 + (size_t)j0 * 12 + i0, 12);
     else
@@ -397,7 +395,7 @@ NNCC_INLINE void softmax_adam_backward1_block(int mr, int nv, int j0, int i0, in
         softmax_adam_fill(mr, nv, acc, NULL);
     else
         softmax_adam_load(mr, nv, acc, softmax_adam_grad.w1[j0] + i0, 4);
-    softmax_adam_madd(mr, nv, m, acc, softmax_adam_dzt1[j0], 32, 1, a_in + i0, 4); /* dZ^T: each unit's rows side by side */
+    softmax_adam_madd(mr, nv, m, acc, softmax_adam_dz1[0] + j0, 1, 12, a_in + i0, 4);
     if (fused)
         softmax_adam_descend_block(mr, nv, acc, (size_t)j0 * 4 + i0, 4);
     else
