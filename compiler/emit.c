@@ -82,9 +82,9 @@ typedef struct Gen {
 } Gen;
 
 /* The block kernels of templates/kernel_*.c, in the order they are printed. */
-enum { K_MADD = 1, K_FILL = 2, K_LOAD = 4, K_STORE = 8, K_STORE_T = 16 };
+enum { K_MADD = 1, K_FILL = 2, K_LOAD = 4, K_STORE = 8, K_STORE_T = 16, K_DW = 32 };
 static const char *const kernel_templates[] = {"kernel_madd.c", "kernel_fill.c", "kernel_load.c", "kernel_store.c",
-                                               "kernel_store_t.c"};
+                                               "kernel_store_t.c"}; /* kernel_dw.c: after the optimiser */
 
 /* Strings made while printing, freed together at the end (one discipline instead of a free per
  * string). */
@@ -384,26 +384,58 @@ static void emit_optimizer(Gen *g)
     emit(e, "NNCC_INLINE void %s_descend_block(int mr, int nv, real acc[][%s_NR], size_t i0, int ld)\n{\n", n, g->upper);
     emit(e, "    for (int u = 0; u < mr; u++)\n        %sfor (int v = 0; v < nv; v++) %s_descend(i0 + (size_t)u * ld + v, acc[u][v]);\n}\n",
          simd, n);
+    if (g->uses & K_DW) {
+        TemplateArg args[] = {{"NAME", g->name}, {"UPPER", g->upper}, {"MR", fmt("%d", g->mr_max)}};
+        emit_template(e, "kernel_dw.c", args, (int)ARRAY_LEN(args));
+    }
+}
+
+/* A call with its block's size for $N and its start for $S (every occurrence). */
+static const char *call_text(const char *tmpl, int size, const char *start)
+{
+    char *out = xstrdup("");
+    for (const char *c = tmpl; *c; c++) {
+        char *grown = c[0] == '$' && c[1] == 'N'   ? xasprintf("%s%d", out, size)
+                      : c[0] == '$' && c[1] == 'S' ? xasprintf("%s%s", out, start)
+                                                   : xasprintf("%s%c", out, *c);
+        c += c[0] == '$' && (c[1] == 'N' || c[1] == 'S');
+        free(out);
+        out = grown;
+    }
+    /* a block at 0: no "+ 0", no "0 * n" */
+    if (!strcmp(start, "0")) {
+        char *z;
+        while ((z = strstr(out, "(size_t)0 * "))) { /* "(size_t)0 * 16" -> "0" */
+            char *end = z + strlen("(size_t)0 * ");
+            while (isdigit((unsigned char)*end)) end++;
+            memmove(z + 1, end, strlen(end) + 1);
+            *z = '0';
+        }
+        static const char *const plus0[] = {" + 0,", " + 0)", " + 0;"};
+        for (size_t k = 0; k < ARRAY_LEN(plus0); k++)
+            while ((z = strstr(out, plus0[k]))) memmove(z, z + 4, strlen(z + 4) + 1);
+    }
+    return keep(out);
 }
 
 /* A call for each register block along one dimension: a loop over the whole blocks when there are
- * several, one call when there is one, then the tail's call with its own constant size. `call` is
- * a format with %d for the block's size and %s for its start. */
+ * several, one call when there is one, then the tail's call with its own constant size. `call` has
+ * $N for the block's size and $S for its start (call_text). */
 static void emit_blocks(Gen *g, int indent, int n, int b, const char *var, const char *call_fmt)
 {
     const int whole = n / b * b, tail = n - whole;
     if (whole > b) {
         emit(g->e, "%*sfor (int %s = 0; %s < %d; %s += %d) ", indent, "", var, var, whole, var, b);
-        emit(g->e, call_fmt, b, var);
+        emit(g->e, "%s", call_text(call_fmt, b, var));
         emit(g->e, "\n");
     } else if (whole == b) {
         emit(g->e, "%*s", indent, "");
-        emit(g->e, call_fmt, b, "0");
+        emit(g->e, "%s", call_text(call_fmt, b, "0"));
         emit(g->e, "\n");
     }
     if (tail) {
         emit(g->e, "%*s", indent, "");
-        emit(g->e, call_fmt, tail, fmt("%d", whole));
+        emit(g->e, "%s", call_text(call_fmt, tail, fmt("%d", whole)));
         emit(g->e, "\n");
     }
 }
@@ -420,16 +452,16 @@ static void emit_blocks_shared(Gen *g, int indent, int n, int b, const char *var
     if (whole > b) {
         emit(g->e, "%*sNNCC_OMP_FOR_NOWAIT\n%*sfor (int %s = 0; %s < %d; %s += %d) ", indent, "", indent, "", var, var,
              whole, var, b);
-        emit(g->e, call_fmt, b, var);
+        emit(g->e, "%s", call_text(call_fmt, b, var));
         emit(g->e, "\n");
     } else if (whole == b) {
         emit(g->e, "%*sNNCC_OMP_SINGLE_NOWAIT\n%*s", indent, "", indent, "");
-        emit(g->e, call_fmt, b, "0");
+        emit(g->e, "%s", call_text(call_fmt, b, "0"));
         emit(g->e, "\n");
     }
     if (tail) {
         emit(g->e, "%*sNNCC_OMP_SINGLE_NOWAIT\n%*s", indent, "", indent, "");
-        emit(g->e, call_fmt, tail, fmt("%d", whole));
+        emit(g->e, "%s", call_text(call_fmt, tail, fmt("%d", whole)));
         emit(g->e, "\n");
     }
 }
@@ -545,7 +577,7 @@ static void emit_forward(Gen *g, int i)
             emit(e, "%*sif (p1 == %d) %s_forward%d_block(%d, %d, r0%s); /* the last panel: the units left */\n", ind, "",
                  whole, n, L, tail, whole, slice_args);
     } else {
-        emit_blocks(g, ind, l->units, ls->mr, "j0", fmt("%s_forward%d_block(%%d, %%s, r0%s);", n, L, slice_args));
+        emit_blocks(g, ind, l->units, ls->mr, "j0", fmt("%s_forward%d_block($N, $S, r0%s);", n, L, slice_args));
     }
     if (sliced) ind -= 4, emit(e, "%*s}\n", ind, "");
     ind -= 4;
@@ -613,7 +645,7 @@ static void emit_propagate(Gen *g, int i)
     emit(e, "static void %s_propagate%d(int m, int lo, int hi)\n{\n", n, L);
     emit(e, "    const int mq = (m + %d) / %d * %d, end = hi < mq ? hi : mq; /* whole blocks of %d rows */\n", pr - 1, pr,
          pr, pr);
-    emit_blocks(g, 4, in, g->s->nr, "i0", fmt("%s_propagate%d_cols(%%d, %%s, lo, end);", n, L));
+    emit_blocks(g, 4, in, g->s->nr, "i0", fmt("%s_propagate%d_cols($N, $S, lo, end);", n, L));
     emit(e, "}\n");
 }
 
@@ -624,51 +656,38 @@ static void emit_backward(Gen *g, int i)
     const Net *net = g->net;
     const Layer *l = &net->layers[i];
     const LayerSchedule *ls = &g->s->layer[i];
-    const char *n = g->name, *U = g->upper;
+    const char *n = g->name;
     const int L = i + 1, in = l->fan_in, out = l->units;
     emit(e, "\n/* Layer %d backward: dW%d = (1/m) dZ%d^T.A%d, db%d = (1/m) sum_r dZ%d (summed here, divided by m in\n"
-            " * the update). A block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]\n"
-            " * for r = 0, 1, ... in order onto G (from zero when fused, where G stays zero). fused (train_step():\n"
-            " * the batch is this one chunk): the optimiser's step is taken on the block's sums at once. */\n",
-         L, L, L, i, L, L);
-    g->uses |= K_MADD | K_FILL | K_LOAD | K_STORE;
-    emit(e, "NNCC_INLINE void %s_backward%d_block(int mr, int nv, int j0, int i0, int m, const real *restrict a_in, int fused)\n{\n",
-         n, L);
-    emit(e, "    real acc[%d][%s_NR];\n", ls->mr, U);
-    emit(e, "    if (fused)\n        %s_fill(mr, nv, acc, NULL);\n    else\n        %s_load(mr, nv, acc, %s_grad.w%d[j0] + i0, %d);\n",
-         n, n, n, L, in);
-    if (ls->dz_t)
-        emit(e, "    %s_madd(mr, nv, m, acc, %s_dzt%d[j0], %d, 1, a_in + i0, %d); /* dZ^T: each unit's rows side by side */\n",
-             n, n, L, g->s->dzt_ld, input_ld(g, i));
-    else
-        emit(e, "    %s_madd(mr, nv, m, acc, %s_dz%d[0] + j0, 1, %d, a_in + i0, %d);\n", n, n, L, ls->ld, input_ld(g, i));
-    emit(e, "    if (fused)\n        %s_descend_block(mr, nv, acc, %s(size_t)j0 * %d + i0, %d);\n", n,
-         l->w_off ? fmt("%zu + ", l->w_off) : "", in, in);
-    emit(e, "    else\n        %s_store(mr, nv, acc, %s_grad.w%d[j0] + i0, %d);\n}\n", n, n, L, in);
+            " * the update), in blocks of dw_block()%s. */\n",
+         L, L, L, i, L, L, ls->dz_t ? fmt("; dZ%d^T, each unit's rows side by side", L) : "");
+    g->uses |= K_MADD | K_FILL | K_LOAD | K_STORE | K_DW;
+    /* dZ's element (unit u, row r) for the units from j0: dZ^T's rows, or dZ's columns */
+    const char *dz = ls->dz_t ? fmt("%s_dzt%d[$S], %d, 1", n, L, g->s->dzt_ld) : fmt("%s_dz%d[0] + $S, 1, %d", n, L, ls->ld);
+    const char *off = l->w_off ? fmt("%zu + ", l->w_off) : "";
     const int nr = g->s->nr;
     if (in > nr) {
         emit(e, "/* inputs i0 .. i0 + nv of every unit */\n");
         emit(e, "NNCC_INLINE void %s_backward%d_cols(int nv, int i0, int m, const real *restrict a_in, int fused)\n{\n", n, L);
-        emit_blocks(g, 4, out, ls->mr, "j0", fmt("%s_backward%d_block(%%d, nv, %%s, i0, m, a_in, fused);", n, L));
+        emit_blocks(g, 4, out, ls->mr, "j0",
+                    fmt("%s_dw_block($N, nv, m, %s, a_in + i0, %d, %s_grad.w%d[$S] + i0, %d, %s(size_t)$S * %d + i0, fused);", n,
+                        dz, input_ld(g, i), n, L, in, off, in));
         emit(e, "}\n");
     }
-    emit(e, "/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */\n");
-    emit(e, "NNCC_INLINE void %s_bias%d(int nv, int j0, int m, int fused)\n{\n", n, L);
-    emit(e, "    const real one = 1;\n    real acc[1][%s_NR];\n", U);
-    emit(e, "    if (fused)\n        %s_fill(1, nv, acc, NULL);\n    else\n        %s_load(1, nv, acc, %s_grad.b%d + j0, 0);\n", n, n,
-         n, L);
-    emit(e, "    %s_madd(1, nv, m, acc, &one, 0, 0, %s_dz%d[0] + j0, %d);\n", n, n, L, ls->ld);
-    emit(e, "    if (fused)\n        %s_descend_block(1, nv, acc, %zu + (size_t)j0, 0);\n", n, l->b_off);
-    emit(e, "    else\n        %s_store(1, nv, acc, %s_grad.b%d + j0, 0);\n}\n", n, n, L);
     emit(e, "static void %s_backward%d(int m, const real *restrict a_in, int fused)\n{\n", n, L);
+    emit(e, "    const real one = 1; /* db: dZ's rows multiplied by 1 and added */\n");
     /* threads: the blocks shared out, each a whole sum over the rows on one thread; nowait, as the
      * layers' gradients are independent */
     if (in <= nr) /* one block of inputs: the units' blocks */
-        emit_blocks_shared(g, 4, out, ls->mr, "j0", fmt("%s_backward%d_block(%%d, %d, %%s, 0, m, a_in, fused);", n, L, in));
+        emit_blocks_shared(g, 4, out, ls->mr, "j0",
+                           fmt("%s_dw_block($N, %d, m, %s, a_in, %d, %s_grad.w%d[$S], %d, %s(size_t)$S * %d, fused);", n, in, dz,
+                               input_ld(g, i), n, L, in, off, in));
     else
-        emit_blocks_shared(g, 4, in, nr, "i0", fmt("%s_backward%d_cols(%%d, %%s, m, a_in, fused);", n, L));
+        emit_blocks_shared(g, 4, in, nr, "i0", fmt("%s_backward%d_cols($N, $S, m, a_in, fused);", n, L));
     /* db: the units side by side in a vector, each sum over the rows in order */
-    emit_blocks_shared(g, 4, out, g->s->nr, "j0", fmt("%s_bias%d(%%d, %%s, m, fused);", n, L));
+    emit_blocks_shared(g, 4, out, nr, "j0",
+                       fmt("%s_dw_block(1, $N, m, &one, 0, 0, %s_dz%d[0] + $S, %d, %s_grad.b%d + $S, 0, %zu + $S, fused);", n, n, L,
+                           ls->ld, n, L, l->b_off));
     emit(e, "}\n");
 }
 

@@ -190,6 +190,28 @@ NNCC_INLINE void frozen_mse_descend_block(int mr, int nv, real acc[][FROZEN_MSE_
         NNCC_SIMD for (int v = 0; v < nv; v++) frozen_mse_descend(i0 + (size_t)u * ld + v, acc[u][v]);
 }
 
+/* dW, one register block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]
+ * for r = 0, 1, ... m - 1 in order onto G (g, rows ldg apart). dZ's element (unit u, row r) is
+ * dz[u * du + r * dr] (dZ^T's rows or dZ's columns), A's rows are lda apart. fused (train_step():
+ * the batch is this one chunk): from zero, and the optimiser's step is taken on the sums at once,
+ * parameters p0 + u * ldg + v (G stays zero). db is the same block with dZ's rows as A and a dZ of
+ * ones. */
+NNCC_INLINE void frozen_mse_dw_block(int mr, int nv, int m, const real *restrict dz, int du, int dr,
+                                   const real *restrict a, int lda, real *restrict g, int ldg, size_t p0,
+                                   int fused)
+{
+    real acc[2][FROZEN_MSE_NR];
+    if (fused)
+        frozen_mse_fill(mr, nv, acc, NULL);
+    else
+        frozen_mse_load(mr, nv, acc, g, ldg);
+    frozen_mse_madd(mr, nv, m, acc, dz, du, dr, a, lda);
+    if (fused)
+        frozen_mse_descend_block(mr, nv, acc, p0, ldg);
+    else
+        frozen_mse_store(mr, nv, acc, g, ldg);
+}
+
 /* Layer 1 forward, row by row: Z1 = W1.X + b1, A1 = sigmoid(Z1)
  *   X (m, 2) read as it is -> A1 (m, 2) and A1^T. 2 units: too few for blocks that would read X^T
  * (transposing a wide X costs more than the products it feeds); instead rb rows x 2 of scalar
@@ -256,41 +278,12 @@ static void frozen_mse_loss(int m, int lo, int hi, const real *restrict a, const
 }
 
 /* Layer 2 backward: dW2 = (1/m) dZ2^T.A1, db2 = (1/m) sum_r dZ2 (summed here, divided by m in
- * the update). A block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]
- * for r = 0, 1, ... in order onto G (from zero when fused, where G stays zero). fused (train_step():
- * the batch is this one chunk): the optimiser's step is taken on the block's sums at once. */
-NNCC_INLINE void frozen_mse_backward2_block(int mr, int nv, int j0, int i0, int m, const real *restrict a_in, int fused)
-{
-    real acc[2][FROZEN_MSE_NR];
-    if (fused)
-        frozen_mse_fill(mr, nv, acc, NULL);
-    else
-        frozen_mse_load(mr, nv, acc, frozen_mse_grad.w2[j0] + i0, 2);
-    frozen_mse_madd(mr, nv, m, acc, frozen_mse_dz2[0] + j0, 1, 2, a_in + i0, 2);
-    if (fused)
-        frozen_mse_descend_block(mr, nv, acc, 6 + (size_t)j0 * 2 + i0, 2);
-    else
-        frozen_mse_store(mr, nv, acc, frozen_mse_grad.w2[j0] + i0, 2);
-}
-/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
-NNCC_INLINE void frozen_mse_bias2(int nv, int j0, int m, int fused)
-{
-    const real one = 1;
-    real acc[1][FROZEN_MSE_NR];
-    if (fused)
-        frozen_mse_fill(1, nv, acc, NULL);
-    else
-        frozen_mse_load(1, nv, acc, frozen_mse_grad.b2 + j0, 0);
-    frozen_mse_madd(1, nv, m, acc, &one, 0, 0, frozen_mse_dz2[0] + j0, 2);
-    if (fused)
-        frozen_mse_descend_block(1, nv, acc, 10 + (size_t)j0, 0);
-    else
-        frozen_mse_store(1, nv, acc, frozen_mse_grad.b2 + j0, 0);
-}
+ * the update), in blocks of dw_block(). */
 static void frozen_mse_backward2(int m, const real *restrict a_in, int fused)
 {
-    frozen_mse_backward2_block(2, 2, 0, 0, m, a_in, fused);
-    frozen_mse_bias2(2, 0, m, fused);
+    const real one = 1; /* db: dZ's rows multiplied by 1 and added */
+    frozen_mse_dw_block(2, 2, m, frozen_mse_dz2[0], 1, 2, a_in, 2, frozen_mse_grad.w2[0], 2, 6, fused);
+    frozen_mse_dw_block(1, 2, m, &one, 0, 0, frozen_mse_dz2[0], 2, frozen_mse_grad.b2, 0, 10, fused);
 }
 
 /* One chunk of m <= FROZEN_MSE_CHUNK rows: forward through every layer, the loss, and with grad the

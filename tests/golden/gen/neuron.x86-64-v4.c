@@ -170,6 +170,28 @@ NNCC_INLINE void neuron_descend_block(int mr, int nv, real acc[][NEURON_NR], siz
         NNCC_SIMD for (int v = 0; v < nv; v++) neuron_descend(i0 + (size_t)u * ld + v, acc[u][v]);
 }
 
+/* dW, one register block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]
+ * for r = 0, 1, ... m - 1 in order onto G (g, rows ldg apart). dZ's element (unit u, row r) is
+ * dz[u * du + r * dr] (dZ^T's rows or dZ's columns), A's rows are lda apart. fused (train_step():
+ * the batch is this one chunk): from zero, and the optimiser's step is taken on the sums at once,
+ * parameters p0 + u * ldg + v (G stays zero). db is the same block with dZ's rows as A and a dZ of
+ * ones. */
+NNCC_INLINE void neuron_dw_block(int mr, int nv, int m, const real *restrict dz, int du, int dr,
+                                   const real *restrict a, int lda, real *restrict g, int ldg, size_t p0,
+                                   int fused)
+{
+    real acc[1][NEURON_NR];
+    if (fused)
+        neuron_fill(mr, nv, acc, NULL);
+    else
+        neuron_load(mr, nv, acc, g, ldg);
+    neuron_madd(mr, nv, m, acc, dz, du, dr, a, lda);
+    if (fused)
+        neuron_descend_block(mr, nv, acc, p0, ldg);
+    else
+        neuron_store(mr, nv, acc, g, ldg);
+}
+
 /* Layer 1 forward, row by row: Z1 = W1.X + b1, A1 = sigmoid(Z1)
  *   X (m, 2) read as it is -> A1 (m, 1). 1 unit: too few for blocks that would read X^T
  * (transposing a wide X costs more than the products it feeds); instead rb rows x 1 of scalar
@@ -210,41 +232,12 @@ static void neuron_loss(int m, int lo, int hi, const real *restrict a, const dou
 }
 
 /* Layer 1 backward: dW1 = (1/m) dZ1^T.A0, db1 = (1/m) sum_r dZ1 (summed here, divided by m in
- * the update). A block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]
- * for r = 0, 1, ... in order onto G (from zero when fused, where G stays zero). fused (train_step():
- * the batch is this one chunk): the optimiser's step is taken on the block's sums at once. */
-NNCC_INLINE void neuron_backward1_block(int mr, int nv, int j0, int i0, int m, const real *restrict a_in, int fused)
-{
-    real acc[1][NEURON_NR];
-    if (fused)
-        neuron_fill(mr, nv, acc, NULL);
-    else
-        neuron_load(mr, nv, acc, neuron_grad.w1[j0] + i0, 2);
-    neuron_madd(mr, nv, m, acc, neuron_dz1[0] + j0, 1, 1, a_in + i0, 2);
-    if (fused)
-        neuron_descend_block(mr, nv, acc, (size_t)j0 * 2 + i0, 2);
-    else
-        neuron_store(mr, nv, acc, neuron_grad.w1[j0] + i0, 2);
-}
-/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
-NNCC_INLINE void neuron_bias1(int nv, int j0, int m, int fused)
-{
-    const real one = 1;
-    real acc[1][NEURON_NR];
-    if (fused)
-        neuron_fill(1, nv, acc, NULL);
-    else
-        neuron_load(1, nv, acc, neuron_grad.b1 + j0, 0);
-    neuron_madd(1, nv, m, acc, &one, 0, 0, neuron_dz1[0] + j0, 1);
-    if (fused)
-        neuron_descend_block(1, nv, acc, 2 + (size_t)j0, 0);
-    else
-        neuron_store(1, nv, acc, neuron_grad.b1 + j0, 0);
-}
+ * the update), in blocks of dw_block(). */
 static void neuron_backward1(int m, const real *restrict a_in, int fused)
 {
-    neuron_backward1_block(1, 2, 0, 0, m, a_in, fused);
-    neuron_bias1(1, 0, m, fused);
+    const real one = 1; /* db: dZ's rows multiplied by 1 and added */
+    neuron_dw_block(1, 2, m, neuron_dz1[0], 1, 1, a_in, 2, neuron_grad.w1[0], 2, 0, fused);
+    neuron_dw_block(1, 1, m, &one, 0, 0, neuron_dz1[0], 1, neuron_grad.b1, 0, 2, fused);
 }
 
 /* One chunk of m <= NEURON_CHUNK rows: forward through every layer, the loss, and with grad the

@@ -174,6 +174,28 @@ NNCC_INLINE void softmax_adam_descend_block(int mr, int nv, real acc[][SOFTMAX_A
         for (int v = 0; v < nv; v++) softmax_adam_descend(i0 + (size_t)u * ld + v, acc[u][v]);
 }
 
+/* dW, one register block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]
+ * for r = 0, 1, ... m - 1 in order onto G (g, rows ldg apart). dZ's element (unit u, row r) is
+ * dz[u * du + r * dr] (dZ^T's rows or dZ's columns), A's rows are lda apart. fused (train_step():
+ * the batch is this one chunk): from zero, and the optimiser's step is taken on the sums at once,
+ * parameters p0 + u * ldg + v (G stays zero). db is the same block with dZ's rows as A and a dZ of
+ * ones. */
+NNCC_INLINE void softmax_adam_dw_block(int mr, int nv, int m, const real *restrict dz, int du, int dr,
+                                   const real *restrict a, int lda, real *restrict g, int ldg, size_t p0,
+                                   int fused)
+{
+    real acc[6][SOFTMAX_ADAM_NR];
+    if (fused)
+        softmax_adam_fill(mr, nv, acc, NULL);
+    else
+        softmax_adam_load(mr, nv, acc, g, ldg);
+    softmax_adam_madd(mr, nv, m, acc, dz, du, dr, a, lda);
+    if (fused)
+        softmax_adam_descend_block(mr, nv, acc, p0, ldg);
+    else
+        softmax_adam_store(mr, nv, acc, g, ldg);
+}
+
 /* Layer 1 forward: Z1 = W1.A0 + b1, A1 = relu(Z1)
  *   A0^T (4, m) -> A1 (m, 12) and A1^T (12, m). A block: units j0 .. j0 + mr of rows r0 .. r0 + SOFTMAX_ADAM_NR, each sum
  * starting at b[j] and adding W[j][i] A[r][i] for i = 0, 1, ... in order. */
@@ -274,41 +296,12 @@ static void softmax_adam_propagate3(int m, int lo, int hi)
 }
 
 /* Layer 3 backward: dW3 = (1/m) dZ3^T.A2, db3 = (1/m) sum_r dZ3 (summed here, divided by m in
- * the update). A block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]
- * for r = 0, 1, ... in order onto G (from zero when fused, where G stays zero). fused (train_step():
- * the batch is this one chunk): the optimiser's step is taken on the block's sums at once. */
-NNCC_INLINE void softmax_adam_backward3_block(int mr, int nv, int j0, int i0, int m, const real *restrict a_in, int fused)
-{
-    real acc[3][SOFTMAX_ADAM_NR];
-    if (fused)
-        softmax_adam_fill(mr, nv, acc, NULL);
-    else
-        softmax_adam_load(mr, nv, acc, softmax_adam_grad.w3[j0] + i0, 8);
-    softmax_adam_madd(mr, nv, m, acc, softmax_adam_dz3[0] + j0, 1, 3, a_in + i0, 8);
-    if (fused)
-        softmax_adam_descend_block(mr, nv, acc, 164 + (size_t)j0 * 8 + i0, 8);
-    else
-        softmax_adam_store(mr, nv, acc, softmax_adam_grad.w3[j0] + i0, 8);
-}
-/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
-NNCC_INLINE void softmax_adam_bias3(int nv, int j0, int m, int fused)
-{
-    const real one = 1;
-    real acc[1][SOFTMAX_ADAM_NR];
-    if (fused)
-        softmax_adam_fill(1, nv, acc, NULL);
-    else
-        softmax_adam_load(1, nv, acc, softmax_adam_grad.b3 + j0, 0);
-    softmax_adam_madd(1, nv, m, acc, &one, 0, 0, softmax_adam_dz3[0] + j0, 3);
-    if (fused)
-        softmax_adam_descend_block(1, nv, acc, 188 + (size_t)j0, 0);
-    else
-        softmax_adam_store(1, nv, acc, softmax_adam_grad.b3 + j0, 0);
-}
+ * the update), in blocks of dw_block(). */
 static void softmax_adam_backward3(int m, const real *restrict a_in, int fused)
 {
-    softmax_adam_backward3_block(3, 8, 0, 0, m, a_in, fused);
-    softmax_adam_bias3(3, 0, m, fused);
+    const real one = 1; /* db: dZ's rows multiplied by 1 and added */
+    softmax_adam_dw_block(3, 8, m, softmax_adam_dz3[0], 1, 3, a_in, 8, softmax_adam_grad.w3[0], 8, 164, fused);
+    softmax_adam_dw_block(1, 3, m, &one, 0, 0, softmax_adam_dz3[0], 3, softmax_adam_grad.b3, 0, 188, fused);
 }
 
 /* Layer 2 propagate: dZ1 = W2^T.dZ2 * g'(Z1), g' = [A > 0]
@@ -336,87 +329,29 @@ static void softmax_adam_propagate2(int m, int lo, int hi)
 }
 
 /* Layer 2 backward: dW2 = (1/m) dZ2^T.A1, db2 = (1/m) sum_r dZ2 (summed here, divided by m in
- * the update). A block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]
- * for r = 0, 1, ... in order onto G (from zero when fused, where G stays zero). fused (train_step():
- * the batch is this one chunk): the optimiser's step is taken on the block's sums at once. */
-NNCC_INLINE void softmax_adam_backward2_block(int mr, int nv, int j0, int i0, int m, const real *restrict a_in, int fused)
-{
-    real acc[6][SOFTMAX_ADAM_NR];
-    if (fused)
-        softmax_adam_fill(mr, nv, acc, NULL);
-    else
-        softmax_adam_load(mr, nv, acc, softmax_adam_grad.w2[j0] + i0, 12);
-    softmax_adam_madd(mr, nv, m, acc, softmax_adam_dz2[0] + j0, 1, 8, a_in + i0, 12);
-    if (fused)
-        softmax_adam_descend_block(mr, nv, acc, 60 + (size_t)j0 * 12 + i0, 12);
-    else
-        softmax_adam_store(mr, nv, acc, softmax_adam_grad.w2[j0] + i0, 12);
-}
+ * the update), in blocks of dw_block(). */
 /* inputs i0 .. i0 + nv of every unit */
 NNCC_INLINE void softmax_adam_backward2_cols(int nv, int i0, int m, const real *restrict a_in, int fused)
 {
-    softmax_adam_backward2_block(6, nv, 0, i0, m, a_in, fused);
-    softmax_adam_backward2_block(2, nv, 6, i0, m, a_in, fused);
-}
-/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
-NNCC_INLINE void softmax_adam_bias2(int nv, int j0, int m, int fused)
-{
-    const real one = 1;
-    real acc[1][SOFTMAX_ADAM_NR];
-    if (fused)
-        softmax_adam_fill(1, nv, acc, NULL);
-    else
-        softmax_adam_load(1, nv, acc, softmax_adam_grad.b2 + j0, 0);
-    softmax_adam_madd(1, nv, m, acc, &one, 0, 0, softmax_adam_dz2[0] + j0, 8);
-    if (fused)
-        softmax_adam_descend_block(1, nv, acc, 156 + (size_t)j0, 0);
-    else
-        softmax_adam_store(1, nv, acc, softmax_adam_grad.b2 + j0, 0);
+    softmax_adam_dw_block(6, nv, m, softmax_adam_dz2[0], 1, 8, a_in + i0, 12, softmax_adam_grad.w2[0] + i0, 12, 60 + 0 + i0, fused);
+    softmax_adam_dw_block(2, nv, m, softmax_adam_dz2[0] + 6, 1, 8, a_in + i0, 12, softmax_adam_grad.w2[6] + i0, 12, 60 + (size_t)6 * 12 + i0, fused);
 }
 static void softmax_adam_backward2(int m, const real *restrict a_in, int fused)
 {
+    const real one = 1; /* db: dZ's rows multiplied by 1 and added */
     softmax_adam_backward2_cols(8, 0, m, a_in, fused);
     softmax_adam_backward2_cols(4, 8, m, a_in, fused);
-    softmax_adam_bias2(8, 0, m, fused);
+    softmax_adam_dw_block(1, 8, m, &one, 0, 0, softmax_adam_dz2[0], 8, softmax_adam_grad.b2, 0, 156, fused);
 }
 
 /* Layer 1 backward: dW1 = (1/m) dZ1^T.A0, db1 = (1/m) sum_r dZ1 (summed here, divided by m in
- * the update). A block: units j0 .. j0 + mr x inputs i0 .. i0 + nv, each sum adding dZ[r][j] A[r][i]
- * for r = 0, 1, ... in order onto G (from zero when fused, where G stays zero). fused (train_step():
- * the batch is this one chunk): the optimiser's step is taken on the block's sums at once. */
-NNCC_INLINE void softmax_adam_backward1_block(int mr, int nv, int j0, int i0, int m, const real *restrict a_in, int fused)
-{
-    real acc[6][SOFTMAX_ADAM_NR];
-    if (fused)
-        softmax_adam_fill(mr, nv, acc, NULL);
-    else
-        softmax_adam_load(mr, nv, acc, softmax_adam_grad.w1[j0] + i0, 4);
-    softmax_adam_madd(mr, nv, m, acc, softmax_adam_dz1[0] + j0, 1, 12, a_in + i0, 4);
-    if (fused)
-        softmax_adam_descend_block(mr, nv, acc, (size_t)j0 * 4 + i0, 4);
-    else
-        softmax_adam_store(mr, nv, acc, softmax_adam_grad.w1[j0] + i0, 4);
-}
-/* db for units j0 .. j0 + nv: the multiply-add by 1 sums each unit's dZ over the rows in order */
-NNCC_INLINE void softmax_adam_bias1(int nv, int j0, int m, int fused)
-{
-    const real one = 1;
-    real acc[1][SOFTMAX_ADAM_NR];
-    if (fused)
-        softmax_adam_fill(1, nv, acc, NULL);
-    else
-        softmax_adam_load(1, nv, acc, softmax_adam_grad.b1 + j0, 0);
-    softmax_adam_madd(1, nv, m, acc, &one, 0, 0, softmax_adam_dz1[0] + j0, 12);
-    if (fused)
-        softmax_adam_descend_block(1, nv, acc, 48 + (size_t)j0, 0);
-    else
-        softmax_adam_store(1, nv, acc, softmax_adam_grad.b1 + j0, 0);
-}
+ * the update), in blocks of dw_block(). */
 static void softmax_adam_backward1(int m, const real *restrict a_in, int fused)
 {
-    for (int j0 = 0; j0 < 12; j0 += 6) softmax_adam_backward1_block(6, 4, j0, 0, m, a_in, fused);
-    softmax_adam_bias1(8, 0, m, fused);
-    softmax_adam_bias1(4, 8, m, fused);
+    const real one = 1; /* db: dZ's rows multiplied by 1 and added */
+    for (int j0 = 0; j0 < 12; j0 += 6) softmax_adam_dw_block(6, 4, m, softmax_adam_dz1[0] + j0, 1, 12, a_in, 4, softmax_adam_grad.w1[j0], 4, (size_t)j0 * 4, fused);
+    softmax_adam_dw_block(1, 8, m, &one, 0, 0, softmax_adam_dz1[0], 12, softmax_adam_grad.b1, 0, 48, fused);
+    softmax_adam_dw_block(1, 4, m, &one, 0, 0, softmax_adam_dz1[0] + 8, 12, softmax_adam_grad.b1 + 8, 0, 48 + 8, fused);
 }
 
 /* X (m, 4) -> X^T (4, m) for rows [lo, hi): the first layer's forward reads its input feature
