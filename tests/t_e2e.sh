@@ -56,7 +56,7 @@ else
 fi
 
 # -o /dev/null (as with gcc: "does it build?") writes into the device, never replaces it.
-if "$NNCC" "$TOP/examples/neuron.yaml" -o /dev/null 2>"$WORK/devnull.err" && [ -c /dev/null ]; then
+if CFLAGS="-O2 -fopenmp $SAN_FLAGS" "$NNCC" "$TOP/examples/neuron.yaml" -o /dev/null 2>"$WORK/devnull.err" && [ -c /dev/null ]; then
     ok "-o /dev/null builds the program and leaves /dev/null a device"
 else fail "-o /dev/null" "$(head -3 "$WORK/devnull.err"; ls -la /dev/null)"; fi
 
