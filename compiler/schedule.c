@@ -1,7 +1,6 @@
 /* schedule.c — between plan and emit: how every layer's loops run on the target (register blocks,
  * cache slices, panels, strides, transposed buffers, threads), decided here as data, printed by
  * `nncc --check`; the emitter decides nothing and prints what this chose. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "nncc.h"
@@ -80,50 +79,6 @@ static int row_stride(const Target *t, int units, int last, int real_size)
     return units + 64 / real_size;
 }
 
-/* ---- the inference kernel (--emit infer) ----------------------------------------------------
- * One sample at a time: z[j] = b[j] + W[j][0] x[0] + W[j][1] x[1] + ..., each sum added in input
- * order whatever the layout, so every layout below gives the same floats (and the training
- * program's). What a target changes is how many sums run side by side and how many inputs a step
- * takes; the int8 kernel keeps W's rows as they are (integer sums, any order) and takes nothing
- * from here. */
-
-enum { INFER_VECTORS = 4 };
-
-static int env_int(const char *name, int dflt)
-{
-    const char *v = getenv(name);
-    return v && *v ? atoi(v) : dflt;
-}
-
-static void infer_layout(Net *net, const Target *t)
-{
-    Schedule *s = &net->sched;
-    const int scalar = t->vector_bits == 0 || t->vector_regs == 0;
-    const int mcu = t->l1d <= 0 && scalar;
-    int panel, step, skip_step;
-    if (!scalar) {
-        panel = INFER_VECTORS * (t->vector_bits / 32);
-        step = 16;
-        skip_step = 8;
-    } else if (mcu) {
-        panel = 1, step = 4, skip_step = 4;
-    } else {
-        panel = 4, step = 8, skip_step = 8;
-    }
-    panel = env_int("NNCC_IP", panel);
-    step = env_int("NNCC_IS", step);
-    skip_step = env_int("NNCC_IK", skip_step);
-    for (int i = 0; i < net->n_layers; i++) {
-        const Layer *l = &net->layers[i];
-        LayerSchedule *ls = &s->layer[i];
-        ls->infer_panel = l->units < panel ? l->units : panel;
-        ls->infer_step = step;
-        while (l->fan_in % ls->infer_step) ls->infer_step /= 2;
-        ls->infer_skip = i == 0 || net->layers[i - 1].act == ACT_RELU || net->layers[i - 1].act == ACT_STEP;
-        ls->infer_skip_step = l->fan_in < skip_step ? l->fan_in : skip_step;
-    }
-}
-
 void schedule_build(Net *net, const Target *target)
 {
     Schedule *s = &net->sched;
@@ -180,7 +135,6 @@ void schedule_build(Net *net, const Target *target)
         }
     }
     s->transpose_x = !s->layer[0].by_rows;
-    infer_layout(net, target);
 }
 
 void schedule_print(const Net *net, FILE *out)
@@ -208,18 +162,5 @@ void schedule_print(const Net *net, FILE *out)
                     ls->prop_kc < l->units ? ", units in slices" : "");
         if (l->trainable)
             fprintf(out, "           dW %d units x %d inputs, reads %s\n", ls->mr, s->nr, ls->dz_t ? "dZ^T" : "dZ");
-    }
-    for (int i = 0; i < net->n_layers; i++) {
-        const Layer *l = &net->layers[i];
-        const LayerSchedule *ls = &s->layer[i];
-        fprintf(out, "  inference kernel, layer %d: ", i + 1);
-        if (ls->infer_panel == 1) fprintf(out, "float dot products over W's rows");
-        else fprintf(out, "float panels of %d units", ls->infer_panel);
-        if (ls->infer_panel > 1 && l->units % ls->infer_panel)
-            fprintf(out, " and a tail of %d", l->units % ls->infer_panel);
-        if (ls->infer_skip)
-            fprintf(out, ", skips zero inputs, %d rows per step\n", ls->infer_skip_step);
-        else
-            fprintf(out, ", %d inputs per step\n", ls->infer_step);
     }
 }
