@@ -23,11 +23,14 @@
 
 /* Rough Cortex-M3 code bytes (arm-none-eabi-gcc -Os, newlib-nano, measured on generated kernels
  * and linked programs): the entry points, each layer's loop, each activation, the helpers, and the
- * library code a core without an FPU pulls in. For the size report only. */
+ * library code a core without an FPU pulls in. For the size report only. A float layer's loops
+ * follow its schedule (fitted on t_infer.sh's relu70 and blobs3 layers at -Os, panels of 1 to 64
+ * and steps of 2 to 16, within 20%): one loop, or two with a tail panel, of a step of terms. */
 enum {
     CODE_BASE = 60,           /* NAME_infer + NAME_predict */
-    CODE_LAYER_FLOAT = 330,   /* one layer's panel loop (16 multiply-adds per step) */
-    CODE_SKIP_ZEROS = 100,    /* more for a layer that skips zero inputs (gather, 8-row step, rest) */
+    CODE_FLOAT_LOOP = 170,    /* a float layer's loop over its panels, its tail panel's, or its rows' */
+    CODE_FLOAT_TERM = 12,     /* and per multiply-add of a step of the full loop */
+    CODE_SKIP_TERM = 40,      /* or of a step over the nonzero inputs (index, input and row loaded) */
     CODE_LAYER_INT8 = 100,
     CODE_NORMALISE = 80,
     CODE_ACTIVATION = 40,     /* an elementwise loop */
@@ -65,23 +68,15 @@ typedef struct Kernel {
     char check[512];    /* the int8 check's result, for the generated file's header */
 } Kernel;
 
-/* A float layer's units in panels of INFER_PANEL (fewer units: one panel of them all), the rest
- * in one narrower tail panel; inputs taken INFER_STEP at a time (the largest power of two up to it
- * that divides fan_in). 64 sums are 8 AVX (16 SSE) vectors, enough independent chains to hide the
- * multiply-add latency; 16 inputs per step keep z[] in memory (where gcc keeps it) off the
- * critical path. Measured on W5 (784-256-128-10) against 32/128 and 1..16: tests/bench's W5. */
-enum { INFER_PANEL = 64, INFER_STEP = 16 };
+/* The float layout is the schedule's (schedule.c's infer_layout, for the target): each layer's
+ * units in panels of ls->infer_panel (fewer units: one panel of them all), the rest in one
+ * narrower tail panel, or no panels (0: W's rows as they are, a dot product per unit,
+ * templates/infer_layer_float_rows*.c); inputs ls->infer_step at a time; a layer whose input is
+ * often exactly 0 (ls->infer_skip) gathers its nonzero inputs and reads only their weights
+ * (templates/infer_layer_float_skip.c), ls->infer_skip_step inputs per step. */
 
-/* A layer whose input is often exactly 0 (the network's input: a blank pixel is 0, and stays 0
- * through a minmax normalisation; a ReLU or step output) gathers its nonzero inputs and reads only
- * their rows of weights (templates/infer_layer_float_skip.c). The rows are taken through pointers,
- * INFER_SKIP_STEP per step: 8 pointers stay in registers where 16 spill, and 8 beat 16 (gcc and
- * clang) and 4 (gcc) on W5, on Fashion-MNIST test images (half their pixels 0, and half of each
- * ReLU's outputs) and on dense random ones alike; the panels stay 64 wide (32, 128, 256: slower). */
-enum { INFER_SKIP_STEP = 8 };
-
-/* Why layer `layer`'s input is often exactly 0, for the generated comment; NULL: it is not (tanh,
- * sigmoid, leaky ReLU, linear outputs), and the layer runs the full loop. */
+/* Why layer `layer`'s input is often exactly 0, for the generated comment of a layer the
+ * schedule has skip its zero inputs. */
 static const char *zero_inputs(const Net *net, int layer)
 {
     if (layer == 0)
@@ -90,25 +85,26 @@ static const char *zero_inputs(const Net *net, int layer)
     switch (net->layers[layer - 1].act) {
     case ACT_RELU: return "a ReLU output: 0 wherever its sum was not positive";
     case ACT_STEP: return "a step output: 0 or 1";
-    default: return NULL;
+    default: return "often 0";
     }
+}
+
+static int skips_zeros(const Net *net, int layer)
+{
+    return net->sched.layer[layer].infer_skip;
 }
 
 typedef struct Panels {
     int width, count, tail; /* units = width * count + tail */
 } Panels;
 
-static int step_of(int fan_in)
+/* A layer's panels; rows (no panels, infer_panel 0) count as panels of one unit: the same
+ * weights in the same order, one sum at a time. */
+static Panels panels_of(const Net *net, int layer)
 {
-    int u = INFER_STEP;
-    while (fan_in % u) u /= 2;
-    return u;
-}
-
-
-static Panels panels_of(int units)
-{
-    int width = units < INFER_PANEL ? units : INFER_PANEL;
+    int units = net->layers[layer].units, width = net->sched.layer[layer].infer_panel;
+    if (width == 0) width = 1;
+    if (width < 1 || width > units) unreachable();
     Panels p = {width, units / width, units % width};
     return p;
 }
@@ -271,8 +267,8 @@ static size_t stack_bytes(const Kernel *k, int int8)
     size_t widest_layer = 0;
     for (int i = 0; i < k->net->n_layers; i++) {
         const Layer *l = &k->net->layers[i];
-        size_t b = (size_t)panels_of(l->units).width * sizeof(float);
-        if (zero_inputs(k->net, i)) b += (size_t)l->fan_in * index_bytes(l->fan_in);
+        size_t b = (size_t)panels_of(k->net, i).width * sizeof(float);
+        if (skips_zeros(k->net, i)) b += (size_t)l->fan_in * index_bytes(l->fan_in);
         if (b > widest_layer) widest_layer = b;
     }
     return (size_t)k->n_buffers * (size_t)k->width * sizeof(float) + (int8 ? (size_t)k->widest_fan_in : widest_layer);
@@ -541,7 +537,14 @@ static Sizes sizes_of(const Kernel *k, int int8)
         size_t w = (size_t)l->units * (size_t)l->fan_in;
         /* int8: q, and per unit a scale, a bias and sum_i q[j][i] */
         s.weights += int8 ? w + 3 * sizeof(float) * (size_t)l->units : sizeof(float) * (w + (size_t)l->units);
-        s.code += int8 ? CODE_LAYER_INT8 : CODE_LAYER_FLOAT + (zero_inputs(net, i) ? CODE_SKIP_ZEROS : 0);
+        if (int8) {
+            s.code += CODE_LAYER_INT8;
+        } else {
+            const LayerSchedule *ls = &net->sched.layer[i];
+            size_t loops = panels_of(net, i).tail ? 2 : 1;
+            s.code += loops * (CODE_FLOAT_LOOP + (ls->infer_skip ? (size_t)ls->infer_skip_step * CODE_SKIP_TERM
+                                                                : (size_t)ls->infer_step * CODE_FLOAT_TERM));
+        }
         s.code += l->act == ACT_SOFTMAX ? CODE_SOFTMAX : is_identity(l->act) ? 0 : CODE_ACTIVATION;
     }
     if (k->offset) s.weights += 2 * sizeof(float) * (size_t)net->inputs, s.code += CODE_NORMALISE + CODE_SOFT_DOUBLE;
@@ -754,14 +757,36 @@ static void emit_header_file(const Kernel *k, FILE *out, const char *h_file, con
     free(inputs), free(outputs), free(stack);
 }
 
-#define LAYOUT_FLOAT                                                                                   \
-    "one sample at a time, Z = W.A + b is, unit by unit, z[j] = b[j] + sum_i W[j][i] a[i].\n"         \
-    " * Each W_l is stored transposed in panels of units (below), so the kernel runs over many\n"      \
-    " * units at once, one vector of independent sums, each added in the order above: the same\n"    \
-    " * float result as the training program's, and loops gcc and clang vectorise without\n"         \
-    " * -ffast-math (build with -O3 -march=native where the target allows). A layer whose input is\n" \
-    " * often exactly 0 (the network's input; a ReLU's output) reads only the rows of W_l whose\n"    \
-    " * input is not 0: the same sums, fewer weights read."
+/* The float layout as the schedule chose it for its target. */
+static char *layout_float(const Net *net)
+{
+    int panels = 0, rows = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        if (net->sched.layer[i].infer_panel) panels = 1;
+        else rows = 1;
+    }
+    Text t = {0};
+    text_add(&t, "one sample at a time, Z = W.A + b is, unit by unit, z[j] = b[j] + sum_i W[j][i] a[i].\n");
+    if (panels)
+        text_add(&t, " * W_l is stored transposed in panels of units (below), so the kernel runs over many units\n"
+                     " * at once, one vector of independent sums, each added in the order above: the same float\n"
+                     " * result as the training program's, and loops gcc and clang vectorise without -ffast-math\n"
+                     " * (build with -O3 -march=native where the target allows).");
+    if (panels && rows)
+        text_add(&t, "\n * A layer without panels keeps W_l's rows as they are, a dot product per unit.");
+    else if (rows)
+        text_add(&t, " * W_l is stored row by row, as the weights file has it, and each z[j] is a dot product in\n"
+                     " * one register, added in the order above: the same float result as the training program's\n"
+                     " * (no -ffast-math).");
+    text_add(&t, "\n * A layer whose input is often exactly 0 (the network's input; a ReLU's output) reads only\n"
+                 " * the weights whose input is not 0: the same sums, fewer weights read.\n"
+                 " * Scheduled for ");
+    text_add(&t, net->sched.target.name);
+    text_add(&t, ". The panels and steps differ between targets (nncc --check\n"
+                 " * --target NAME prints them), the floats they compute do not.");
+    return t.p;
+}
+
 #define LAYOUT_INT8                                                                                    \
     "W_l is (units, fan_in) row-major, as PyTorch's nn.Linear and the weights file store it;\n"      \
     " * one sample at a time, so Z = W.A + b is, unit by unit, z[j] = b[j] + sum_i W[j][i] * a[i]."
@@ -789,6 +814,7 @@ static void emit_preamble(const Kernel *k, Emitter *e, const char *c_file, const
                                           th ? INFER_TANH_ERROR : "")
                               : xasprintf("%s from <math.h> (link with -lm); --no-libm avoids it.",
                                           th && ex ? "expf and tanhf" : th ? "tanhf" : "expf");
+    char *layout = k->int8 ? xstrdup(LAYOUT_INT8) : layout_float(net);
     Text inc = {0};
     if (need_exp && !k->no_libm) text_add(&inc, "#include <math.h>\n");
     if (k->int8 || (need_exp && k->no_libm)) text_add(&inc, "#include <stdint.h>\n");
@@ -800,11 +826,11 @@ static void emit_preamble(const Kernel *k, Emitter *e, const char *c_file, const
         {"FILE", c_file},   {"NAME", k->name},      {"VERSION", NNCC_VERSION}, {"COMMAND", cmd},
         {"SOURCE", src},    {"SUMMARY", summary},   {"WEIGHTS", wpath},        {"WEIGHTS_BYTES", wbytes},
         {"HASH", hash},     {"NUMBERS", numbers},   {"MATH", math},            {"FLASH", flash},
-        {"STACK", stack},   {"INCLUDES", inc.p},    {"LAYOUT", k->int8 ? LAYOUT_INT8 : LAYOUT_FLOAT},
+        {"STACK", stack},   {"INCLUDES", inc.p},    {"LAYOUT", layout},
     };
     emit_template(e, "infer_preamble.c", args, (int)ARRAY_LEN(args));
     free(cmd), free(src), free(wpath), free(summary), free(wbytes), free(hash), free(flash), free(stack);
-    free(numbers), free(math), free(inc.p);
+    free(numbers), free(math), free(inc.p), free(layout);
 }
 
 /* What registry.h's expressions name, each defined where some layer's activation names it. */
@@ -929,8 +955,7 @@ static void add_wrapped(Text *t, char **items, int n, int first, int indent)
  * starts at column `indent` (the statement's). */
 static char *step_rows(const Kernel *k, const char *L, int u, int tail, int indent)
 {
-    char *items[INFER_SKIP_STEP];
-    if (u > INFER_SKIP_STEP) unreachable();
+    char **items = xcalloc((size_t)u, sizeof *items);
     for (int j = 0; j < u; j++)
         items[j] = j ? xasprintf("%s_w%s%s[nz[k + %d]]", k->name, L, tail ? "t" : "[p]", j)
                      : xasprintf("%s_w%s%s[nz[k]]", k->name, L, tail ? "t" : "[p]");
@@ -939,17 +964,18 @@ static char *step_rows(const Kernel *k, const char *L, int u, int tail, int inde
     int first = indent + snprintf(NULL, 0, "const float *w[%d] = {", u);
     add_wrapped(&t, items, u, first, first);
     text_add(&t, "}");
+    free(items);
     return t.p;
 }
 
 static char *step_inputs_nz(int u, int indent)
 {
-    char *items[INFER_SKIP_STEP];
-    if (u > INFER_SKIP_STEP) unreachable();
+    char **items = xcalloc((size_t)u, sizeof *items);
     for (int j = 0; j < u; j++) items[j] = j ? xasprintf("x%d = x[nz[k + %d]]", j, j) : xstrdup("x0 = x[nz[k]]");
     Text t = {0};
     int first = indent + (int)strlen("const float ");
     add_wrapped(&t, items, u, first, first);
+    free(items);
     return t.p;
 }
 
@@ -970,6 +996,58 @@ static char *template_text(const char *name, const TemplateArg *args, int n)
     return out;
 }
 
+/* "w[i] * x[i] + w[i + 1] * x[i + 1] + ..." (`skip`: "w[nz[k]] * x[nz[k]] + ..."): one step of u
+ * inputs of a dot product for a line whose text starts at column `first`, wrapped before column
+ * 100, continuation lines after `indent` spaces. */
+static char *row_terms(int u, int skip, int first, int indent)
+{
+    Text t = {0};
+    int col = first;
+    for (int j = 0; j < u; j++) {
+        char at[32], term[96], part[128];
+        if (skip) snprintf(at, sizeof at, j ? "nz[k + %d]" : "nz[k]", j);
+        else snprintf(at, sizeof at, j ? "i + %d" : "i", j);
+        int len = snprintf(term, sizeof term, "w[%s] * x[%s]", at, at);
+        if (j == 0) {
+            snprintf(part, sizeof part, "%s", term), col += len;
+        } else if (col + 3 + len + 1 > 99) { /* " + term" and the ';' past column 99: a new line */
+            snprintf(part, sizeof part, "\n%*s+ %s", indent, "", term), col = indent + 2 + len;
+        } else {
+            snprintf(part, sizeof part, " + %s", term), col += 3 + len;
+        }
+        text_add(&t, part);
+    }
+    return t.p;
+}
+
+/* A float layer without panels: W's rows as they are, a dot product per unit. */
+static void emit_layer_rows(const Kernel *k, Emitter *e, int i, const char *banner, const char *bias,
+                            const char *act)
+{
+    const Layer *l = &k->net->layers[i];
+    const LayerSchedule *ls = &k->net->sched.layer[i];
+    const int skip = ls->infer_skip, step = skip ? ls->infer_skip_step : ls->infer_step;
+    if (step < 1 || step > l->fan_in || (!skip && l->fan_in % step)) unreachable();
+    char *L = xasprintf("%d", i + 1), *P = xasprintf("%d", i), *in = xasprintf("%d", l->fan_in);
+    char *out = xasprintf("%d", l->units), *u = xasprintf("%d", step), *u_1 = xasprintf("%d", step - 1);
+    char *w = matrix_text(k->layers[i].w, NULL, l->units, l->fan_in);
+    char *terms = row_terms(step, skip, 20, 16); /* after "            z = z + " */
+    TemplateArg wa[] = {{"NAME", k->name}, {"L", L},           {"P", P},        {"IN", in},  {"OUT", out},
+                        {"ACT", activation_names[l->act]},     {"BANNER", banner}, {"WEIGHTS", w}, {"BIAS", bias}};
+    emit_template(e, "infer_weights_float_rows.c", wa, (int)ARRAY_LEN(wa));
+    if (skip) {
+        TemplateArg a[] = {{"NAME", k->name},  {"L", L},         {"P", P},     {"IN", in},
+                           {"OUT", out},       {"ACTIVATE", act}, {"U", u},     {"U_1", u_1},
+                           {"TERMS", terms},   {"ZEROS", zero_inputs(k->net, i)}, {"INDEX", index_type(l->fan_in)}};
+        emit_template(e, "infer_layer_float_rows_skip.c", a, (int)ARRAY_LEN(a));
+    } else {
+        TemplateArg a[] = {{"NAME", k->name}, {"L", L},           {"P", P}, {"IN", in},
+                           {"OUT", out},      {"ACTIVATE", act},  {"U", u}, {"TERMS", terms}};
+        emit_template(e, "infer_layer_float_rows.c", a, (int)ARRAY_LEN(a));
+    }
+    free(L), free(P), free(in), free(out), free(u), free(u_1), free(w), free(terms);
+}
+
 static void emit_layer(const Kernel *k, Emitter *e, int i)
 {
     const Layer *l = &k->net->layers[i];
@@ -988,11 +1066,14 @@ static void emit_layer(const Kernel *k, Emitter *e, int i)
                            {"ACTIVATE", act}};
         emit_template(e, "infer_layer_int8.c", a, (int)ARRAY_LEN(a));
         free(w), free(sc), free(qsum);
+    } else if (k->net->sched.layer[i].infer_panel == 0) {
+        emit_layer_rows(k, e, i, banner, bias, act);
     } else {
         /* the weights (the panels, the tail panel), then the layer's function: the full loop, or the
          * one that skips zero inputs */
-        Panels pn = panels_of(l->units);
-        const char *zeros = zero_inputs(k->net, i);
+        const LayerSchedule *ls = &k->net->sched.layer[i];
+        Panels pn = panels_of(k->net, i);
+        const char *zeros = ls->infer_skip ? zero_inputs(k->net, i) : NULL;
         Text w = {0};
         for (int p = 0; p < pn.count; p++) {
             char head[96];
@@ -1001,7 +1082,8 @@ static void emit_layer(const Kernel *k, Emitter *e, int i)
             text_panel(&w, kl->w, l->fan_in, p * pn.width, pn.width, 8);
             text_add(&w, p + 1 < pn.count ? "\n    },\n" : "\n    }");
         }
-        int step = !zeros ? step_of(l->fan_in) : l->fan_in < INFER_SKIP_STEP ? l->fan_in : INFER_SKIP_STEP;
+        int step = zeros ? ls->infer_skip_step : ls->infer_step;
+        if (step < 1 || step > l->fan_in || (!zeros && l->fan_in % step)) unreachable();
         char *pw = xasprintf("%d", pn.width), *count = xasprintf("%d", pn.count);
         char *u = xasprintf("%d", step), *u_1 = xasprintf("%d", step - 1);
         char *xs = zeros ? step_inputs_nz(step, 12) : step_inputs(step, 24);

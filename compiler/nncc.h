@@ -226,6 +226,15 @@ typedef struct LayerSchedule {
     int needs_dz;   /* dZ exists: back-propagation reaches this layer (or it is the output) */
     int propagate;  /* dZ of the layer below is computed from this layer's */
     int vector_act; /* the activation's loop over lanes is omp simd */
+    /* the inference kernel (--emit infer), float weights: */
+    int infer_panel;     /* units per panel of transposed weights, the sums side by side (units when
+                          * fewer; the rest in a tail panel); 0: no panels, W's rows as they are and
+                          * a dot product per unit */
+    int infer_step;      /* full loop: inputs per step (a power of two that divides fan_in) */
+    int infer_skip;      /* the input is often exactly 0 (the network's input, a ReLU's or a step's
+                          * output): the nonzero inputs are gathered and only their weights read */
+    int infer_skip_step; /* infer_skip: nonzero inputs per step (panels: their rows through that
+                          * many pointers); fan_in when fewer */
 } LayerSchedule;
 
 typedef struct Schedule {
@@ -261,7 +270,8 @@ void ir_build(const Spec *spec, Net *net);
 void plan_build(Net *net);
 void plan_print(const Net *net, FILE *out); /* what --check shows */
 /* Decides every layer's loops for the target: register blocks, cache slices, strides, which
- * buffers are transposed, threads. The emitter only prints what this decided. */
+ * buffers are transposed, threads, and the inference kernel's panels and steps. The emitters
+ * (emit.c, infer.c) only print what this decided. */
 void schedule_build(Net *net, const Target *target);
 void schedule_print(const Net *net, FILE *out); /* --check's schedule section */
 

@@ -79,6 +79,83 @@ static int row_stride(const Target *t, int units, int last, int real_size)
     return units + 64 / real_size;
 }
 
+/* ---- the inference kernel (--emit infer) ----------------------------------------------------
+ * One sample at a time: z[j] = b[j] + W[j][0] x[0] + W[j][1] x[1] + ..., each sum added in input
+ * order whatever the layout, so every layout below gives the same floats on every target (and the
+ * training program's). What a target changes is how many sums run side by side (the panel) and
+ * how many inputs a step takes. The int8 kernel keeps W's rows as they are (integer sums, any
+ * order, vectorised as the compiler likes) and takes nothing from here.
+ *
+ * Measured on W5 (tests/bench: the W3 net 784-256-128-10 after one epoch, one Fashion-MNIST test
+ * image a call, every layer skipping its zero inputs; gcc 12 -O3, a 2-core Xeon with AVX-512 shared
+ * with other jobs: medians of 5-6 interleaved runs, +-10%), us per call, by units per panel:
+ *   native (-march=native, zmm)       32: 7.9   64: 7.2   128: 11.6   (64 with 16 rows a step: 8.4)
+ *   x86-64-v3 (-march=x86-64-v3)      16: 13.1  32: 9.9   64: 9.2   128: 15.5
+ *   x86-64-v2 (-march=x86-64-v2)      16: 17.0  32: 15.8  64: 17.2
+ *   generic, -O3 (SSE2 vectorised)    4: 29.2   8: 24.1   16: 18.3  32: 15.3
+ *   generic, -O3 -fno-tree-vectorize  rows: 90  4: 61     8: 55     16: 55
+ * and with no layer skipping (the full loop), generic scalar, 16 units: 8 inputs a step 97,
+ * 16 inputs 115. */
+
+/* Vector targets: panels of 64 floats, a row of a panel 256 bytes (four cache lines of weights per
+ * input, read front to back), unless that many sums would take more than half the vector
+ * registers: the other half holds the step's broadcast inputs. AVX-512 4 of 32 zmm, AVX2 8 of 16
+ * ymm, SSE 8 of 16 xmm (32 floats), NEON 16 of 32. */
+enum { INFER_PANEL_FLOATS = 64 };
+
+/* Full loop: inputs per step (the largest power of two up to it that divides fan_in): z[] goes
+ * through memory once per step. Skipping loop: nonzero inputs per step, their rows through
+ * pointers that stay in general registers (8 of x86-64's 16; with 16 they spill, and 4 or 6
+ * leave gcc's AVX2 loop 4x slower). */
+enum { INFER_STEP = 16, INFER_SKIP_STEP = 8 };
+
+/* Scalar C with a cache (generic): 16 units a panel, 16 independent chains of sums for an
+ * out-of-order core (one chain, a dot product, waits an add's latency per input: 1.6x slower),
+ * and still four 128-bit vectors where the compiler vectorises anyway (x86-64's SSE2 at -O3);
+ * 8 inputs a step. */
+enum { INFER_SCALAR_PANEL = 16, INFER_SCALAR_STEP = 8 };
+
+/* A microcontroller (no cache): on the Cortex-M target (-mcpu=cortex-m4 -mthumb, soft-float ABI;
+ * M0 and M3 have no FPU) every multiply-add is two libgcc calls, __aeabi_fmul and __aeabi_fadd,
+ * 50-100 cycles; the loads and the loop around them are noise: instructions executed under qemu
+ * (mps2-an385, relu70 of tests/t_infer.sh) are within 5% for every panel width from 1 to 64 and
+ * every step from 2 to 8. No cache means no read order to win either: every weight is read once
+ * from flash, whatever the layout. So flash and RAM decide: the rows of W as they are, one dot
+ * product per unit with its sum in a register, no tail loop for units left over (a tail panel
+ * doubles a layer's code: relu70's 70-unit skipping layer is 304 bytes of Thumb-2 at -Os as rows
+ * of 4 inputs a step, 1010 as panels of 64 and a tail), 4 bytes of sums on the stack instead of a
+ * panel's; 4 inputs a step (16: 664 bytes, no faster). A core with an FPU (M4F, M7 with
+ * -mfloat-abi=hard) would take panels: 8 units cut relu70's instructions by a third
+ * there. */
+enum { INFER_MCU_STEP = 4 };
+
+static void infer_layout(Net *net, const Target *t)
+{
+    Schedule *s = &net->sched;
+    const int scalar = t->vector_bits == 0 || t->vector_regs == 0;
+    int panel = INFER_PANEL_FLOATS, step = INFER_STEP, skip_step = INFER_SKIP_STEP;
+    if (scalar && t->l1d <= 0) {
+        panel = 0, step = skip_step = INFER_MCU_STEP;
+    } else if (scalar) {
+        panel = INFER_SCALAR_PANEL, step = INFER_SCALAR_STEP;
+    } else {
+        int lanes = t->vector_bits / 32 > 1 ? t->vector_bits / 32 : 1;
+        int half = lanes * (t->vector_regs / 2 > 1 ? t->vector_regs / 2 : 1);
+        if (panel > half) panel = half;
+    }
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        LayerSchedule *ls = &s->layer[i];
+        ls->infer_panel = panel && l->units < panel ? l->units : panel;
+        ls->infer_step = step;
+        while (l->fan_in % ls->infer_step) ls->infer_step /= 2;
+        /* zeros come from the data: the network's input (a blank pixel, 0 as it comes and after a
+         * minmax normalisation), a ReLU's or a step's output; skipping is exact either way */
+        ls->infer_skip = i == 0 || net->layers[i - 1].act == ACT_RELU || net->layers[i - 1].act == ACT_STEP;
+        ls->infer_skip_step = l->fan_in < skip_step ? l->fan_in : skip_step;
+    }
+}
+
 void schedule_build(Net *net, const Target *target)
 {
     Schedule *s = &net->sched;
@@ -135,6 +212,7 @@ void schedule_build(Net *net, const Target *target)
         }
     }
     s->transpose_x = !s->layer[0].by_rows;
+    infer_layout(net, target);
 }
 
 void schedule_print(const Net *net, FILE *out)
@@ -162,5 +240,16 @@ void schedule_print(const Net *net, FILE *out)
                     ls->prop_kc < l->units ? ", units in slices" : "");
         if (l->trainable)
             fprintf(out, "           dW %d units x %d inputs, reads %s\n", ls->mr, s->nr, ls->dz_t ? "dZ^T" : "dZ");
+    }
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        const LayerSchedule *ls = &s->layer[i];
+        fprintf(out, "  inference kernel, layer %d: ", i + 1);
+        if (!ls->infer_panel) fprintf(out, "float dot products over W's rows");
+        else fprintf(out, "float panels of %d unit%s", ls->infer_panel, ls->infer_panel > 1 ? "s" : "");
+        if (ls->infer_panel && l->units % ls->infer_panel)
+            fprintf(out, " and a tail of %d", l->units % ls->infer_panel);
+        fprintf(out, ", %d inputs per step%s\n", ls->infer_skip ? ls->infer_skip_step : ls->infer_step,
+                ls->infer_skip ? ", skips zero inputs" : "");
     }
 }

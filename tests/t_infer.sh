@@ -3,6 +3,9 @@
 # (float, --no-libm, int8), builds them strictly with gcc and clang, compares them with the training
 # program's --predict, checks the --no-libm error bounds and the int8 agreement, runs the kernel on
 # a Cortex-M3 under qemu against the host, a PyTorch-saved network, and located weights errors.
+# The kernel is scheduled for a target (--target; the float panels and steps of nncc --check): the
+# kernels for x86-64-v3, x86-64-v2, generic and cortex-m give the native one's outputs bit for bit,
+# on the host and on the Cortex-M3.
 source "$(dirname "$0")/lib.sh"
 DEPLOY=$TOP/tests/deploy
 STRICT="-std=c99 -Wall -Wextra -Werror -pedantic"
@@ -102,6 +105,49 @@ for net in deep_circles blobs3 relu70; do
         fi
     done
 
+    # the kernel scheduled for another target: other panels and steps (cortex-m: W's rows, dot
+    # products), the same sums in the same order, so the native kernel's floats bit for bit: strict
+    # (ISO C: no contraction), and vectorised with -O3 -march=native -ffp-contract=off. With
+    # contraction (GNU C's default) the compiler fuses as it likes: gcc fuses every product of a
+    # panel into a vector FMA, whatever the width, so the panel targets are compared fused too;
+    # cortex-m's dot products it may vectorise across units and not fuse (relu70's 2-input layer).
+    NATIVE_O3="-O3 -march=native -ffp-contract=off"
+    "$NNCC" "${YAML[$net]}" --emit infer --weights "$W" -o "$dir/k_native.c" > /dev/null 2>&1
+    for fl in contract_off fused; do
+        o3=$NATIVE_O3; [ $fl = fused ] && o3="-O3 -march=native"
+        gcc $o3 -I"$dir" -DNET_H='"k_native.h"' -DNET=$net -DNET_U=${UPPER[$net]} "$DEPLOY/host_main.c" \
+            "$dir/k_native.c" -lm -o "$dir/host_native_$fl" 2>"$dir/cc_native.log" &&
+            "$dir/host_native_$fl" < "${POINTS[$net]}" > "$dir/host_native_$fl.txt"
+    done
+    for target in x86-64-v3 x86-64-v2 generic cortex-m; do
+        tk=k_$target
+        name=infer_target_${target}_$net
+        if ! "$NNCC" "${YAML[$net]}" --emit infer --target $target --weights "$W" -o "$dir/$tk.c" > "$dir/emit_$target.log" 2>&1; then
+            fail "$name" "$(tail -n 3 "$dir/emit_$target.log")"; continue
+        fi
+        tskips=$(grep -c "skipping the inputs that are 0" "$dir/$tk.c")
+        if [ "$tskips" != "${SKIPS[$net]}" ]; then fail "$name" "$tskips layers skip zero inputs, expected ${SKIPS[$net]}"; continue; fi
+        builds="strict contract_off"; [ $target != cortex-m ] && builds="$builds fused"
+        same="" differ=""
+        for b in $builds; do
+            case $b in
+            strict) flags="$STRICT -O2" want=$dir/host_gcc.txt ;;
+            contract_off) flags=$NATIVE_O3 want=$dir/host_native_$b.txt ;;
+            fused) flags="-O3 -march=native" want=$dir/host_native_$b.txt ;;
+            esac
+            if ! gcc $flags -I"$dir" -DNET_H="\"$tk.h\"" -DNET=$net -DNET_U=${UPPER[$net]} "$DEPLOY/host_main.c" "$dir/$tk.c" \
+                     -lm -o "$dir/host_${tk}_$b" 2>"$dir/cc_$tk.log"; then
+                differ="$differ $b: $(head -n 3 "$dir/cc_$tk.log" | tr '\n' ' ')"; continue
+            fi
+            "$dir/host_${tk}_$b" < "${POINTS[$net]}" > "$dir/host_${tk}_$b.txt"
+            if [ -s "$want" ] && cmp -s "$want" "$dir/host_${tk}_$b.txt"; then same="$same $b"
+            else differ="$differ $b: $(max_diff "$want" "$dir/host_${tk}_$b.txt")"; fi
+        done
+        [ -z "$differ" ] && ok "$name (bit-identical to the native kernel on $(grep -c . "$dir/host_gcc.txt") points:$same)" ||
+            fail "$name" "outputs differ from the native kernel's:$differ"
+    done
+    cp "$dir/host_k_cortex-m_strict.txt" "$dir/host_k_cortex-m.txt" 2>/dev/null
+
     # --no-libm: no math.h, links without -lm, within the approximations' bound of --predict;
     # the bounds the file documents hold over a dense sweep against libm
     if "$NNCC" "${YAML[$net]}" --emit infer --weights "$W" --no-libm -o "$dir/n.c" > "$dir/emit_n.log" 2>&1 &&
@@ -135,6 +181,19 @@ for net in deep_circles blobs3 relu70; do
     fi
 done
 
+# ---- the inference layout is the schedule's: --check prints it per target -------------------------
+out=$("$NNCC" "${YAML[relu70]}" --check --target cortex-m 2>&1)
+if echo "$out" | grep -q "inference kernel, layer 1: float dot products over W's rows, 2 inputs per step, skips zero inputs" &&
+   [ "$(echo "$out" | grep -c "inference kernel, layer")" = 3 ]; then
+    ok "infer_check_layout_cortex-m"
+else fail "infer_check_layout_cortex-m" "$(echo "$out" | grep -i infer | tr '\n' ' ')"; fi
+for t in "x86-64-v4 64" "x86-64-v3 64" "x86-64-v2 32" "generic 16"; do
+    set -- $t
+    out=$("$NNCC" "${YAML[blobs3]}" --check --target $1 2>&1)
+    echo "$out" | grep -q "inference kernel, layer 2: float panels of $2 units and a tail of 6, 8 inputs per step$" &&
+        ok "infer_check_layout_$1 (panels of $2)" || fail "infer_check_layout_$1" "$(echo "$out" | grep -i infer | tr '\n' ' ')"
+done
+
 # ---- the --no-libm approximations against libm, with the bounds the generated file states ----------
 dir=$WORK/blobs3
 if [ -f "$dir/n.c" ]; then
@@ -165,11 +224,11 @@ else
         # 40 fixed samples from the grid, as a C table
         head -n 40 "${POINTS[$net]}" | awk -F, 'BEGIN { print "#define SAMPLES 40\nstatic const float samples[SAMPLES][2] = {" }
                                                { printf "    {%s, %s},\n", $1, $2 } END { print "};" }' > "$dir/samples.h"
-        for kind in k n q; do
+        for kind in k n q k_cortex-m; do
             host=$dir/host_$([ $kind = k ] && echo gcc || echo $kind).txt
             [ -f "$dir/$kind.c" ] && [ -f "$host" ] || continue
             name=infer_cortex_m3_${kind/k/float}_$net
-            name=${name/_n_/_nolibm_}; name=${name/_q_/_int8_}
+            name=${name/_n_/_nolibm_}; name=${name/_q_/_int8_}; name=${name/_float_cortex-m_/_target_cortex-m_}
             arm="$ARMCC -mcpu=cortex-m3 -mthumb -O2"
             if $arm $STRICT -c "$dir/$kind.c" -o "$dir/$kind.arm.o" 2>"$dir/arm.log" &&
                $arm -std=gnu99 -Wall -Wextra -Werror --specs=rdimon.specs -nostartfiles -T "$DEPLOY/mps2_an385.ld" \
@@ -180,7 +239,12 @@ else
                     head -n 40 "$host" > "$dir/host40_$kind.txt"
                     # libm differs (newlib's expf against glibc's): 1e-5; the same code without libm: 1e-6
                     tol=1e-5; [ $kind = n ] && tol=1e-6
-                    if within "$dir/host40_$kind.txt" "$dir/cm3_$kind.txt" $tol; then ok "$name"
+                    if [ $kind = k_cortex-m ]; then
+                        # the kernel scheduled for cortex-m against the native one, both on the M3: bit for bit
+                        if [ -s "$dir/cm3_k.txt" ] && cmp -s "$dir/cm3_k.txt" "$dir/cm3_$kind.txt"; then
+                            ok "$name (bit-identical to the native kernel on the M3)"
+                        else fail "$name" "differs from the native kernel on the M3: $(max_diff "$dir/cm3_k.txt" "$dir/cm3_$kind.txt")"; fi
+                    elif within "$dir/host40_$kind.txt" "$dir/cm3_$kind.txt" $tol; then ok "$name"
                     else fail "$name" "max diff, class mismatches, rows: $(max_diff "$dir/host40_$kind.txt" "$dir/cm3_$kind.txt")"; fi
                 else
                     fail "$name" "qemu: $(head -c 300 "$dir/qemu.log") $(head -c 200 "$dir/cm3_$kind.txt")"
