@@ -235,9 +235,11 @@ void schedule_print(const Net *net, FILE *out)
         if (ls->panel < l->units) fprintf(out, ", panels of %d units", ls->panel);
         fprintf(out, "; row stride %d%s%s\n", ls->ld, ls->ld != l->units ? " (padded)" : "",
                 ls->keep_t ? "; stores A^T" : "");
-        if (ls->propagate)
-            fprintf(out, "           propagate %d rows x %d inputs%s\n", s->prop_rows, s->nr,
-                    ls->prop_kc < l->units ? ", units in slices" : "");
+        if (ls->propagate) {
+            fprintf(out, "           propagate %d rows x %d inputs", s->prop_rows, s->nr);
+            if (ls->prop_kc < l->units) fprintf(out, ", units in slices of %d", ls->prop_kc);
+            fputc('\n', out);
+        }
         if (l->trainable)
             fprintf(out, "           dW %d units x %d inputs, reads %s\n", ls->mr, s->nr, ls->dz_t ? "dZ^T" : "dZ");
     }

@@ -11,6 +11,9 @@ echo
 echo "\$ nncc examples/deep_circles.yaml -o train_deep_circles    # C source, compiled with the runtime"
 CFLAGS=${CFLAGS:--O2 -fopenmp} "$TOP/build/nncc" "$TOP/examples/deep_circles.yaml" -o train_deep_circles
 echo
+echo "\$ ./train_deep_circles --selftest    # the fast kernels against the reference kernels"
+./train_deep_circles --selftest
+echo
 echo "\$ ./train_deep_circles --out deep_circles-out"
 ./train_deep_circles --out deep_circles-out
 echo
