@@ -391,7 +391,7 @@ static int load_calibration(const Kernel *k, const char *calibrate, rt_dataset *
     const Spec *spec = k->net->spec;
     rt_source src;
     source_of(&spec->train, &src);
-    rt_shape shape = {k->net->inputs, k->net->outputs, k->net->task, 0};
+    rt_shape shape = {.inputs = k->net->inputs, .outputs = k->net->outputs, .task = k->net->task};
     *what = "the training data";
     if (calibrate) {
         int kind = rt_source_kind_from_path(calibrate);

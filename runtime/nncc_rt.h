@@ -99,6 +99,7 @@ typedef struct rt_source {
     const char *x;    /* HDF5 dataset name of the features */
     const char *y;    /* HDF5 dataset of the labels; IDX labels file; NPY y file */
     int label;        /* CSV: RT_LABEL_LAST, RT_LABEL_FIRST or a 0-based column */
+    const char *label_name; /* CSV: the label column by its header name (then `label` is unused), or NULL */
     int header;       /* CSV: RT_HEADER_AUTO, 0 or 1 */
     int generator;    /* enum rt_generator */
     int samples;      /* generator: number of samples */
@@ -118,6 +119,12 @@ typedef struct rt_dataset {
     double *x_f64;       /* n*d, or NULL */
     double *y;           /* n*ny: class index (binary/multiclass) or targets (regression) */
     char *name;          /* file name for messages */
+    /* Class names, when the labels were names (CSV) or the network file lists `classes`: class i
+     * is classes[i]. Owned by the dataset (copies); NULL / 0 for numeric labels. */
+    char **classes;
+    int n_classes;
+    /* Column names from a CSV header (d of them, features in order), or NULL. Owned. */
+    char **feature_names;
 } rt_dataset;
 
 /* What a loader must check the data against. */
@@ -126,6 +133,11 @@ typedef struct rt_shape {
     int outputs; /* output units */
     int task;    /* enum rt_task: decides the label columns and their range */
     int predict; /* 1: labels optional (--predict): rows of `inputs` values give ny = 0, y = NULL */
+    /* Named classes, in order: a label that is a name maps to its index here, and a name not in
+     * the list is a located error. NULL: the training set's loader finds the sorted distinct
+     * names itself (and stores them in ds->classes); numeric labels ignore this. */
+    const char *const *classes;
+    int n_classes;
 } rt_shape;
 
 /* Fills *ds from src; on error prints `file:line: error: ...` and returns -1 (ds left empty).
@@ -180,7 +192,15 @@ void rt_check_reals(rt_check *c, const char *what, const void *fast, int ld_fast
 
 /* ---- the network a generated program describes ---------------------------------------- */
 
-enum rt_init { RT_INIT_NORMAL, RT_INIT_XAVIER, RT_INIT_HE, RT_INIT_ZEROS };
+/* RT_INIT_AUTO is PyTorch's nn.Linear default: W and b from U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+enum rt_init { RT_INIT_NORMAL, RT_INIT_XAVIER, RT_INIT_HE, RT_INIT_ZEROS, RT_INIT_AUTO };
+/* Learning-rate schedules, PyTorch's semantics, stepped once per epoch (lr of epoch e, from 0):
+ *   step         lr0 * gamma^floor(e / every)                          (StepLR)
+ *   exponential  lr0 * gamma^e                                         (ExponentialLR)
+ *   cosine       min + (lr0 - min) * (1 + cos(pi * e / T)) / 2, T = epochs  (CosineAnnealingLR)
+ * With warmup W > 0 the first W epochs ramp linearly, then the schedule runs from its start over
+ * the remaining epochs (see rt_train.c for the exact formula and its PyTorch equivalent). */
+enum rt_lr_schedule { RT_LR_CONSTANT, RT_LR_STEP, RT_LR_EXPONENTIAL, RT_LR_COSINE };
 enum rt_loss { RT_LOSS_LOG, RT_LOSS_CROSS_ENTROPY, RT_LOSS_MSE, RT_LOSS_PERCEPTRON };
 enum rt_optimizer { RT_OPT_SGD, RT_OPT_MOMENTUM, RT_OPT_ADAM };
 
@@ -214,6 +234,20 @@ typedef struct rt_config {
     int patience;
     double min_delta;
     rt_source train, test; /* test.kind == RT_SRC_NONE: no test set */
+    /* Validation: a source (val.kind != RT_SRC_NONE), else a fraction of the training set held
+     * out (seeded, stratified for classifiers), else none: 0. Early stopping watches validation;
+     * with early stopping and neither, the runtime holds out 10% and says so. */
+    rt_source val;
+    double validation;
+    int lr_schedule;   /* enum rt_lr_schedule */
+    int lr_every;      /* step: epochs between decays */
+    double lr_gamma;   /* step, exponential: the factor */
+    double lr_min;     /* cosine: the floor (eta_min) */
+    int lr_warmup;     /* epochs of linear warmup, 0 = none */
+    int normalize_targets; /* enum rt_norm_kind: regression targets scaled for training */
+    /* `classes:` of the network file: the order of named classes, or NULL / 0. */
+    const char *const *classes;
+    int n_classes;
 } rt_config;
 
 typedef struct rt_network {
@@ -307,6 +341,9 @@ void rt_error(const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* When set, rt_error hands the message (formatted, without prefix or newline) here instead of
+ * printing it: nncc uses this to report a data file's problem at the network file's data key. */
+extern void (*rt_error_hook)(const char *file, long line, const char *msg);
 void *rt_xcalloc(size_t n, size_t size); /* NULL only on exhaustion, after a message */
 double rt_now(void);                     /* seconds, monotonic */
 

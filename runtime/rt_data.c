@@ -45,6 +45,10 @@ void rt_dataset_free(rt_dataset *ds)
     free(ds->x_f64);
     free(ds->y);
     free(ds->name);
+    for (int i = 0; ds->classes && i < ds->n_classes; i++) free(ds->classes[i]);
+    free(ds->classes);
+    for (int i = 0; ds->feature_names && i < ds->d; i++) free(ds->feature_names[i]);
+    free(ds->feature_names);
     memset(ds, 0, sizeof *ds);
 }
 

@@ -12,9 +12,19 @@
 
 /* One place formats every runtime error, so the prefix matches SPEC section 4 everywhere:
  * `file:line: error:`, `file: error:` when there is no line, `error:` when there is no file. */
+void (*rt_error_hook)(const char *file, long line, const char *msg);
+
 void rt_error(const char *file, long line, const char *fmt, ...)
 {
     va_list ap;
+    if (rt_error_hook) {
+        char msg[1024];
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        rt_error_hook(file, line, msg);
+        return;
+    }
     if (file && line > 0)
         fprintf(stderr, "%s:%ld: error: ", file, line);
     else if (file)

@@ -167,7 +167,7 @@ END_TEST
 START_TEST(multiclass_and_regression)
 {
     rt_dataset ds;
-    rt_shape mc = {2, 3, RT_TASK_MULTICLASS, 0};
+    rt_shape mc = {.inputs = 2, .outputs = 3, .task = RT_TASK_MULTICLASS};
     rt_source src = csv("data/csv/multiclass.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
     ck_assert_int_eq(rt_dataset_load(&ds, &src, &mc), 0);
     ck_assert_int_eq(ds.n, 4);
@@ -175,7 +175,7 @@ START_TEST(multiclass_and_regression)
     ck_assert_double_eq(ds.y[2], 2);
     rt_dataset_free(&ds);
 
-    rt_shape reg = {2, 2, RT_TASK_REGRESSION, 0};
+    rt_shape reg = {.inputs = 2, .outputs = 2, .task = RT_TASK_REGRESSION};
     src = csv("data/csv/regression.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
     ck_assert_int_eq(rt_dataset_load(&ds, &src, &reg), 0);
     ck_assert_int_eq(ds.n, 2);
@@ -266,7 +266,7 @@ START_TEST(numbers_match_strtod)
         fprintf(f, "%s,%d\n", text[i], i & 1);
     }
     fclose(f);
-    rt_shape one = {1, 1, RT_TASK_BINARY, 0};
+    rt_shape one = {.inputs = 1, .outputs = 1, .task = RT_TASK_BINARY};
     rt_source src = csv(path, RT_LABEL_LAST, 0);
     rt_dataset ds;
     int rc = rt_dataset_load(&ds, &src, &one);
@@ -306,7 +306,7 @@ START_TEST(load_speed)
         fputc('\n', f);
     }
     fclose(f);
-    rt_shape mnist = {cols, 10, RT_TASK_MULTICLASS, 0};
+    rt_shape mnist = {.inputs = cols, .outputs = 10, .task = RT_TASK_MULTICLASS};
     rt_source src = csv(path, RT_LABEL_FIRST, RT_HEADER_AUTO);
     rt_dataset ds;
     double t = rt_now();
@@ -351,7 +351,7 @@ END_TEST
 
 START_TEST(bad_labels)
 {
-    rt_shape mc = {2, 3, RT_TASK_MULTICLASS, 0};
+    rt_shape mc = {.inputs = 2, .outputs = 3, .task = RT_TASK_MULTICLASS};
     ck_assert_has(load_fails("data/bad/label_range.csv", &mc),
                   "data/bad/label_range.csv:3: error: label 3 out of range 0..2 for 3 softmax outputs\n");
     ck_assert_has(load_fails("data/bad/label_binary.csv", &binary2),
@@ -440,7 +440,7 @@ START_TEST(label_rules)
     ck_assert_int_eq(rt_label_check(&reg, NAN, why), -1);
     ck_assert_int_eq(rt_label_check(&reg, INFINITY, why), -1);
     /* The longest reason still fits the 64 bytes. */
-    rt_shape big = {2, 2000000000, RT_TASK_MULTICLASS, 0};
+    rt_shape big = {.inputs = 2, .outputs = 2000000000, .task = RT_TASK_MULTICLASS};
     ck_assert_int_eq(rt_label_check(&big, -1.234567891e300, why), -1);
     ck_assert_uint_lt(strlen(why), 64);
 }

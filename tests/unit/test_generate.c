@@ -98,7 +98,7 @@ END_TEST
 
 START_TEST(blobs_balance_and_spread)
 {
-    rt_shape mc = {5, 3, RT_TASK_MULTICLASS, 0};
+    rt_shape mc = {.inputs = 5, .outputs = 3, .task = RT_TASK_MULTICLASS};
     rt_source s = gen(RT_GEN_BLOBS, 301, 0.5, 1);
     s.centers = 3;
     rt_dataset ds = make(&s, &mc);
@@ -145,7 +145,7 @@ START_TEST(blobs_default_centers_follow_the_task)
     ck_assert_int_eq(count_class(&ds, 1), 50);
     rt_dataset_free(&ds);
 
-    rt_shape mc = {2, 4, RT_TASK_MULTICLASS, 0};
+    rt_shape mc = {.inputs = 2, .outputs = 4, .task = RT_TASK_MULTICLASS};
     ds = make(&s, &mc);
     for (int k = 0; k < 4; k++)
         ck_assert_int_eq(count_class(&ds, k), 25);
@@ -244,14 +244,14 @@ END_TEST
 
 START_TEST(regression_targets)
 {
-    rt_shape one = {2, 1, RT_TASK_REGRESSION, 0};
+    rt_shape one = {.inputs = 2, .outputs = 1, .task = RT_TASK_REGRESSION};
     rt_source s = gen(RT_GEN_MOONS, 40, 0.1, 6);
     rt_dataset ds = make(&s, &one);
     ck_assert_int_eq(ds.ny, 1);
     ck_assert_int_eq(count_class(&ds, 1), 20);
     rt_dataset_free(&ds);
 
-    rt_shape three = {2, 3, RT_TASK_REGRESSION, 0};
+    rt_shape three = {.inputs = 2, .outputs = 3, .task = RT_TASK_REGRESSION};
     s = gen(RT_GEN_BLOBS, 30, 1.0, 6);
     s.centers = 3;
     ds = make(&s, &three);
@@ -277,9 +277,9 @@ START_TEST(labels_must_fit_the_task)
     rt_source s = gen(RT_GEN_BLOBS, 30, 1.0, 0);
     s.centers = 3;
     ck_assert_int_eq(silent_fail(&s, &binary2), -1); /* 3 classes, 1 output */
-    rt_shape two = {2, 2, RT_TASK_MULTICLASS, 0};
+    rt_shape two = {.inputs = 2, .outputs = 2, .task = RT_TASK_MULTICLASS};
     ck_assert_int_eq(silent_fail(&s, &two), -1);
-    rt_shape three_in = {3, 1, RT_TASK_BINARY, 0};
+    rt_shape three_in = {.inputs = 3, .outputs = 1, .task = RT_TASK_BINARY};
     rt_source c = gen(RT_GEN_CIRCLES, 30, 0.1, 0);
     ck_assert_int_eq(silent_fail(&c, &three_in), -1); /* circles are 2-d */
     c.factor = 1.5;

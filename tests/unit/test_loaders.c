@@ -162,7 +162,7 @@ START_TEST(test_idx_other_types)
     write_idx(in_dir("img"), 0, 0x0D, 2, dims, fl, sizeof fl);
     write_idx(in_dir("lab"), 1, 0x0B, 1, ldims, lab16, sizeof lab16);
     rt_source src = {.kind = RT_SRC_IDX, .path = in_dir("img"), .y = in_dir("lab")};
-    rt_shape shape = {2, 1, RT_TASK_BINARY, 0};
+    rt_shape shape = {.inputs = 2, .outputs = 1, .task = RT_TASK_BINARY};
     rt_dataset ds;
     ck_assert_int_eq(rt_load_idx(&ds, &src, &shape), 0);
     ck_assert_ptr_null(ds.x_u8);
@@ -278,7 +278,7 @@ START_TEST(test_idx_errors)
     write_idx(in_dir("lab7"), 0, 0x08, 1, lab_dims, bad_labels, 5);
     src.y = in_dir("lab7");
     EXPECT_LOAD_ERROR(rt_load_idx, &src, &multiclass3_6, "lab7: error: sample 3: label 7");
-    rt_shape binary = {6, 1, RT_TASK_BINARY, 0};
+    rt_shape binary = {.inputs = 6, .outputs = 1, .task = RT_TASK_BINARY};
     src.y = in_dir("lab.gz");
     EXPECT_LOAD_ERROR(rt_load_idx, &src, &binary, "sample 1: label 2");
     const uint32_t lab2d[2] = {5, 2};
@@ -384,7 +384,7 @@ START_TEST(test_npy_good)
     const float targets[8] = {0.5f, -1, 2, 3, 4, 5, 6, 7.25f};
     write_npy(src.y, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 2), }", targets, sizeof targets);
     write_npy(src.path, 1, NPY_X, xf, sizeof xf);
-    rt_shape reg = {6, 2, RT_TASK_REGRESSION, 0};
+    rt_shape reg = {.inputs = 6, .outputs = 2, .task = RT_TASK_REGRESSION};
     ck_assert_int_eq(rt_load_npy(&ds, &src, &reg), 0);
     ck_assert(ds.ny == 2 && ds.y[7] == 7.25 && ds.y[1] == -1);
     free_ds(&ds);
@@ -477,7 +477,7 @@ START_TEST(test_npy_errors)
     nan_x[15] = INFINITY;
     write_npy(src.path, 1, NPY_X, nan_x, sizeof nan_x);
     EXPECT_LOAD_ERROR(rt_load_npy, &src, sh, "x.npy: error: x of sample 2 is not finite (inf)");
-    rt_shape reg = {6, 2, RT_TASK_REGRESSION, 0};
+    rt_shape reg = {.inputs = 6, .outputs = 2, .task = RT_TASK_REGRESSION};
     write_npy(src.path, 1, NPY_X, xf, sizeof xf);
     EXPECT_LOAD_ERROR(rt_load_npy, &src, &reg, "the network needs 2 targets per sample: (n, 2)");
 }
@@ -537,7 +537,7 @@ START_TEST(test_hdf5_good)
 {
     write_h5();
     rt_source src = {.kind = RT_SRC_HDF5, .path = in_dir("t.h5"), .x = "X_train", .y = "Y_train"};
-    rt_shape shape = {6, 1, RT_TASK_BINARY, 0};
+    rt_shape shape = {.inputs = 6, .outputs = 1, .task = RT_TASK_BINARY};
     rt_dataset ds;
     ck_assert_int_eq(rt_load_hdf5(&ds, &src, &shape), 0);
     ck_assert(ds.n == 5 && ds.d == 6 && ds.ny == 1);
@@ -569,7 +569,7 @@ START_TEST(test_hdf5_errors)
 {
     write_h5();
     rt_source src = {.kind = RT_SRC_HDF5, .path = in_dir("t.h5"), .x = "X_train", .y = "Y_train"};
-    rt_shape shape = {6, 1, RT_TASK_BINARY, 0};
+    rt_shape shape = {.inputs = 6, .outputs = 1, .task = RT_TASK_BINARY};
 
     src.path = in_dir("absent.hdf5");
     EXPECT_LOAD_ERROR(rt_load_hdf5, &src, &shape, "absent.hdf5: error: cannot open: No such file or directory");
@@ -623,7 +623,7 @@ START_TEST(test_fashion_mnist)
         fflush(stdout);
         return;
     }
-    rt_shape shape = {784, 10, RT_TASK_MULTICLASS, 0};
+    rt_shape shape = {.inputs = 784, .outputs = 10, .task = RT_TASK_MULTICLASS};
     static const struct {
         const char *images, *labels;
         int n;
@@ -669,7 +669,7 @@ START_TEST(test_cats_vs_dogs)
         fflush(stdout);
         return;
     }
-    rt_shape shape = {64 * 64, 1, RT_TASK_BINARY, 0};
+    rt_shape shape = {.inputs = 64 * 64, .outputs = 1, .task = RT_TASK_BINARY};
     rt_source src = {.kind = RT_SRC_HDF5, .path = CATS "trainset.hdf5", .x = "X_train", .y = "Y_train"};
     rt_dataset ds;
     double t0 = rt_now();
