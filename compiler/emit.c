@@ -1048,6 +1048,10 @@ static void emit_source(Gen *g, const char *field, const SourceSpec *s)
         emit(e, ", .y = ");
         emit_optional_string(e, s->y);
     }
+    if (s->label_name) {
+        emit(e, ",\n                  .label_name = ");
+        emit_cstring(e, s->label_name);
+    }
     emit(e, ",\n                  .label = %d, .header = %d},\n", s->label, s->header);
 }
 
@@ -1057,7 +1061,7 @@ static void emit_tables(Gen *g)
     const Net *net = g->net;
     const Spec *spec = net->spec;
     const char *n = g->name;
-    static const char *const inits[] = {"RT_INIT_NORMAL", "RT_INIT_XAVIER", "RT_INIT_HE", "RT_INIT_ZEROS"};
+    static const char *const inits[] = {"RT_INIT_NORMAL", "RT_INIT_XAVIER", "RT_INIT_HE", "RT_INIT_ZEROS", "RT_INIT_AUTO"};
     emit(e, "\n/* The tensors as the weights file names them, and where they live in %s_param. */\n", n);
     emit(e, "static const rt_tensor %s_tensors[] = {\n", n);
     for (int i = 0; i < net->n_layers; i++) {
@@ -1078,6 +1082,15 @@ static void emit_tables(Gen *g)
     static const char *const opts[] = {"RT_OPT_SGD", "RT_OPT_MOMENTUM", "RT_OPT_ADAM"};
     static const char *const norms[] = {"RT_NORM_NONE", "RT_NORM_MINMAX", "RT_NORM_STANDARD"};
     int states = spec->optimizer == OPT_ADAM ? 2 : spec->optimizer == OPT_MOMENTUM ? 1 : 0;
+    if (spec->n_classes) {
+        emit(e, "\n/* The network file's classes, in the order of the outputs. */\n");
+        emit(e, "static const char *const %s_classes[%d] = {", n, spec->n_classes);
+        for (int i = 0; i < spec->n_classes; i++) {
+            emit(e, i ? ", " : "");
+            emit_cstring(e, spec->classes[i]);
+        }
+        emit(e, "};\n");
+    }
     emit(e, "\nstatic const rt_network %s_network = {\n", n);
     emit(e, "    .name = \"%s\",\n    .source = ", n);
     emit_cstring(e, spec->path);
@@ -1100,6 +1113,18 @@ static void emit_tables(Gen *g)
          spec->early_stopping, spec->patience, spec->min_delta);
     emit_source(g, "train", &spec->train);
     emit_source(g, "test", &spec->test);
+    if (spec->val.kind != RT_SRC_NONE) emit_source(g, "val", &spec->val);
+    if (spec->validation > 0) emit(e, "        .validation = %.17g,\n", spec->validation);
+    static const char *const schedules[] = {"RT_LR_CONSTANT", "RT_LR_STEP", "RT_LR_EXPONENTIAL", "RT_LR_COSINE"};
+    if (spec->lr_schedule != RT_LR_CONSTANT) emit(e, "        .lr_schedule = %s,\n", schedules[spec->lr_schedule]);
+    if (spec->lr_schedule == RT_LR_STEP) emit(e, "        .lr_every = %d,\n", spec->lr_every);
+    if (spec->lr_schedule == RT_LR_STEP || spec->lr_schedule == RT_LR_EXPONENTIAL)
+        emit(e, "        .lr_gamma = %.17g,\n", spec->lr_gamma);
+    if (spec->lr_schedule == RT_LR_COSINE) emit(e, "        .lr_min = %.17g,\n", spec->lr_min);
+    if (spec->lr_warmup) emit(e, "        .lr_warmup = %d,\n", spec->lr_warmup);
+    if (spec->normalize_targets != NORM_NONE)
+        emit(e, "        .normalize_targets = %s,\n", norms[spec->normalize_targets]);
+    if (spec->n_classes) emit(e, "        .classes = %s_classes,\n        .n_classes = %d,\n", n, spec->n_classes);
     emit(e, "    },\n");
     emit(e, "    .step = %s_step,\n    .forward = %s_forward,\n    .update = %s_update,\n", n, n, n);
     if (any_trainable(net)) emit(e, "    .train_step = %s_train_step,\n", n);

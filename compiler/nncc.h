@@ -123,6 +123,7 @@ typedef struct SourceSpec {
     int kind; /* enum rt_source_kind values (RT_SRC_*) */
     char *path, *x, *y;
     int label;  /* RT_LABEL_LAST / RT_LABEL_FIRST / column */
+    char *label_name; /* CSV: the label column by header name, or NULL */
     int header; /* RT_HEADER_AUTO / 0 / 1 */
     Generator generator;
     int samples;
@@ -163,7 +164,15 @@ typedef struct Spec {
     int early_stopping, patience;
     double min_delta;
     SourceSpec train, test; /* train.kind == RT_SRC_GENERATOR when no data */
-    Normalization normalize;
+    SourceSpec val;         /* kind RT_SRC_NONE: none, or the fraction below */
+    double validation;      /* fraction of the training set held out, 0 = none */
+    Normalization normalize, normalize_targets;
+    int lr_schedule;        /* enum rt_lr_schedule */
+    int lr_every, lr_warmup;
+    double lr_gamma, lr_min;
+    char **classes;         /* `classes:`, n_classes names, or NULL */
+    int n_classes;
+    Loc classes_loc;
     Loc loss_loc, output_loc;
 } Spec;
 

@@ -59,7 +59,7 @@ _Static_assert((int)LOSS_LOG_LOSS == RT_LOSS_LOG && (int)LOSS_CROSS_ENTROPY == R
 _Static_assert((int)OPT_SGD == RT_OPT_SGD && (int)OPT_MOMENTUM == RT_OPT_MOMENTUM && (int)OPT_ADAM == RT_OPT_ADAM,
                "registry.h OPTIMIZERS out of the order of enum rt_optimizer");
 _Static_assert((int)INIT_NORMAL == RT_INIT_NORMAL && (int)INIT_XAVIER == RT_INIT_XAVIER &&
-                   (int)INIT_HE == RT_INIT_HE && (int)INIT_ZEROS == RT_INIT_ZEROS,
+                   (int)INIT_HE == RT_INIT_HE && (int)INIT_ZEROS == RT_INIT_ZEROS && (int)INIT_AUTO == RT_INIT_AUTO,
                "registry.h INITS out of the order of enum rt_init");
 _Static_assert((int)GEN_BLOBS == RT_GEN_BLOBS && (int)GEN_CIRCLES == RT_GEN_CIRCLES && (int)GEN_MOONS == RT_GEN_MOONS &&
                    (int)GEN_XOR == RT_GEN_XOR && (int)GEN_AND == RT_GEN_AND && (int)GEN_OR == RT_GEN_OR,

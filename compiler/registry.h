@@ -44,11 +44,12 @@
     X(ADAM, "adam")
 
 /* X(id, name) — order of enum rt_init */
-#define INITS(X)           \
-    X(NORMAL, "normal")    \
-    X(XAVIER, "xavier")    \
-    X(HE, "he")            \
-    X(ZEROS, "zeros")
+#define INITS(X)          \
+    X(NORMAL, "normal")   \
+    X(XAVIER, "xavier")   \
+    X(HE, "he")           \
+    X(ZEROS, "zeros")     \
+    X(AUTO, "auto")
 
 /* X(id, name) — order of enum rt_generator */
 #define GENERATORS(X)        \

@@ -418,7 +418,7 @@ static void field_activation(Ctx *c, const Node *key, const Node *v)
 static void field_init(Ctx *c, const Node *key, const Node *v)
 {
     (void)key;
-    int i = INIT_NORMAL;
+    int i = INIT_AUTO;
     if (v)
         get_choice(v, "initialiser", init_names, INIT_COUNT, &i);
     c->spec->init = (Init)i;
@@ -597,14 +597,35 @@ static const char *act_of_output(const Spec *s)
     return activation_names[s->layers[s->n_layers - 1].act];
 }
 
+/* Other frameworks' names for nncc's losses: a user coming from Keras or PyTorch gets a hint. */
+static const struct { const char *name, *from; Loss loss; } loss_aliases[] = {
+    {"binary_crossentropy", "Keras", LOSS_LOG_LOSS},
+    {"BCELoss", "PyTorch", LOSS_LOG_LOSS},
+    {"BCEWithLogitsLoss", "PyTorch", LOSS_LOG_LOSS},
+    {"categorical_crossentropy", "Keras", LOSS_CROSS_ENTROPY},
+    {"sparse_categorical_crossentropy", "Keras", LOSS_CROSS_ENTROPY},
+    {"CrossEntropyLoss", "PyTorch", LOSS_CROSS_ENTROPY},
+    {"NLLLoss", "PyTorch", LOSS_CROSS_ENTROPY},
+    {"mean_squared_error", "Keras", LOSS_MSE},
+    {"MSELoss", "PyTorch", LOSS_MSE},
+};
+
 static void field_loss(Ctx *c, const Node *key, const Node *v)
 {
     (void)key;
     Spec *s = c->spec;
     int loss = LOSS_LOG_LOSS, ok = 1;
     if (v) {
-        ok = get_choice(v, "loss", loss_names, LOSS_COUNT, &loss);
         s->loss_loc = v->loc;
+        for (size_t i = 0; v->kind == NODE_SCALAR && i < ARRAY_LEN(loss_aliases); i++) {
+            if (strcmp(v->str, loss_aliases[i].name) == 0) {
+                diag_error(v->loc, "unknown loss '%s': that is %s's name; nncc calls it '%s'", show(v->str),
+                           loss_aliases[i].from, loss_names[loss_aliases[i].loss]);
+                s->loss = loss_aliases[i].loss;
+                return;
+            }
+        }
+        ok = get_choice(v, "loss", loss_names, LOSS_COUNT, &loss);
     }
     if (!c->layers_ok) {
         s->loss = (Loss)loss;
@@ -793,6 +814,8 @@ static void field_weight_decay(Ctx *c, const Node *key, const Node *v)
 static void field_batch_size(Ctx *c, const Node *key, const Node *v)
 {
     (void)key;
+    /* Rosenblatt's rule is per sample, as the notes write it: W <- W + a(y - y^)X for each X. */
+    c->spec->batch_size = c->loss_ok && c->spec->loss == LOSS_PERCEPTRON ? 1 : 0;
     if (v)
         get_int32(v, "batch_size", 0, 100000000, &c->spec->batch_size);
 }
@@ -962,8 +985,11 @@ static void source_read(Ctx *c, SourceSpec *src, const Node *v, const char *whic
             int digits = l->kind == NODE_SCALAR && l->plain && l->str[0] && strspn(l->str, "+-0123456789") == strlen(l->str);
             if (digits)
                 get_int32(l, "label column (0-based)", 0, NNCC_MAX_UNITS, &src->label);
+            else if (l->kind == NODE_SCALAR && l->str[0])
+                src->label_name = xstrdup(l->str); /* a header name: the loader finds the column */
             else
-                diag_error(l->loc, "expected label: last, first or a 0-based column number, found %s", found(l));
+                diag_error(l->loc, "expected label: last, first, a 0-based column number or a header name, found %s",
+                           found(l));
         }
         if (val[SK_HEADER]) {
             const Node *h = val[SK_HEADER];
@@ -971,6 +997,9 @@ static void source_read(Ctx *c, SourceSpec *src, const Node *v, const char *whic
                 src->header = RT_HEADER_AUTO;
             else
                 get_bool(h, &src->header);
+            if (src->label_name && src->header == 0)
+                diag_error(h->loc, "label '%s' names a header column, but 'header: false' says there is no header",
+                           show(src->label_name));
         }
         break;
     case RT_SRC_IDX:
@@ -1050,15 +1079,15 @@ static void field_data(Ctx *c, const Node *key, const Node *v)
     (void)key;
     Spec *s = c->spec;
     s->normalize = NORM_NONE;
-    s->test.kind = RT_SRC_NONE;
-    const Node *val[3] = {NULL, NULL, NULL};
+    s->test.kind = s->val.kind = RT_SRC_NONE;
+    const Node *val[4] = {NULL, NULL, NULL, NULL};
     if (v && v->kind != NODE_MAP) {
-        diag_error(v->loc, "expected a mapping {train, test, normalize}, found %s", found(v));
+        diag_error(v->loc, "expected a mapping {train, test, validation, normalize}, found %s", found(v));
         v = NULL;
     }
     if (v) {
-        static const char *const keys[] = {"train", "test", "normalize"};
-        read_keys(v, " in data", keys, 3, val, NULL);
+        static const char *const keys[] = {"train", "test", "normalize", "validation"};
+        read_keys(v, " in data", keys, 4, val, NULL);
     }
     if (val[0]) {
         source_read(c, &s->train, val[0], "train", s->seed);
@@ -1075,6 +1104,19 @@ static void field_data(Ctx *c, const Node *key, const Node *v)
         source_read(c, &s->test, val[1], "test", s->seed);
         s->test.split = 1;
         c->data_test = 1; /* even if broken: "no test" would be a second, wrong message */
+    }
+    /* Validation: a fraction of the training set (a plain number), or a source of its own. */
+    const Node *vv = val[3];
+    double x;
+    if (vv && vv->kind == NODE_SCALAR && vv->plain && parse_decimal(vv->str, &x)) {
+        if (get_number(vv, &x) && (x <= 0 || x >= 1))
+            diag_error(vv->loc, "validation must be a fraction between 0 and 1 (exclusive), or a data source; found %s",
+                       show(vv->str));
+        else
+            s->validation = x;
+    } else if (vv) {
+        source_read(c, &s->val, vv, "validation", s->seed);
+        s->val.split = 2;
     }
     int n = NORM_NONE;
     if (val[2])
@@ -1109,9 +1151,122 @@ static void field_early_stopping(Ctx *c, const Node *key, const Node *v)
     } else {
         get_bool(v, &on);
     }
-    s->early_stopping = on;
-    if (on && !c->data_test)
-        diag_error(key->loc, "early_stopping watches the test loss, but there is no 'test' under 'data'");
+    (void)key;
+    s->early_stopping = on; /* it watches validation: data.validation, or 10% the runtime holds out */
+}
+
+/* lr_schedule: {name: step, every, gamma} | {name: exponential, gamma} | {name: cosine, min}, each
+ * with an optional warmup in epochs; or a name alone where nothing is required (cosine, none). */
+static void field_lr_schedule(Ctx *c, const Node *key, const Node *v)
+{
+    (void)key;
+    Spec *s = c->spec;
+    s->lr_schedule = RT_LR_CONSTANT;
+    s->lr_gamma = 0.1; /* StepLR's default */
+    if (!v)
+        return;
+    static const char *const names[] = {"none", "step", "exponential", "cosine"};
+    enum { K_NAME, K_EVERY, K_GAMMA, K_MIN, K_WARMUP, K_COUNT };
+    static const char *const keys[K_COUNT] = {"name", "every", "gamma", "min", "warmup"};
+    const Node *val[K_COUNT] = {NULL}, *kn[K_COUNT] = {NULL};
+    if (v->kind == NODE_SCALAR)
+        val[K_NAME] = v;
+    else if (v->kind == NODE_MAP)
+        read_keys(v, " in lr_schedule", keys, K_COUNT, val, kn);
+    else {
+        diag_error(v->loc, "expected a mapping {name: step|exponential|cosine, ...}, found %s", found(v));
+        return;
+    }
+    if (!val[K_NAME]) {
+        diag_error(v->loc, "lr_schedule needs a 'name': step, exponential or cosine");
+        return;
+    }
+    int n = 0;
+    if (!get_choice(val[K_NAME], "lr_schedule", names, (int)ARRAY_LEN(names), &n))
+        return;
+    s->lr_schedule = n;
+    /* Which keys each schedule takes (name and warmup: all), and which it needs. */
+    static const int takes[4][K_COUNT] = {{1, 0, 0, 0, 1}, {1, 1, 1, 0, 1}, {1, 0, 1, 0, 1}, {1, 0, 0, 1, 1}};
+    for (int k = K_EVERY; k < K_COUNT; k++)
+        if (val[k] && !takes[n][k]) {
+            diag_error(kn[k]->loc, "'%s' does not apply to the %s schedule", keys[k], names[n]);
+            val[k] = NULL;
+        }
+    if (n == RT_LR_STEP && !val[K_EVERY])
+        diag_error(val[K_NAME]->loc, "the step schedule needs 'every' (epochs between decays)");
+    if (n == RT_LR_EXPONENTIAL && !val[K_GAMMA])
+        diag_error(val[K_NAME]->loc, "the exponential schedule needs 'gamma' (the factor per epoch)");
+    if (val[K_EVERY])
+        get_int32(val[K_EVERY], "every", 1, 100000000, &s->lr_every);
+    double x;
+    if (val[K_GAMMA] && get_number(val[K_GAMMA], &x)) {
+        if (x <= 0 || x > 1)
+            diag_error(val[K_GAMMA]->loc, "gamma must be in (0, 1], found %s", show(val[K_GAMMA]->str));
+        else
+            s->lr_gamma = x;
+    }
+    if (val[K_MIN] && get_number(val[K_MIN], &x)) {
+        if (x < 0 || x >= s->learning_rate)
+            diag_error(val[K_MIN]->loc, "min must be at least 0 and below learning_rate (%g), found %s", s->learning_rate,
+                       show(val[K_MIN]->str));
+        else
+            s->lr_min = x;
+    }
+    if (val[K_WARMUP] && get_int32(val[K_WARMUP], "warmup", 0, 100000000, &s->lr_warmup) && s->epochs > 0 &&
+        s->lr_warmup >= s->epochs)
+        diag_error(val[K_WARMUP]->loc, "warmup (%d epochs) must be shorter than the %d epochs of training", s->lr_warmup,
+                   s->epochs);
+}
+
+static void field_normalize_targets(Ctx *c, const Node *key, const Node *v)
+{
+    (void)key;
+    Spec *s = c->spec;
+    int n = NORM_NONE;
+    if (v && get_choice(v, "normalization", normalization_names, NORM_COUNT, &n) && n != NORM_NONE && c->loss_ok &&
+        s->loss != LOSS_MSE)
+        diag_error(v->loc, "normalize_targets scales regression targets, but the loss is %s (labels are classes)",
+                   loss_names[s->loss]);
+    s->normalize_targets = (Normalization)n;
+}
+
+/* classes: [setosa, versicolor, virginica]: the class order, and the names everything prints. */
+static void field_classes(Ctx *c, const Node *key, const Node *v)
+{
+    (void)key;
+    Spec *s = c->spec;
+    if (!v)
+        return;
+    s->classes_loc = v->loc;
+    if (v->kind != NODE_SEQ) {
+        diag_error(v->loc, "expected a list of class names, found %s", found(v));
+        return;
+    }
+    if (c->loss_ok) {
+        const LayerSpec *out = &s->layers[s->n_layers - 1];
+        int want = s->loss == LOSS_CROSS_ENTROPY ? out->units : 2;
+        if (s->loss == LOSS_MSE) {
+            diag_error(v->loc, "classes name the classes of a classifier, but the loss is mse (regression)");
+            return;
+        }
+        if (v->n != want) {
+            diag_error(v->loc, "expected %d class names (the %s output's classes), found %d", want,
+                       s->loss == LOSS_CROSS_ENTROPY ? "softmax" : "binary", v->n);
+            return;
+        }
+    }
+    s->classes = xcalloc((size_t)v->n, sizeof *s->classes);
+    for (int i = 0; i < v->n; i++) {
+        const Node *it = v->items[i];
+        if (!is_scalar(it, "a class name"))
+            continue;
+        if (!it->str[0])
+            diag_error(it->loc, "a class name cannot be empty");
+        for (int j = 0; j < s->n_classes; j++)
+            if (strcmp(s->classes[j], it->str) == 0)
+                diag_error(it->loc, "class '%s' is named twice", show(it->str));
+        s->classes[s->n_classes++] = xstrdup(it->str);
+    }
 }
 
 /* The order of this table is the order of work: each key may use those before it. */
@@ -1133,6 +1288,9 @@ static const Field fields[] = {
     {"log_every", field_log_every},
     {"data", field_data},
     {"early_stopping", field_early_stopping},
+    {"lr_schedule", field_lr_schedule},
+    {"normalize_targets", field_normalize_targets},
+    {"classes", field_classes},
 };
 
 int validate(const Node *root, const char *path, Spec *spec)
@@ -1164,7 +1322,8 @@ static void source_free(SourceSpec *src)
     free(src->path);
     free(src->x);
     free(src->y);
-    src->path = src->x = src->y = NULL;
+    free(src->label_name);
+    src->path = src->x = src->y = src->label_name = NULL;
 }
 
 void validate_free(Spec *spec)
@@ -1176,4 +1335,9 @@ void validate_free(Spec *spec)
     }
     source_free(&spec->train);
     source_free(&spec->test);
+    source_free(&spec->val);
+    for (int i = 0; i < spec->n_classes; i++)
+        free(spec->classes[i]);
+    free(spec->classes);
+    spec->classes = NULL;
 }

@@ -107,7 +107,7 @@ typedef struct rt_source {
     double factor;    /* circles: inner radius / outer radius */
     int centers;      /* blobs: number of classes */
     uint64_t seed;    /* generator seed */
-    int split;        /* generator: 0 train, 1 test: same distribution (blob centres), other samples */
+    int split;        /* generator: 0 train, 1 test, 2 validation: same distribution (blob centres), other samples */
 } rt_source;
 
 /* A dataset: n samples of d features and ny label values each.
@@ -209,7 +209,7 @@ typedef struct rt_tensor {
     const char *name;    /* "layers.0.weight", as PyTorch's nn.Linear */
     int rows, cols;      /* weight: (units, fan_in); bias: rows = units, cols = 0 */
     size_t offset;       /* in reals from the start of the block */
-    int init;            /* enum rt_init, for weights; biases are zero unless init is normal */
+    int init;            /* enum rt_init, for weights; biases are zero unless init is normal or auto */
     int fan_in, fan_out;
     int trainable;       /* 0: the update leaves it alone */
     const double *given; /* values given in the network file, or NULL */

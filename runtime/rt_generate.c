@@ -199,11 +199,11 @@ int rt_generate(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
     }
     strcpy(ds->name, name);
 
-    /* The test split draws its samples from another stream of the same seed; on the training
+    /* A test or validation split draws its samples from a stream of its own; on the training
      * split both streams are one, so blobs draw centres then samples from a single generator. */
     rt_rng rng, split_rng;
     rt_rng_seed(&rng, src->seed);
-    rt_rng_seed(&split_rng, src->seed ^ 0x9e3779b97f4a7c15u);
+    rt_rng_seed(&split_rng, src->seed ^ (0x9e3779b97f4a7c15u * (uint64_t)src->split));
     rt_rng *samples = src->split ? &split_rng : &rng;
     int rc = 0;
     switch (g) {

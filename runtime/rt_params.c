@@ -21,6 +21,7 @@ void rt_param_set(const rt_network *net, void *block, size_t i, double v)
  *   xavier  W ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out)), b = 0   (torch xavier_uniform_)
  *   he      W ~ N(0, 2 / fan_in), b = 0                             (torch kaiming_normal_)
  *   zeros   W = 0, b = 0
+ *   auto    W, b ~ U(-k, k), k = 1 / sqrt(fan_in)                   (torch nn.Linear's default)
  * Values given in the network file win over the initialiser. */
 void rt_params_init(const rt_network *net, rt_rng *rng)
 {
@@ -44,6 +45,7 @@ void rt_params_init(const rt_network *net, rt_rng *rng)
                 case RT_INIT_HE:
                     if (!is_bias) v = rt_rng_normal(rng) * sqrt(2.0 / (double)tn->fan_in);
                     break;
+                case RT_INIT_AUTO: v = (2.0 * rt_rng_uniform(rng) - 1.0) / sqrt((double)tn->fan_in); break;
                 default: break;
                 }
             }
