@@ -374,14 +374,6 @@ static int predicted_class(const Net *net, const float *out)
     return best;
 }
 
-static void source_of(const SourceSpec *t, rt_source *src)
-{
-    memset(src, 0, sizeof *src);
-    src->kind = t->kind, src->path = t->path, src->x = t->x, src->y = t->y, src->label = t->label;
-    src->header = t->header, src->generator = (int)t->generator, src->samples = t->samples;
-    src->noise = t->noise, src->factor = t->factor, src->centers = t->centers, src->seed = (uint64_t)t->seed;
-}
-
 /* The data for the int8 check: the network's training data, or --calibrate PATH. A CSV stands
  * alone; an HDF5 file takes its dataset names from the training source; IDX and NPY come in pairs
  * (images and labels, x and y), so PATH must be the data.train or data.test source's, and that
@@ -390,7 +382,7 @@ static int load_calibration(const Kernel *k, const char *calibrate, rt_dataset *
 {
     const Spec *spec = k->net->spec;
     rt_source src;
-    source_of(&spec->train, &src);
+    source_to_rt(&spec->train, &src);
     rt_shape shape = {.inputs = k->net->inputs, .outputs = k->net->outputs, .task = k->net->task};
     *what = "the training data";
     if (calibrate) {
@@ -399,7 +391,7 @@ static int load_calibration(const Kernel *k, const char *calibrate, rt_dataset *
         if (spec->test.kind == kind && spec->test.path && !strcmp(spec->test.path, calibrate)) same = &spec->test;
         if (spec->train.kind == kind && spec->train.path && !strcmp(spec->train.path, calibrate)) same = &spec->train;
         if (same) {
-            source_of(same, &src);
+            source_to_rt(same, &src);
         } else if (kind == RT_SRC_CSV) {
             memset(&src, 0, sizeof src);
             src.kind = RT_SRC_CSV, src.path = calibrate, src.label = RT_LABEL_LAST, src.header = RT_HEADER_AUTO;

@@ -192,6 +192,13 @@ int main(int argc, char **argv)
     else if (driver && target_of_compiler(driver_cc(), driver_cflags(NULL), &target)) return 1;
     else if (!driver) target_host(&target);
     schedule_build(&net, &target);
+    /* The data must fit before a program is made for it (the inference kernel needs none). */
+    if (strcmp(opt.emit, "infer") && !data_check(&net)) {
+        diag_flush(stderr);
+        validate_free(&spec);
+        free(text);
+        return 1;
+    }
 
     char *command = command_line(argc, argv);
     char *out = NULL;

@@ -276,6 +276,13 @@ typedef struct Net {
 } Net;
 
 void ir_build(const Spec *spec, Net *net);
+
+/* ---- datacheck.c: the network file's data sources against the network ------------------- */
+
+void source_to_rt(const SourceSpec *spec, rt_source *src); /* borrows spec's strings */
+/* Loads each data file the network file names (not generators) with the runtime's loaders;
+ * every misfit is a diag error at its key. Returns 1 when all fit. */
+int data_check(const Net *net);
 void plan_build(Net *net);
 void plan_print(const Net *net, FILE *out); /* what --check shows */
 /* Decides every layer's loops for the target: register blocks, cache slices, strides, which
