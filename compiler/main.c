@@ -193,7 +193,7 @@ int main(int argc, char **argv)
     else if (!driver) target_host(&target);
     schedule_build(&net, &target);
     /* The data must fit before a program is made for it (the inference kernel needs none). */
-    if (strcmp(opt.emit, "infer") && !data_check(&net)) {
+    if (strcmp(opt.emit, "infer") && (!plan_check_static(&net) || !data_check(&net))) {
         diag_flush(stderr);
         validate_free(&spec);
         free(text);

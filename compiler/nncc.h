@@ -173,7 +173,7 @@ typedef struct Spec {
     char **classes;         /* `classes:`, n_classes names, or NULL */
     int n_classes;
     Loc classes_loc;
-    Loc loss_loc, output_loc;
+    Loc loss_loc, output_loc, layers_loc;
 } Spec;
 
 /* Fills spec from root (path names the file for defaults such as `name`); every problem goes
@@ -285,6 +285,10 @@ void source_to_rt(const SourceSpec *spec, rt_source *src); /* borrows spec's str
 int data_check(const Net *net);
 void plan_build(Net *net);
 void plan_print(const Net *net, FILE *out); /* what --check shows */
+/* The training program keeps its buffers in static arrays, which x86-64's default (small) code
+ * model and most linkers limit to 2 GiB in all: past that, a diag error at `layers`. Returns 1
+ * when the plan fits. */
+int plan_check_static(const Net *net);
 /* Decides every layer's loops for the target: register blocks, cache slices, strides, which
  * buffers are transposed, threads, and the inference kernel's panels and steps. The emitters
  * (emit.c, infer.c) only print what this decided. */

@@ -37,13 +37,41 @@ void plan_build(Net *net)
     net->act_bytes = net->act_reals * (size_t)net->real_size;
 }
 
-static void print_bytes(FILE *out, const char *what, size_t bytes)
+/* What static data may hold: 2 GiB less room for the runtime's own and the C library's. */
+#define MAX_STATIC_BYTES (((size_t)2 << 30) - ((size_t)64 << 20))
+
+static void human_bytes(char *buf, size_t n, size_t bytes)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double v = (double)bytes;
     int u = 0;
     while (v >= 1024 && u < 4) v /= 1024, u++;
-    fprintf(out, "  %-18s %10zu bytes  (%.1f %s)\n", what, bytes, v, units[u]);
+    snprintf(buf, n, "%.1f %s", v, units[u]);
+}
+
+int plan_check_static(const Net *net)
+{
+    size_t total = net->param_bytes + net->grad_bytes + net->state_bytes + net->act_bytes;
+    if (net->sched.transpose_x) /* X^T, (inputs, rows) */
+        total += (size_t)net->inputs * (size_t)net->sched.rows * (size_t)net->real_size;
+    if (total <= MAX_STATIC_BYTES)
+        return 1;
+    char all[32], p[32], limit[32];
+    human_bytes(all, sizeof all, total);
+    human_bytes(p, sizeof p, net->param_bytes);
+    human_bytes(limit, sizeof limit, MAX_STATIC_BYTES);
+    diag_error(net->spec->layers_loc,
+               "the training program would need %s of static arrays (parameters %s, with gradients, optimiser "
+               "state and activations); a C program's static data must stay under %s", all, p, limit);
+    diag_note(net->spec->layers_loc, "use fewer units or inputs (%zu parameters now)", net->n_params);
+    return 0;
+}
+
+static void print_bytes(FILE *out, const char *what, size_t bytes)
+{
+    char human[32];
+    human_bytes(human, sizeof human, bytes);
+    fprintf(out, "  %-18s %10zu bytes  (%s)\n", what, bytes, human);
 }
 
 void plan_print(const Net *net, FILE *out)

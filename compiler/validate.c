@@ -147,8 +147,11 @@ static int get_int(const Node *n, const char *what, int64_t lo, int64_t hi, int6
             v = (int64_t)d;
     }
     if (overflow || v < lo || v > hi) {
-        if (hi >= INT_MAX)
+        int too_low = overflow ? neg : v < lo; /* an overflow is past the end its sign points to */
+        if (hi >= INT_MAX && too_low)
             diag_error(n->loc, "%s must be at least %lld, found %s", what, (long long)lo, show(s));
+        else if (hi >= INT_MAX)
+            diag_error(n->loc, "%s must be at most %lld, found %s", what, (long long)hi, show(s));
         else
             diag_error(n->loc, "%s must be between %lld and %lld, found %s", what, (long long)lo, (long long)hi,
                        show(s));
@@ -562,6 +565,7 @@ static void field_layers(Ctx *c, const Node *key, const Node *v)
         fan_in = good ? s->layers[i].units : 0;
     }
     s->n_layers = v->n;
+    s->layers_loc = v->loc;
     s->output_loc = v->items[v->n - 1]->loc;
     if (!ok)
         return;
