@@ -1,8 +1,9 @@
 /* rt_checkpoint.c — checkpoint.safetensors: everything --resume needs to continue bit-identically.
  *
  * Besides the weights (same names as NAME.safetensors): the optimiser buffers, the epoch and
- * step counters, the generator state (as 32-bit halves, exact in F64), early-stopping state and
- * the metrics history, so a resumed run's files read as one run's. */
+ * step counters, the generator state (as 32-bit halves, exact in F64), early-stopping state (best
+ * validation loss, epochs without improvement, the best epoch and its parameters) and the metrics
+ * history, so a resumed run's files read as one run's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +11,29 @@
 
 #include "rt_internal.h"
 
-enum { METRIC_COLS = 6 };
+enum { METRIC_COLS = RT_METRICS_COLUMNS };
+
+/* A metrics row as doubles, in metrics.csv's column order, and back. */
+static void row_to(const rt_metrics *r, double *v)
+{
+    const double f[RT_METRICS_COLUMNS] = {r->epoch, r->train_loss, r->train_acc, r->test_loss, r->test_acc,
+                                          r->seconds, r->lr, r->val_loss, r->val_acc, r->train_r2,
+                                          r->train_rmse, r->train_mae, r->val_r2, r->val_rmse, r->val_mae,
+                                          r->test_r2, r->test_rmse, r->test_mae};
+    memcpy(v, f, sizeof f);
+}
+
+static rt_metrics row_from(const double *v)
+{
+    return (rt_metrics){(int)v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
+                        v[9], v[10], v[11], v[12], v[13], v[14], v[15], v[16], v[17]};
+}
 
 int rt_checkpoint_write(const rt_session *s)
 {
     const rt_network *net = s->net;
     const char *dtype = net->real_size == 4 ? "F32" : "F64";
-    int n = net->n_tensors + net->n_state + 6;
+    int n = net->n_tensors + net->n_state + 7;
     rt_st_entry *e = calloc((size_t)n, sizeof *e);
     int rows = s->n_history > 0 ? s->n_history : 1;
     double *metrics = calloc((size_t)rows * METRIC_COLS, sizeof(double));
@@ -43,16 +60,14 @@ int rt_checkpoint_write(const rt_session *s)
         rng[2 * i] = (double)(s->rng.s[i] >> 32);
         rng[2 * i + 1] = (double)(s->rng.s[i] & 0xffffffffu);
     }
-    double early[2] = {s->best_test_loss, s->bad_epochs};
-    for (int i = 0; i < s->n_history; i++) {
-        const rt_metrics *r = &s->history[i];
-        double *row = metrics + (size_t)i * METRIC_COLS;
-        row[0] = r->epoch, row[1] = r->train_loss, row[2] = r->train_acc;
-        row[3] = r->test_loss, row[4] = r->test_acc, row[5] = r->seconds;
-    }
+    double early[3] = {s->best_val_loss, s->bad_epochs, s->best_epoch};
+    for (int i = 0; i < s->n_history; i++) row_to(&s->history[i], metrics + (size_t)i * METRIC_COLS);
     e[k++] = (rt_st_entry){"train.counters", "F64", 1, {4, 0}, counters};
     e[k++] = (rt_st_entry){"train.rng", "F64", 1, {8, 0}, rng};
-    e[k++] = (rt_st_entry){"train.early_stopping", "F64", 1, {2, 0}, early};
+    e[k++] = (rt_st_entry){"train.early_stopping", "F64", 1, {3, 0}, early};
+    /* The parameters of the best epoch (the current ones until there is one). */
+    e[k++] = (rt_st_entry){"train.best_params", dtype, 1, {(int64_t)net->n_params, 0},
+                           s->best_epoch >= 0 && s->kept ? s->kept : net->params};
     e[k++] = (rt_st_entry){"train.metrics", "F64", 2, {rows, METRIC_COLS}, metrics};
     char meta[256];
     snprintf(meta, sizeof meta, "{\"format\": \"nncc-checkpoint\", \"network\": \"%s\", \"epoch\": \"%d\"}",
@@ -77,8 +92,8 @@ int rt_checkpoint_read(rt_session *s)
     int rc = 0;
     size_t most = net->n_params > 8 ? net->n_params : 8;
     double *tmp = malloc(sizeof(double) * most);
-    double counters[4], rng[8], early[2];
-    int64_t s4[1] = {4}, s8[1] = {8}, s2[1] = {2};
+    double counters[4], rng[8], early[3];
+    int64_t s4[1] = {4}, s8[1] = {8}, s3[1] = {3};
     if (!tmp) rc = -1;
     for (int t = 0; !rc && t < net->n_tensors; t++) {
         const rt_tensor *tn = &net->tensors[t];
@@ -96,7 +111,12 @@ int rt_checkpoint_read(rt_session *s)
     if (!rc) rc = rt_st_read(&f, path, "train.counters", s4, 1, counters);
     if (!rc) rc = rt_st_read(&f, path, "train.rng", s8, 1, rng);
     /* These two hold NaN (not measured) and +inf (no best loss yet) by design. */
-    if (!rc) rc = rt_st_read_raw(&f, path, "train.early_stopping", s2, 1, early);
+    if (!rc) rc = rt_st_read_raw(&f, path, "train.early_stopping", s3, 1, early);
+    if (!rc && s->kept) {
+        int64_t shape[1] = {(int64_t)net->n_params};
+        rc = rt_st_read(&f, path, "train.best_params", shape, 1, tmp);
+        for (size_t i = 0; !rc && i < net->n_params; i++) rt_param_set(net, s->kept, i, tmp[i]);
+    }
     if (!rc) {
         int rows = (int)counters[3];
         double *metrics = malloc(sizeof(double) * (size_t)rows * METRIC_COLS);
@@ -108,10 +128,7 @@ int rt_checkpoint_read(rt_session *s)
         if (!rc && counters[0] > 0) {
             s->history = malloc(sizeof *s->history * (size_t)rows);
             if (!s->history) rc = -1;
-            for (int i = 0; !rc && i < rows; i++) {
-                const double *r = metrics + (size_t)i * METRIC_COLS;
-                s->history[i] = (rt_metrics){(int)r[0], r[1], r[2], r[3], r[4], r[5]};
-            }
+            for (int i = 0; !rc && i < rows; i++) s->history[i] = row_from(metrics + (size_t)i * METRIC_COLS);
             s->n_history = s->cap_history = rc ? 0 : rows;
         }
         free(metrics);
@@ -122,8 +139,9 @@ int rt_checkpoint_read(rt_session *s)
         s->seconds = counters[2];
         for (int i = 0; i < 4; i++)
             s->rng.s[i] = (uint64_t)rng[2 * i] << 32 | (uint64_t)rng[2 * i + 1];
-        s->best_test_loss = early[0];
+        s->best_val_loss = early[0];
         s->bad_epochs = (int)early[1];
+        s->best_epoch = (int)early[2];
         if (s->epoch > s->cfg.epochs) {
             rt_error(path, 0, "checkpoint is at epoch %d, past the %d epochs asked for", s->epoch,
                      s->cfg.epochs);

@@ -16,11 +16,22 @@ typedef struct rt_options {
     int quiet, resume, gradcheck, selftest;
 } rt_options;
 
-/* One metrics row: what metrics.csv and curves.svg show. NAN = not measured. */
+/* One metrics row: what metrics.csv and curves.svg show. NAN = not measured. The first six
+ * fields are metrics.csv's first six columns (SPEC 3); the rest follow in the same order. */
 typedef struct rt_metrics {
     int epoch;
     double train_loss, train_acc, test_loss, test_acc, seconds;
+    double lr; /* the learning rate the epoch trained with (NAN for epoch 0) */
+    double val_loss, val_acc;
+    /* regression, in the targets' own units: R^2 (mean over outputs), RMSE, MAE */
+    double train_r2, train_rmse, train_mae, val_r2, val_rmse, val_mae, test_r2, test_rmse, test_mae;
 } rt_metrics;
+#define RT_METRICS_COLUMNS 18 /* epoch and the 17 doubles, in the order above */
+
+/* What rt_evaluate measures on one dataset; NAN where it does not apply. */
+typedef struct rt_eval {
+    double loss, acc, r2, rmse, mae;
+} rt_eval;
 
 /* Everything one run holds. */
 typedef struct rt_session {
@@ -30,7 +41,10 @@ typedef struct rt_session {
     rt_shape shape;
     rt_dataset train, test;
     int has_test;
+    rt_dataset val; /* validation: cfg.val, or held out of the training set (rt_split.c) */
+    int has_val;
     rt_norm norm;
+    rt_norm target; /* normalize_targets: y' = (y - offset) * scale per output; d = 0 when none */
     rt_rng rng;
     char *out_dir;
     void *xbuf;    /* chunk x inputs reals */
@@ -43,15 +57,29 @@ typedef struct rt_session {
     rt_metrics *history;
     int n_history, cap_history;
     int tty;       /* progress bar on stderr */
-    /* early stopping */
-    double best_test_loss;
+    /* early stopping on the validation loss */
+    double best_val_loss;
     int bad_epochs;
+    int best_epoch; /* epoch of best_val_loss, whose parameters `kept` holds; -1 = none yet */
+    void *kept;     /* the parameters of best_epoch */
+    int saved_epoch; /* the epoch whose weights NAME.safetensors holds, once written (plots) */
 } rt_session;
 
 /* rt_train.c */
 int rt_train(rt_session *s);
 /* Mean loss and accuracy (NAN for regression) of the network over ds. */
 void rt_evaluate(rt_session *s, const rt_dataset *ds, double *loss, double *acc);
+/* The same with, for regression, R^2, RMSE and MAE in the targets' own units. */
+void rt_evaluate_all(rt_session *s, const rt_dataset *ds, rt_eval *ev);
+/* The learning rate of epoch e (0-based) under cfg's schedule: depends on e alone. */
+double rt_lr_at(const rt_config *cfg, int e);
+
+/* rt_split.c: the validation set (cfg.val, a fraction of train, or 10% for early stopping) and
+ * the target scaling, both from the training part only; called once the data are loaded. */
+int rt_split_validation(rt_session *s);
+/* Target scaling: y' = (y - offset) * scale in place over n rows of ny values; and back. */
+void rt_targets_scale(const rt_norm *t, double *y, int n);
+void rt_targets_unscale(const rt_norm *t, double *y, int n);
 
 /* rt_report.c: metrics.csv, weights, progress */
 int rt_write_weights(const rt_session *s, const char *path, const void *params);

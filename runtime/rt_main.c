@@ -266,7 +266,7 @@ static int load_data(rt_session *s)
                    sb >= 1048576 ? sb / 1048576 : sb / 1024, sb >= 1048576 ? "MiB" : "KiB");
         printf("\n");
     }
-    return 0;
+    return rt_split_validation(s); /* validation set and target scaling, from the training part */
 }
 
 static int run_predict(rt_session *s)
@@ -304,6 +304,7 @@ static int run_predict(rt_session *s)
             for (int k = 0; k < net->outputs; k++) {
                 size_t i = (size_t)r * (size_t)net->outputs + (size_t)k;
                 double v = net->real_size == 4 ? (double)((float *)out)[i] : ((double *)out)[i];
+                if (s->target.d) v = v / s->target.scale[k] + s->target.offset[k]; /* targets' units */
                 printf(k ? ",%.9g" : "%.9g", v);
                 if (v > bestv) bestv = v, best = k;
             }
@@ -327,6 +328,7 @@ static void session_free(rt_session *s)
 {
     rt_dataset_free(&s->train);
     rt_dataset_free(&s->test);
+    rt_dataset_free(&s->val), rt_norm_free(&s->target), free(s->kept);
     rt_norm_free(&s->norm);
     free(s->out_dir);
     free(s->xbuf);

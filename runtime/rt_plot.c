@@ -267,7 +267,7 @@ typedef struct panel {
 /* One series as a polyline; a lone point (one logged epoch) as a dot, and dots on every point
  * while there are few enough to tell apart. NaN rows are skipped. */
 static void draw_series(svg *g, const panel *p, const axis *ax, const axis *ay, const double *ep,
-                        const double *v, int n, const char *colour, int dashed)
+                        const double *v, int n, const char *colour, const char *dash)
 {
     int count = 0;
     for (int i = 0; i < n; i++) count += isfinite(v[i]) != 0;
@@ -275,7 +275,7 @@ static void draw_series(svg *g, const panel *p, const axis *ax, const axis *ay, 
     int stride = (count + MAX_CURVE_POINTS - 1) / MAX_CURVE_POINTS;
     if (count > 1) {
         put(g, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\"%s points=\"",
-            colour, dashed ? " stroke-dasharray=\"7 4\"" : "");
+            colour, dash);
         for (int i = 0, k = 0; i < n; i++) {
             if (!isfinite(v[i])) continue;
             if (k % stride == 0 || k == count - 1)
@@ -309,119 +309,137 @@ static void finite_range(const double *v, int n, double *lo, double *hi)
         }
 }
 
-/* One panel: title and legend above the plot area so the legend never covers a curve. */
-static void draw_panel(svg *g, const panel *p, const char *title, const char *ylabel, const double *ep,
-                       const double *tr, const double *te, int n, int is_loss)
+/* What a panel shows: its y axis and the words of its empty state. */
+enum panel_kind { PANEL_LOSS, PANEL_ACCURACY, PANEL_R2 };
+
+/* Width of a text in px at font-size `size`, a little generous (DejaVu Sans averages about 0.6 em
+ * per character), so that texts placed side by side never touch. */
+static double text_width(const char *s, double size)
 {
-    int has_tr = any_finite(tr, n), has_te = any_finite(te, n);
+    return 0.62 * size * (double)strlen(s);
+}
+
+/* One panel. Title and legend share the line above the plot area (so the legend never covers a
+ * curve; the legend's width is measured, and it starts right of the title); notes go on the lines
+ * below the axis title, `notes` counting how many are there already. */
+static void draw_panel(svg *g, const panel *p, const char *title, const char *ylabel, const double *ep,
+                       const double *const series[3], int n, int kind, int kept, int *notes)
+{
+    static const char *const names[3] = {"train", "validation", "test"};
+    static const char *const dashes[3] = {"", " stroke-dasharray=\"3 3\"", " stroke-dasharray=\"7 4\""};
+    int has[3], any = 0;
+    for (int k = 0; k < 3; k++) any |= has[k] = any_finite(series[k], n);
     label(g, p->x, p->y - 12, "start", "font-size=\"15\" font-weight=\"bold\"", title);
-    if (!has_tr && !has_te) {
+    if (!any) {
         frame(g, p->x, p->y, p->w, p->h);
         label(g, p->x + p->w / 2, p->y + p->h / 2, "middle", "fill=\"#777777\" font-size=\"14\"",
-              is_loss ? "no loss measured" : "no accuracy (regression)");
+              kind == PANEL_LOSS ? "no loss measured" : "no accuracy measured");
         return;
     }
-    /* Legend, right-aligned on the title line. */
-    double lx = p->x + p->w - (has_te ? 130 : 60);
-    put(g, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>\n", lx,
-        p->y - 16, lx + 22, p->y - 16, palette[0]);
-    label(g, lx + 27, p->y - 12, "start", "", "train");
-    if (has_te) {
-        put(g, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\" "
-               "stroke-dasharray=\"7 4\"/>\n",
-            lx + 70, p->y - 16, lx + 92, p->y - 16, palette[1]);
-        label(g, lx + 97, p->y - 12, "start", "", "test");
+    /* Legend, right-aligned on the title line: swatch 22 px, gap 5, text, gap 14. */
+    double width = 0;
+    for (int k = 0; k < 3; k++)
+        if (has[k]) width += 22 + 5 + text_width(names[k], 12) + 14;
+    double lx = fmax(p->x + p->w - width + 14, p->x + text_width(title, 15) + 16);
+    for (int k = 0; k < 3; k++) {
+        if (!has[k]) continue;
+        put(g, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>\n", lx,
+            p->y - 16, lx + 22, p->y - 16, palette[k == 0 ? 0 : k == 1 ? 2 : 1], dashes[k]);
+        label(g, lx + 27, p->y - 12, "start", "", names[k]);
+        lx += 22 + 5 + text_width(names[k], 12) + 14;
     }
 
     double e0 = INFINITY, e1 = -INFINITY, lo = INFINITY, hi = -INFINITY;
     finite_range(ep, n, &e0, &e1);
-    finite_range(tr, n, &lo, &hi);
-    finite_range(te, n, &lo, &hi);
-    /* The first epochs' loss can be many times the rest (a large random init): scaled to it,
-     * the later curves, where over-fitting shows, would lie flat on the axis. So past the first
-     * tenth of the run the curves set the scale, and higher early values are cut off. */
-    double cut = -INFINITY;
-    if (is_loss && n >= 10) {
+    for (int k = 0; k < 3; k++) finite_range(series[k], n, &lo, &hi);
+    /* The first epochs' loss can be many times the rest (a large random init), and their R^2
+     * far below 0: scaled to them, the later curves, where over-fitting shows, would lie flat.
+     * So past the first tenth of the run the curves set the scale, and earlier values beyond it
+     * are cut off (and a note says so). */
+    double cut = NAN;
+    if (n >= 10) {
         double tlo = INFINITY, thi = -INFINITY;
-        finite_range(tr + n / 10, n - n / 10, &tlo, &thi);
-        finite_range(te + n / 10, n - n / 10, &tlo, &thi);
-        if (thi > 0 && hi > 3 * thi) cut = hi, hi = thi;
+        for (int k = 0; k < 3; k++) finite_range(series[k] + n / 10, n - n / 10, &tlo, &thi);
+        if (kind == PANEL_LOSS && thi > 0 && hi > 3 * thi) cut = hi, hi = thi;
+        if (kind == PANEL_R2 && lo < -1 && tlo > lo) cut = lo, lo = fmax(fmin(tlo, 0.0), -1.0);
     }
+    if (kind == PANEL_R2 && isnan(cut) && lo < -1) cut = lo, lo = -1; /* few rows: R^2 from -1 */
     /* A lone epoch gets a band around it, but epochs count from 0: never a negative tick. */
     if (e1 == e0) e0 = fmax(e0 - 1, 0.0), e1 += 1;
     axis ax = axis_nice(e0, e1, 5, 1.0, 0.0, 1), ay;
-    if (is_loss) {
+    if (kind == PANEL_LOSS) {
         /* From 0 when the data reach down near it, so the eye reads ratios; otherwise from the
-         * smallest value, so a slight upturn of the test loss still shows. */
+         * smallest value, so a slight upturn of the validation or test loss still shows. */
         int from0 = lo >= 0 && lo <= 0.5 * hi;
         ay = axis_nice(from0 ? 0 : lo, hi, 5, 0.0, 0.04, from0);
     } else {
         ay = axis_nice(lo, hi, 5, 0.0, 0.04, 0);
-        ay.lo = fmax(ay.lo, 0.0);
+        if (kind == PANEL_ACCURACY) ay.lo = fmax(ay.lo, 0.0);
         ay.hi = fmin(ay.hi, 1.0);
-        if (ay.hi <= ay.lo) ay = (axis){0.0, 1.0, 0.2};
+        if (ay.hi <= ay.lo) ay = (axis){kind == PANEL_ACCURACY ? 0.0 : -1.0, 1.0, 0.2};
     }
     draw_axes(g, &ax, &ay, p->x, p->y, p->w, p->h, 1);
     frame(g, p->x, p->y, p->w, p->h);
     axis_titles(g, p->x, p->y, p->w, p->h, p->x - 62, "epoch", ylabel);
 
-    /* Over-fitting at a glance: where the test loss was lowest, if it rose again after. */
-    if (is_loss && has_te) {
-        int best = -1, last = -1;
-        for (int i = 0; i < n; i++)
-            if (isfinite(te[i])) {
-                if (best < 0 || te[i] < te[best]) best = i;
-                last = i;
-            }
-        if (best != last && te[last] > te[best]) {
-            double x = map(&ax, ep[best], p->x, p->w);
-            char text[64];
-            snprintf(text, sizeof text, "lowest test loss (epoch %.0f)", ep[best]);
-            put(g, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888888\" "
-                   "stroke-dasharray=\"2 3\"/>\n",
-                x, p->y, x, p->y + p->h);
-            label(g, x + (x < p->x + p->w * 0.6 ? 4 : -4), p->y + 14,
-                  x < p->x + p->w * 0.6 ? "start" : "end", "fill=\"#666666\" font-size=\"11\"", text);
-        }
+    const char *note_attrs = "fill=\"#666666\" font-size=\"11\"";
+    char text[128];
+    /* The epoch whose weights were saved, when early stopping kept one. */
+    if (kind == PANEL_LOSS && kept >= 0 && kept >= ax.lo && kept <= ax.hi) {
+        double x = map(&ax, kept, p->x, p->w);
+        put(g, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888888\" "
+               "stroke-dasharray=\"2 3\"/>\n",
+            x, p->y, x, p->y + p->h);
+        snprintf(text, sizeof text, "epoch %d", kept);
+        int left = x < p->x + p->w * 0.6;
+        label(g, x + (left ? 4 : -4), p->y + 14, left ? "start" : "end", note_attrs, text);
+        snprintf(text, sizeof text, "dotted line: epoch %d, lowest validation loss: the weights saved", kept);
+        label(g, p->x, p->y + p->h + 58 + 14 * (*notes)++, "start", note_attrs, text);
     }
-    if (cut > -INFINITY) {
-        char text[80];
-        snprintf(text, sizeof text, "early values up to %.3g cut off", cut);
-        label(g, p->x + 48, p->y - 12, "start", "fill=\"#666666\" font-size=\"11\"", text);
-        put(g, "<clipPath id=\"cut\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></clipPath>\n"
-               "<g clip-path=\"url(#cut)\">\n",
-            p->x, p->y, p->w, p->h);
+    if (!isnan(cut)) {
+        snprintf(text, sizeof text, "early values %s %.3g cut off", kind == PANEL_LOSS ? "up to" : "down to", cut);
+        label(g, p->x, p->y + p->h + 58 + 14 * (*notes)++, "start", note_attrs, text);
+        put(g, "<clipPath id=\"%s\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></clipPath>\n"
+               "<g clip-path=\"url(#%s)\">\n",
+            kind == PANEL_LOSS ? "cut" : "cut-r2", p->x, p->y, p->w, p->h, kind == PANEL_LOSS ? "cut" : "cut-r2");
     }
-    draw_series(g, p, &ax, &ay, ep, tr, n, palette[0], 0);
-    draw_series(g, p, &ax, &ay, ep, te, n, palette[1], 1);
-    if (cut > -INFINITY) put(g, "</g>\n");
+    for (int k = 0; k < 3; k++)
+        draw_series(g, p, &ax, &ay, ep, series[k], n, palette[k == 0 ? 0 : k == 1 ? 2 : 1], dashes[k]);
+    if (!isnan(cut)) put(g, "</g>\n");
 }
 
 int rt_plot_curves(const rt_session *s, const char *path)
 {
     const int n = s->n_history;
-    double *buf = rt_xcalloc((size_t)(n > 0 ? n : 1) * 5, sizeof(double));
+    const int r2 = s->net->task == RT_TASK_REGRESSION;
+    double *buf = rt_xcalloc((size_t)(n > 0 ? n : 1) * 7, sizeof(double));
     if (!buf) return -1;
-    double *ep = buf, *trl = buf + n, *tra = buf + 2 * n, *tel = buf + 3 * n, *tea = buf + 4 * n;
+    double *ep = buf, *trl = buf + n, *val = buf + 2 * n, *tel = buf + 3 * n;
+    double *tra = buf + 4 * n, *vaa = buf + 5 * n, *tea = buf + 6 * n;
     for (int i = 0; i < n; i++) {
         const rt_metrics *r = &s->history[i];
         ep[i] = r->epoch;
-        trl[i] = r->train_loss;
-        tra[i] = r->train_acc;
-        tel[i] = r->test_loss;
-        tea[i] = r->test_acc;
+        trl[i] = r->train_loss, val[i] = r->val_loss, tel[i] = r->test_loss;
+        tra[i] = r2 ? r->train_r2 : r->train_acc;
+        vaa[i] = r2 ? r->val_r2 : r->val_acc;
+        tea[i] = r2 ? r->test_r2 : r->test_acc;
     }
+    /* The marker: the epoch of the weights saved, when early stopping kept one. */
+    int kept = s->cfg.early_stopping && s->best_epoch >= 0 ? s->saved_epoch : -1;
 
     svg g = {0};
-    const int W = 960, H = 430;
+    const int W = 960, H = 470;
     svg_open(&g, W, H);
     put(&g, "<title>");
     put_text(&g, s->net->name);
     put(&g, " training curves</title>\n");
     label(&g, W / 2.0, 28, "middle", "font-size=\"18\" font-weight=\"bold\"", s->net->name);
     panel loss = {88, 78, 362, 290}, acc = {88 + W / 2.0, 78, 362, 290};
-    draw_panel(&g, &loss, "Loss", "loss", ep, trl, tel, n, 1);
-    draw_panel(&g, &acc, "Accuracy", "accuracy", ep, tra, tea, n, 0);
+    const double *const losses[3] = {trl, val, tel}, *const accs[3] = {tra, vaa, tea};
+    int notes_loss = 0, notes_acc = 0;
+    draw_panel(&g, &loss, "Loss", "loss", ep, losses, n, PANEL_LOSS, kept, &notes_loss);
+    draw_panel(&g, &acc, r2 ? "R\xc2\xb2" : "Accuracy", r2 ? "R\xc2\xb2 (coefficient of determination)" : "accuracy",
+               ep, accs, n, r2 ? PANEL_R2 : PANEL_ACCURACY, -1, &notes_acc);
     free(buf);
     int rc = svg_save(&g, path);
     free(g.p);

@@ -51,11 +51,11 @@ int rt_mkdir_p(const char *dir)
 /* ---- weights: NAME.safetensors ---------------------------------------------------------- */
 
 /* A normalisation vector as reals of the network's precision; `fallback` where none is fitted. */
-static void *norm_as_reals(const rt_network *net, const double *v, double fallback)
+static void *norm_as_reals_n(const rt_network *net, const double *v, double fallback, int count)
 {
-    void *out = calloc((size_t)net->inputs, (size_t)net->real_size);
+    void *out = calloc((size_t)count, (size_t)net->real_size);
     if (!out) return NULL;
-    for (int i = 0; i < net->inputs; i++) {
+    for (int i = 0; i < count; i++) {
         double x = v ? v[i] : fallback;
         if (net->real_size == 4) ((float *)out)[i] = (float)x;
         else ((double *)out)[i] = x;
@@ -63,18 +63,29 @@ static void *norm_as_reals(const rt_network *net, const double *v, double fallba
     return out;
 }
 
+static void *norm_as_reals(const rt_network *net, const double *v, double fallback)
+{
+    return norm_as_reals_n(net, v, fallback, net->inputs);
+}
+
 int rt_write_weights(const rt_session *s, const char *path, const void *params)
 {
     const rt_network *net = s->net;
     const char *dtype = net->real_size == 4 ? "F32" : "F64";
-    int n = net->n_tensors + 2;
+    /* normalize_targets: target.offset, target.scale (y' = (y - offset) * scale) as well. */
+    const int targets = s->target.d == net->outputs && s->target.offset;
+    int n = net->n_tensors + 2 + 2 * targets;
     rt_st_entry *e = calloc((size_t)n, sizeof *e);
     void *offset = norm_as_reals(net, s->norm.offset, 0.0);
     void *scale = norm_as_reals(net, s->norm.scale, 1.0);
-    if (!e || !offset || !scale) {
+    void *t_offset = targets ? norm_as_reals_n(net, s->target.offset, 0.0, net->outputs) : NULL;
+    void *t_scale = targets ? norm_as_reals_n(net, s->target.scale, 1.0, net->outputs) : NULL;
+    if (!e || !offset || !scale || (targets && (!t_offset || !t_scale))) {
         free(e);
         free(offset);
         free(scale);
+        free(t_offset);
+        free(t_scale);
         rt_error(NULL, 0, "out of memory");
         return -1;
     }
@@ -89,6 +100,10 @@ int rt_write_weights(const rt_session *s, const char *path, const void *params)
     }
     e[net->n_tensors] = (rt_st_entry){"input.offset", dtype, 1, {net->inputs, 0}, offset};
     e[net->n_tensors + 1] = (rt_st_entry){"input.scale", dtype, 1, {net->inputs, 0}, scale};
+    if (targets) {
+        e[net->n_tensors + 2] = (rt_st_entry){"target.offset", dtype, 1, {net->outputs, 0}, t_offset};
+        e[net->n_tensors + 3] = (rt_st_entry){"target.scale", dtype, 1, {net->outputs, 0}, t_scale};
+    }
     char meta[512];
     snprintf(meta, sizeof meta, "{\"format\": \"nncc\", \"nncc_version\": \"%s\", \"network\": \"%s\", \"epoch\": \"%d\"}",
              NNCC_RT_VERSION, net->name, s->epoch);
@@ -96,6 +111,8 @@ int rt_write_weights(const rt_session *s, const char *path, const void *params)
     free(e);
     free(offset);
     free(scale);
+    free(t_offset);
+    free(t_scale);
     return rc;
 }
 
@@ -112,6 +129,7 @@ int rt_read_weights(rt_session *s, const char *path, int want_norm)
         if (c > most) most = c;
     }
     if ((size_t)net->inputs > most) most = (size_t)net->inputs;
+    if ((size_t)net->outputs > most) most = (size_t)net->outputs;
     double *tmp = malloc(sizeof(double) * most);
     if (!tmp) rc = -1;
     for (int t = 0; !rc && t < net->n_tensors; t++) {
@@ -137,6 +155,17 @@ int rt_read_weights(rt_session *s, const char *path, int want_norm)
         if (!rc && rt_st_read(&f, NULL, "input.scale", shape, 1, s->norm.scale))
             for (int i = 0; i < net->inputs; i++) s->norm.scale[i] = 1.0;
     }
+    /* The target scaling, when training had one: --predict gives outputs in the targets' units. */
+    if (!rc && want_norm && rt_st_has(&f, "target.offset") && rt_st_has(&f, "target.scale")) {
+        int64_t shape[1] = {net->outputs};
+        rt_norm_free(&s->target);
+        s->target.offset = calloc((size_t)net->outputs, sizeof(double));
+        s->target.scale = calloc((size_t)net->outputs, sizeof(double));
+        if (!s->target.offset || !s->target.scale) rc = -1;
+        if (!rc) rc = rt_st_read(&f, path, "target.offset", shape, 1, s->target.offset);
+        if (!rc) rc = rt_st_read(&f, path, "target.scale", shape, 1, s->target.scale);
+        if (!rc) s->target.d = net->outputs;
+    }
     free(tmp);
     rt_st_close(&f);
     return rc;
@@ -158,7 +187,13 @@ int rt_write_metrics(const rt_session *s)
         free(path);
         return -1;
     }
-    fputs("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n", a.f);
+    /* SPEC 3's six columns first, as they were (readers index them); then lr and validation,
+     * and for regression R^2, RMSE and MAE per set. Empty where not measured. */
+    const int regression = s->net->task == RT_TASK_REGRESSION;
+    fputs("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,lr,val_loss,val_accuracy", a.f);
+    if (regression)
+        fputs(",train_r2,train_rmse,train_mae,val_r2,val_rmse,val_mae,test_r2,test_rmse,test_mae", a.f);
+    fputc('\n', a.f);
     for (int i = 0; i < s->n_history; i++) {
         const rt_metrics *r = &s->history[i];
         fprintf(a.f, "%d", r->epoch);
@@ -166,7 +201,17 @@ int rt_write_metrics(const rt_session *s)
         put_value(a.f, r->train_acc);
         put_value(a.f, r->test_loss);
         put_value(a.f, r->test_acc);
-        fprintf(a.f, ",%.3f\n", r->seconds);
+        fprintf(a.f, ",%.3f", r->seconds);
+        if (isnan(r->lr)) fputs(",", a.f);
+        else fprintf(a.f, ",%.17g", r->lr); /* exact: compared with PyTorch's schedulers */
+        put_value(a.f, r->val_loss);
+        put_value(a.f, r->val_acc);
+        if (regression) {
+            const double reg[9] = {r->train_r2, r->train_rmse, r->train_mae, r->val_r2, r->val_rmse,
+                                   r->val_mae,  r->test_r2,   r->test_rmse, r->test_mae};
+            for (int k = 0; k < 9; k++) put_value(a.f, reg[k]);
+        }
+        fputc('\n', a.f);
     }
     int rc = rt_atomic_close(&a, 1);
     free(path);
@@ -207,10 +252,18 @@ void rt_log_row(rt_session *s, const rt_metrics *r, int epochs)
     int w = (int)snprintf(NULL, 0, "%d", epochs);
     printf("epoch %*d/%d  train loss %.6f", w, r->epoch, epochs, r->train_loss);
     if (!isnan(r->train_acc)) printf(" acc %.4f", r->train_acc);
+    if (!isnan(r->train_r2)) printf(" R2 %.4f", r->train_r2);
+    if (s->has_val) {
+        printf("  val loss %.6f", r->val_loss);
+        if (!isnan(r->val_acc)) printf(" acc %.4f", r->val_acc);
+        if (!isnan(r->val_r2)) printf(" R2 %.4f", r->val_r2);
+    }
     if (s->has_test) {
         printf("  test loss %.6f", r->test_loss);
         if (!isnan(r->test_acc)) printf(" acc %.4f", r->test_acc);
+        if (!isnan(r->test_r2)) printf(" R2 %.4f", r->test_r2);
     }
+    if (!isnan(r->lr) && (s->cfg.lr_schedule != RT_LR_CONSTANT || s->cfg.lr_warmup > 0)) printf("  lr %.4g", r->lr);
     printf("  %.2f s\n", r->seconds);
     fflush(stdout);
 }

@@ -1,4 +1,5 @@
-/* rt_train.c — the epoch loop: batches, optimiser steps, evaluation, divergence, early stopping. */
+/* rt_train.c — the epoch loop: batches, optimiser steps, the learning-rate schedule, evaluation,
+ * divergence, early stopping on the validation loss and the best epoch kept. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,12 +16,44 @@ static void on_signal(int sig)
     signal(sig, SIG_DFL); /* a second Ctrl-C ends the program at once */
 }
 
-/* Copies rows idx[0..m) of ds's labels into ybuf. */
-static void fill_labels(const rt_dataset *ds, const int32_t *idx, int m, double *ybuf)
+/* The learning rate of epoch e (0-based), PyTorch's schedulers stepped once per epoch:
+ *   constant     lr0
+ *   step         lr0 * gamma^floor(e / every)                               StepLR(step_size=every, gamma)
+ *   exponential  lr0 * gamma^e                                              ExponentialLR(gamma)
+ *   cosine       min + (lr0 - min) * (1 + cos(pi * e / T)) / 2, T = epochs  CosineAnnealingLR(T_max=epochs, eta_min=min)
+ * With warmup W > 0:
+ *   e < W        lr0 * (e + 1) / (W + 1)
+ *   e >= W       the schedule above at e - W, cosine with T = epochs - W
+ * which is exactly
+ *   SequentialLR(opt, [LinearLR(opt, start_factor=1/(W+1), end_factor=1.0, total_iters=W),
+ *                      <schedule>], milestones=[W])
+ * with <schedule> built as above (CosineAnnealingLR's T_max = epochs - W): the ramp starts at
+ * lr0/(W+1) and reaches lr0 in the epoch the schedule starts. A closed form of the epoch number
+ * alone, so --resume continues the schedule exactly. */
+double rt_lr_at(const rt_config *cfg, int e)
+{
+    const double lr0 = cfg->learning_rate;
+    const int w = cfg->lr_warmup > 0 ? cfg->lr_warmup : 0;
+    if (e < w) return lr0 * (double)(e + 1) / (double)(w + 1);
+    e -= w;
+    switch (cfg->lr_schedule) {
+    case RT_LR_STEP: return lr0 * pow(cfg->lr_gamma, (double)(e / (cfg->lr_every > 0 ? cfg->lr_every : 1)));
+    case RT_LR_EXPONENTIAL: return lr0 * pow(cfg->lr_gamma, (double)e);
+    case RT_LR_COSINE: {
+        int t = cfg->epochs - w > 0 ? cfg->epochs - w : 1;
+        return cfg->lr_min + (lr0 - cfg->lr_min) * (1 + cos(3.14159265358979323846 * (double)e / (double)t)) / 2;
+    }
+    default: return lr0;
+    }
+}
+
+/* Copies rows idx[0..m) of ds's labels into ybuf, scaled when the targets are (normalize_targets). */
+static void fill_labels(const rt_session *s, const rt_dataset *ds, const int32_t *idx, int m, double *ybuf)
 {
     for (int r = 0; r < m; r++)
         memcpy(ybuf + (size_t)r * (size_t)ds->ny, ds->y + (size_t)idx[r] * (size_t)ds->ny,
                sizeof(double) * (size_t)ds->ny);
+    if (s->target.d) rt_targets_scale(&s->target, ybuf, m);
 }
 
 /* Runs step() over rows idx[0..m) in chunks: loss and correct counts, and gradients when grad. */
@@ -31,7 +64,7 @@ static void run_rows(rt_session *s, const rt_dataset *ds, const int32_t *idx, in
     for (int c = 0; c < m; c += net->chunk) {
         int mc = m - c < net->chunk ? m - c : net->chunk;
         rt_batch_fill(ds, &s->norm, idx + c, mc, s->xbuf, net->real_size);
-        fill_labels(ds, idx + c, mc, s->ybuf);
+        fill_labels(s, ds, idx + c, mc, s->ybuf);
         net->step(mc, s->xbuf, s->ybuf, grad, st);
     }
 }
@@ -47,6 +80,64 @@ void rt_evaluate(rt_session *s, const rt_dataset *ds, double *loss, double *acc)
     }
     *loss = st.loss / ds->n;
     *acc = s->net->task == RT_TASK_REGRESSION ? NAN : st.correct / ds->n;
+}
+
+/* Regression metrics in the targets' own units, outputs un-scaled:
+ *   R^2   mean over outputs k of 1 - SS_res,k / SS_tot,k (scikit-learn's r2_score, multioutput
+ *         'uniform_average'; an output of constant targets scores 1 when predicted exactly, else 0)
+ *   RMSE  sqrt of the mean over samples and outputs of (y - yhat)^2
+ *   MAE   mean over samples and outputs of |y - yhat| */
+static void regression_metrics(rt_session *s, const rt_dataset *ds, rt_eval *ev)
+{
+    const rt_network *net = s->net;
+    const int k = net->outputs, n = ds->n;
+    double *sums = calloc((size_t)k * 4, sizeof(double)); /* mean, ss_tot, ss_res, abs */
+    double *pred = malloc(sizeof(double) * (size_t)net->chunk * (size_t)k);
+    void *out = malloc((size_t)net->chunk * (size_t)k * (size_t)net->real_size);
+    int32_t *order = malloc(sizeof(int32_t) * (size_t)net->chunk);
+    if (!sums || !pred || !out || !order) goto done; /* metrics stay NAN */
+    double *mean = sums, *tot = sums + k, *res = sums + 2 * k, *abs_err = sums + 3 * k;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < k; j++) mean[j] += ds->y[(size_t)i * (size_t)k + (size_t)j];
+    for (int j = 0; j < k; j++) mean[j] /= n;
+    for (int start = 0; start < n; start += net->chunk) {
+        int m = n - start < net->chunk ? n - start : net->chunk;
+        for (int r = 0; r < m; r++) order[r] = start + r;
+        rt_batch_fill(ds, &s->norm, order, m, s->xbuf, net->real_size);
+        net->forward(m, s->xbuf, out);
+        for (size_t i = 0; i < (size_t)m * (size_t)k; i++)
+            pred[i] = net->real_size == 4 ? (double)((float *)out)[i] : ((double *)out)[i];
+        if (s->target.d) rt_targets_unscale(&s->target, pred, m);
+        for (int r = 0; r < m; r++)
+            for (int j = 0; j < k; j++) {
+                double y = ds->y[(size_t)(start + r) * (size_t)k + (size_t)j];
+                double e = y - pred[(size_t)r * (size_t)k + (size_t)j];
+                tot[j] += (y - mean[j]) * (y - mean[j]);
+                res[j] += e * e;
+                abs_err[j] += fabs(e);
+            }
+    }
+    double r2 = 0, se = 0, ae = 0;
+    for (int j = 0; j < k; j++) {
+        r2 += tot[j] > 0 ? 1 - res[j] / tot[j] : res[j] == 0 ? 1 : 0;
+        se += res[j];
+        ae += abs_err[j];
+    }
+    ev->r2 = r2 / k;
+    ev->rmse = sqrt(se / ((double)n * k));
+    ev->mae = ae / ((double)n * k);
+done:
+    free(sums);
+    free(pred);
+    free(out);
+    free(order);
+}
+
+void rt_evaluate_all(rt_session *s, const rt_dataset *ds, rt_eval *ev)
+{
+    *ev = (rt_eval){NAN, NAN, NAN, NAN, NAN};
+    rt_evaluate(s, ds, &ev->loss, &ev->acc);
+    if (s->net->task == RT_TASK_REGRESSION) regression_metrics(s, ds, ev);
 }
 
 static int params_finite(const rt_network *net)
@@ -72,12 +163,30 @@ static int add_history(rt_session *s, const rt_metrics *row)
     return 0;
 }
 
+/* The metrics of the current parameters on every set there is; the epoch's lr. */
+static rt_metrics measure(rt_session *s)
+{
+    rt_metrics row;
+    rt_eval tr, va = {NAN, NAN, NAN, NAN, NAN}, te = va;
+    rt_evaluate_all(s, &s->train, &tr);
+    if (s->has_val) rt_evaluate_all(s, &s->val, &va);
+    if (s->has_test) rt_evaluate_all(s, &s->test, &te);
+    row.epoch = s->epoch;
+    row.train_loss = tr.loss, row.train_acc = tr.acc;
+    row.test_loss = te.loss, row.test_acc = te.acc;
+    row.seconds = s->seconds;
+    row.lr = s->epoch > 0 ? rt_lr_at(&s->cfg, s->epoch - 1) : NAN;
+    row.val_loss = va.loss, row.val_acc = va.acc;
+    row.train_r2 = tr.r2, row.train_rmse = tr.rmse, row.train_mae = tr.mae;
+    row.val_r2 = va.r2, row.val_rmse = va.rmse, row.val_mae = va.mae;
+    row.test_r2 = te.r2, row.test_rmse = te.rmse, row.test_mae = te.mae;
+    return row;
+}
+
 /* Evaluates at a log point: one metrics row, printed, kept and written. */
 static int log_point(rt_session *s, int epochs)
 {
-    rt_metrics row = {s->epoch, NAN, NAN, NAN, NAN, s->seconds};
-    rt_evaluate(s, &s->train, &row.train_loss, &row.train_acc);
-    if (s->has_test) rt_evaluate(s, &s->test, &row.test_loss, &row.test_acc);
+    rt_metrics row = measure(s);
     if (add_history(s, &row)) return -1;
     rt_log_row(s, &row, epochs);
     return rt_write_metrics(s);
@@ -93,9 +202,30 @@ static int write_outputs(rt_session *s)
     char *boundary = rt_join(s->out_dir, "boundary.svg");
     int rc = 0;
     if (!weights || !curves || !boundary) rc = -1;
-    if (!rc) rc = rt_write_weights(s, weights, s->net->params);
-    if (!rc) rc = rt_write_metrics(s);
+    /* The checkpoint holds the last epoch's parameters (what --resume continues from), the
+     * weights file the kept epoch's: restored first when early stopping kept an earlier one. */
     if (!rc) rc = rt_checkpoint_write(s);
+    s->saved_epoch = s->epoch;
+    if (!rc && s->best_epoch >= 0) {
+        memcpy(s->net->params, s->kept, s->net->n_params * (size_t)s->net->real_size);
+        s->saved_epoch = s->best_epoch;
+        if (!s->opt.quiet) {
+            if (s->best_epoch != s->epoch)
+                printf("restored the weights of epoch %d (validation loss %.6g)\n", s->best_epoch,
+                       s->best_val_loss);
+            else
+                printf("kept the weights of epoch %d, the last (validation loss %.6g)\n", s->best_epoch,
+                       s->best_val_loss);
+        }
+    }
+    if (!rc) {
+        /* The weights file's metadata names the epoch of the weights it holds. */
+        int last = s->epoch;
+        s->epoch = s->saved_epoch;
+        rc = rt_write_weights(s, weights, s->net->params);
+        s->epoch = last;
+    }
+    if (!rc) rc = rt_write_metrics(s);
     if (!rc) rc = rt_plot_curves(s, curves);
     if (!rc && s->net->inputs == 2) rc = rt_plot_boundary(s, boundary);
     if (!rc && !s->opt.quiet) printf("wrote %s/ (%s, metrics.csv, curves.svg%s, checkpoint.safetensors)\n",
@@ -106,16 +236,32 @@ static int write_outputs(rt_session *s)
     return rc;
 }
 
-static void print_summary(const rt_session *s)
+/* One set's part of the summary: loss, then accuracy or R^2, RMSE and MAE. */
+static void summary_set(const char *set, double loss, double acc, double r2, double rmse, double mae)
+{
+    printf("  %s loss %.6f", set, loss);
+    if (!isnan(acc)) printf(" accuracy %.4f", acc);
+    if (!isnan(r2)) printf(" R2 %.4f RMSE %.6g MAE %.6g", r2, rmse, mae);
+}
+
+/* The metrics of the weights written: the last row, or, when early stopping restored an earlier
+ * epoch, that epoch's measured again. */
+static void print_summary(rt_session *s)
 {
     if (s->opt.quiet || s->n_history == 0) return;
-    const rt_metrics *r = &s->history[s->n_history - 1];
-    printf("final: epoch %d  train loss %.6f", r->epoch, r->train_loss);
-    if (!isnan(r->train_acc)) printf(" accuracy %.4f", r->train_acc);
-    if (s->has_test) {
-        printf("  test loss %.6f", r->test_loss);
-        if (!isnan(r->test_acc)) printf(" accuracy %.4f", r->test_acc);
+    rt_metrics restored, *r = &s->history[s->n_history - 1];
+    if (s->saved_epoch != r->epoch) {
+        int last = s->epoch;
+        s->epoch = s->saved_epoch;
+        restored = measure(s);
+        s->epoch = last;
+        restored.seconds = r->seconds;
+        r = &restored;
     }
+    printf("final: epoch %d", r->epoch);
+    summary_set("train", r->train_loss, r->train_acc, r->train_r2, r->train_rmse, r->train_mae);
+    if (s->has_val) summary_set("validation", r->val_loss, r->val_acc, r->val_r2, r->val_rmse, r->val_mae);
+    if (s->has_test) summary_set("test", r->test_loss, r->test_acc, r->test_r2, r->test_rmse, r->test_mae);
     printf("  (%.2f s)\n", r->seconds);
 }
 
@@ -127,14 +273,18 @@ int rt_train(rt_session *s)
     s->ybuf = calloc((size_t)net->chunk * (size_t)(s->train.ny ? s->train.ny : 1), sizeof(double));
     s->idx = malloc(sizeof(int32_t) * (size_t)n);
     s->best = malloc(block ? block : 1);
-    if (!s->ybuf || !s->idx || !s->best) {
+    s->kept = malloc(block ? block : 1);
+    if (!s->ybuf || !s->idx || !s->best || !s->kept) {
         rt_error(NULL, 0, "out of memory");
         return RT_EXIT_INPUT;
     }
     for (int i = 0; i < n; i++) s->idx[i] = i;
     int bs = s->cfg.batch_size <= 0 || s->cfg.batch_size > n ? n : s->cfg.batch_size;
     int full = bs == n;
-    s->best_test_loss = INFINITY;
+    s->best_val_loss = INFINITY;
+    s->bad_epochs = 0;
+    s->best_epoch = -1;
+    const int watch = s->cfg.early_stopping && s->has_val;
 
     if (rt_mkdir_p(s->out_dir)) return RT_EXIT_INPUT;
     if (s->opt.resume) {
@@ -152,7 +302,10 @@ int rt_train(rt_session *s)
     double t0 = rt_now() - s->seconds, last_draw = 0;
     const int first = s->epoch;
     int code = RT_EXIT_OK;
-    for (int epoch = s->epoch + 1; epoch <= epochs; epoch++) {
+    /* A run that early stopping ended has nothing left to do on --resume. */
+    const int stopped = watch && s->bad_epochs >= s->cfg.patience;
+    for (int epoch = s->epoch + 1; !stopped && epoch <= epochs; epoch++) {
+        const double lr = rt_lr_at(&s->cfg, epoch - 1);
         if (s->cfg.shuffle && !full) {
             /* Each epoch's order from the identity and the generator alone, so a run resumed
              * from a checkpoint (which keeps the generator, not the order) shuffles the same. */
@@ -164,11 +317,11 @@ int rt_train(rt_session *s)
             int m = n - start < bs ? n - start : bs;
             if (net->train_step && m <= net->chunk) { /* the batch is one chunk: step and update in one */
                 rt_batch_fill(&s->train, &s->norm, s->idx + start, m, s->xbuf, net->real_size);
-                fill_labels(&s->train, s->idx + start, m, s->ybuf);
-                net->train_step(m, s->xbuf, s->ybuf, &st, s->cfg.learning_rate, ++s->step);
+                fill_labels(s, &s->train, s->idx + start, m, s->ybuf);
+                net->train_step(m, s->xbuf, s->ybuf, &st, lr, ++s->step);
             } else {
                 run_rows(s, &s->train, s->idx + start, m, 1, &st);
-                net->update(s->cfg.learning_rate, 1.0 / m, ++s->step);
+                net->update(lr, 1.0 / m, ++s->step);
             }
             double now = rt_now();
             if (s->tty && now - last_draw > 0.1) {
@@ -189,8 +342,7 @@ int rt_train(rt_session *s)
             fprintf(stderr,
                     "%s: error: training diverged at epoch %d: the loss became %s; kept the weights of "
                     "epoch %d (try a smaller learning_rate than %g, or normalize: minmax)\n",
-                    s->opt.program, epoch, isnan(loss) ? "NaN" : "infinite", s->epoch,
-                    s->cfg.learning_rate);
+                    s->opt.program, epoch, isnan(loss) ? "NaN" : "infinite", s->epoch, lr);
             code = RT_EXIT_DIVERGED;
             break;
         }
@@ -198,12 +350,14 @@ int rt_train(rt_session *s)
         s->epoch = epoch;
         int stop = 0;
         const double eval_start = rt_now(); /* evaluation and checkpoints are not training time */
-        if (s->cfg.early_stopping && s->has_test) {
-            double tl, ta;
-            rt_evaluate(s, &s->test, &tl, &ta);
-            if (tl < s->best_test_loss - s->cfg.min_delta) {
-                s->best_test_loss = tl;
+        if (watch) {
+            double vl, va;
+            rt_evaluate(s, &s->val, &vl, &va);
+            if (vl < s->best_val_loss - s->cfg.min_delta) {
+                s->best_val_loss = vl;
                 s->bad_epochs = 0;
+                s->best_epoch = epoch;
+                memcpy(s->kept, net->params, block);
             } else if (++s->bad_epochs >= s->cfg.patience) {
                 stop = 1;
             }
@@ -216,8 +370,8 @@ int rt_train(rt_session *s)
         t0 += rt_now() - eval_start; /* so metrics.csv's seconds count training only (SPEC 3) */
         if (stop) {
             if (!s->opt.quiet)
-                printf("early stopping at epoch %d: test loss has not improved by %g for %d epochs\n", epoch,
-                       s->cfg.min_delta, s->cfg.patience);
+                printf("early stopping at epoch %d: validation loss has not improved by %g for %d epochs\n",
+                       epoch, s->cfg.min_delta, s->cfg.patience);
             break;
         }
         if (stop_signal) {

@@ -113,6 +113,9 @@ static void make_history(rt_session *s, int n, int with_test, int with_acc)
         r->test_loss = with_test ? 0.7 * exp(-0.05 * i) + 0.0004 * i * i : NAN;
         r->test_acc = with_test && with_acc ? 0.9 - 0.5 * exp(-0.1 * i) : NAN;
         r->seconds = i;
+        r->lr = r->val_loss = r->val_acc = NAN;
+        r->train_r2 = r->train_rmse = r->train_mae = r->val_r2 = r->val_rmse = r->val_mae = NAN;
+        r->test_r2 = r->test_rmse = r->test_mae = NAN;
     }
 }
 
@@ -196,7 +199,7 @@ START_TEST(curves_train_and_test)
     ck_assert_ptr_nonnull(strstr(t, ">Loss<"));
     ck_assert_ptr_nonnull(strstr(t, ">Accuracy<"));
     ck_assert_ptr_nonnull(strstr(t, ">test<"));
-    ck_assert_ptr_nonnull(strstr(t, "lowest test loss (epoch")); /* over-fitting marked */
+    ck_assert_ptr_null(strstr(t, "lowest")); /* no epoch kept (no early stopping): no marker */
     ck_assert_ptr_nonnull(strstr(t, ">epoch<"));
     ck_assert_ptr_null(strstr(t, "cut off"));
     free(t);
@@ -230,7 +233,65 @@ START_TEST(curves_without_test_or_accuracy)
     ck_assert_int_eq(plot_to(&s, 0, "b.svg"), 0);
     t = read_svg("b.svg");
     ck_assert_int_eq(count(t, "<polyline"), 2);
-    ck_assert_ptr_nonnull(strstr(t, "no accuracy (regression)"));
+    ck_assert_ptr_nonnull(strstr(t, "no accuracy measured"));
+    free(t);
+    free_session(&s, &ds);
+}
+END_TEST
+
+/* y of the first <text> whose content is exactly `what`, or -1. */
+static double text_y(const char *t, const char *what)
+{
+    char needle[160];
+    snprintf(needle, sizeof needle, ">%s</text>", what);
+    const char *at = strstr(t, needle);
+    if (!at) return -1;
+    while (at > t && strncmp(at, "<text", 5)) at--;
+    const char *y = strstr(at, " y=\"");
+    return y ? atof(y + 4) : -1;
+}
+
+START_TEST(curves_validation_kept_epoch_and_r2)
+{
+    rt_session s;
+    rt_dataset ds;
+    make_session(&s, &ds, 10);
+    make_history(&s, 60, 1, 1);
+    for (int i = 0; i < 60; i++) {
+        s.history[i].val_loss = s.history[i].test_loss + 0.01;
+        s.history[i].val_acc = s.history[i].test_acc - 0.01;
+    }
+    s.history[0].train_loss = 50; /* a cut-off note as well */
+    s.cfg.early_stopping = 1;
+    s.best_epoch = s.saved_epoch = 250;
+    ck_assert_int_eq(plot_to(&s, 0, "kept.svg"), 0);
+    char *t = read_svg("kept.svg");
+    ck_assert_int_eq(count(t, "<polyline"), 6); /* train, validation, test in both panels */
+    ck_assert_ptr_nonnull(strstr(t, ">validation<"));
+    ck_assert_ptr_nonnull(strstr(t, ">epoch 250<"));
+    ck_assert_ptr_nonnull(strstr(t, "dotted line: epoch 250, lowest validation loss: the weights saved"));
+    /* the notes lie below the plot area (it ends at y = 368), never on the legend's line */
+    ck_assert(text_y(t, "early values up to 50 cut off") > 368 + 40);
+    ck_assert(text_y(t, "dotted line: epoch 250, lowest validation loss: the weights saved") > 368 + 40);
+    ck_assert(text_y(t, "early values up to 50 cut off") !=
+              text_y(t, "dotted line: epoch 250, lowest validation loss: the weights saved"));
+    free(t);
+
+    /* regression: R^2 where a classifier shows accuracy, from -1 up when early values are lower */
+    plot_net.task = RT_TASK_REGRESSION;
+    for (int i = 0; i < 60; i++) {
+        rt_metrics *r = &s.history[i];
+        r->train_acc = r->val_acc = r->test_acc = NAN;
+        r->train_r2 = 1 - exp(-0.1 * i) * (i == 0 ? 40 : 1);
+        r->val_r2 = r->train_r2 - 0.02, r->test_r2 = r->train_r2 - 0.03;
+    }
+    ck_assert_int_eq(plot_to(&s, 0, "r2.svg"), 0);
+    t = read_svg("r2.svg");
+    ck_assert_int_eq(count(t, "<polyline"), 6);
+    ck_assert_ptr_nonnull(strstr(t, ">R²<"));
+    ck_assert_ptr_null(strstr(t, "no accuracy"));
+    ck_assert_ptr_nonnull(strstr(t, "early values down to -39 cut off"));
+    ck_assert_ptr_nonnull(strstr(t, "clip-path=\"url(#cut-r2)\""));
     free(t);
     free_session(&s, &ds);
 }
@@ -429,6 +490,7 @@ Suite *plot_suite(void)
     tcase_add_test(tc, curves_train_and_test);
     tcase_add_test(tc, curves_without_test_or_accuracy);
     tcase_add_test(tc, curves_degenerate);
+    tcase_add_test(tc, curves_validation_kept_epoch_and_r2);
     tcase_add_test(tc, boundary_single_neuron);
     tcase_add_test(tc, boundary_line_in_raw_units);
     tcase_add_test(tc, boundary_many_points_multiclass);
