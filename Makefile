@@ -71,6 +71,9 @@ deps:
 TEST_DEBS := python3-numpy python3-yaml python3-torch dataset-fashion-mnist clang gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
              gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 
+# tests/t_install.sh: building the .deb, reading the man page.
+TEST_DEBS += debhelper dpkg-dev fakeroot man-db
+
 # make bench's peers: numpy and PyTorch through OpenBLAS (numpy on the reference BLAS is 20x slower).
 BENCH_DEBS := python3-numpy python3-torch libopenblas0-pthread
 
@@ -162,3 +165,76 @@ bench: all bench-deps
 
 clean:
 	rm -rf build build-san
+
+# ---- install, uninstall, a Debian package ----------------------------------------------------
+# GNU's variables: `make install PREFIX=$HOME/.local`, `make install DESTDIR=/tmp/stage PREFIX=/usr`.
+# The installed nncc finds its runtime from its own path (bindir/../lib, bindir/../include), so
+# a prefix can be moved or unpacked anywhere; keep libdir and includedir beside bindir.
+
+VERSION      := $(shell sed -n 's/.*NNCC_VERSION "\(.*\)".*/\1/p' compiler/nncc.h)
+PREFIX       ?= /usr/local
+prefix       ?= $(PREFIX)
+exec_prefix  ?= $(prefix)
+bindir       ?= $(exec_prefix)/bin
+libdir       ?= $(exec_prefix)/lib
+includedir   ?= $(prefix)/include
+datarootdir  ?= $(prefix)/share
+mandir       ?= $(datarootdir)/man
+man1dir      ?= $(mandir)/man1
+docdir       ?= $(datarootdir)/doc/nncc
+pkgconfigdir ?= $(libdir)/pkgconfig
+INSTALL         ?= install
+INSTALL_PROGRAM ?= $(INSTALL)
+INSTALL_DATA    ?= $(INSTALL) -m 644
+
+# cJSON as an archive for `nncc -o PROGRAM --static` (Debian ships libcjson as a shared library
+# only); the runtime itself is built against the system's libcjson.
+CJSON_LIB := $(BUILD)/libnncc_cjson.a
+build: $(CJSON_LIB)
+$(CJSON_LIB): third_party/cjson/cJSON.c third_party/cjson/cJSON.h
+	@mkdir -p $(BUILD)/third_party
+	$(CC) -std=c89 $(OPT) -c $< -o $(BUILD)/third_party/cJSON.o
+	@rm -f $@
+	ar rcs $@ $(BUILD)/third_party/cJSON.o
+
+# The libraries of a --static link, as archives: Debian's libhdf5.a needs libsz and libaec.
+RT_STATIC_LIBS := $(call pc,--libs,hdf5) -lsz -laec $(call pc,--libs,zlib) -lm
+$(BUILD)/compiler/driver.o: CFLAGS_ALL += -DNNCC_RT_STATIC_LIBS='"$(RT_STATIC_LIBS)"'
+
+EXAMPLE_FILES := $(sort $(shell find examples -type f \( -name '*.yaml' -o -name '*.csv' -o -name '*.c' \
+                   -o -name '*.h' -o -name '*.md' -o -name '*.py' \) -not -path '*-out/*'))
+EXAMPLE_DIRS  := $(sort $(patsubst %/,%,$(dir $(EXAMPLE_FILES))))
+
+.PHONY: install uninstall deb
+install: build
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(includedir) \
+	   $(DESTDIR)$(man1dir) $(addprefix $(DESTDIR)$(docdir)/,$(EXAMPLE_DIRS))
+	$(INSTALL_PROGRAM) $(NNCC) $(DESTDIR)$(bindir)/nncc
+	$(INSTALL_DATA) $(RTLIB) $(CJSON_LIB) $(DESTDIR)$(libdir)/
+	$(INSTALL_DATA) runtime/nncc_rt.h $(DESTDIR)$(includedir)/nncc_rt.h
+	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+	    -e 's|@VERSION@|$(VERSION)|' nncc-rt.pc.in > $(BUILD)/nncc-rt.pc
+	$(INSTALL_DATA) $(BUILD)/nncc-rt.pc $(DESTDIR)$(pkgconfigdir)/nncc-rt.pc
+	$(INSTALL_DATA) doc/nncc.1 $(DESTDIR)$(man1dir)/nncc.1
+	@for f in $(EXAMPLE_FILES); do echo "$(INSTALL_DATA) $$f $(DESTDIR)$(docdir)/$$f"; \
+	  $(INSTALL_DATA) $$f $(DESTDIR)$(docdir)/$$f || exit 1; done
+
+# Removes what install wrote, and the directories of nncc's own (docdir); never bin/ or lib/.
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/nncc $(DESTDIR)$(libdir)/libnncc_rt.a $(DESTDIR)$(libdir)/libnncc_cjson.a \
+	   $(DESTDIR)$(includedir)/nncc_rt.h $(DESTDIR)$(pkgconfigdir)/nncc-rt.pc $(DESTDIR)$(man1dir)/nncc.1
+	rm -f $(addprefix $(DESTDIR)$(docdir)/,$(EXAMPLE_FILES))
+	@for d in $(DESTDIR)$(docdir) $(addprefix $(DESTDIR)$(docdir)/,$(EXAMPLE_DIRS)); do echo "$$d"; done | sort -r | \
+	  while read -r d; do [ ! -d "$$d" ] || rmdir "$$d" 2>/dev/null || echo "uninstall: kept $$d (not empty)"; done
+
+# A .deb, built by dpkg-buildpackage from a copy of the tree (git's files when this is a checkout)
+# in DEBDIR, so the working tree and its build/ are left alone. Needs debhelper and fakeroot.
+DEBDIR ?= $(BUILD)/deb
+deb:
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/nncc-$(VERSION)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git ls-files -z --cached --others --exclude-standard | \
+	    tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(DEBDIR)/nncc-$(VERSION); \
+	else tar --exclude=./build --exclude=./build-san --exclude='./*-out' -cf - . | tar -xf - -C $(DEBDIR)/nncc-$(VERSION); fi
+	cd $(DEBDIR)/nncc-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
+	@ls $(DEBDIR)/*.deb

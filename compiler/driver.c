@@ -1,4 +1,4 @@
-/* driver.c — `nncc NET.yaml -o prog`: builds the generated source with $CC and the runtime. */
+/* driver.c — `nncc NET.yaml -o prog [--static]`: builds the generated source with $CC and the runtime. */
 #include <errno.h>
 #include <limits.h>
 #include <spawn.h>
@@ -13,6 +13,11 @@
 #ifndef NNCC_RT_LIBS
 #define NNCC_RT_LIBS "-lcjson -lhdf5 -lz -lm"
 #endif
+/* --static: the same libraries as archives. Debian's libhdf5.a needs libsz and libaec (its
+ * szip filter); cJSON comes from libnncc_cjson.a beside the runtime (Debian ships no libcjson.a). */
+#ifndef NNCC_RT_STATIC_LIBS
+#define NNCC_RT_STATIC_LIBS "-lhdf5 -lsz -laec -lz -lm"
+#endif
 
 extern char **environ;
 
@@ -24,7 +29,9 @@ static int exists(const char *path)
 
 /* The runtime's header directory and archive: $NNCC_RUNTIME (a directory holding both), else
  * beside the nncc binary as the build tree lays them out (build/nncc, build/libnncc_rt.a,
- * runtime/nncc_rt.h), else an installed prefix (bin/, lib/, include/). */
+ * runtime/nncc_rt.h), else as `make install` lays out a prefix (PREFIX/bin/nncc,
+ * PREFIX/lib/libnncc_rt.a, PREFIX/include/nncc_rt.h): found from the binary, so an installed
+ * tree can be moved (DESTDIR, a .deb unpacked anywhere) and needs no source tree. */
 static int find_runtime(char **include_dir, char **archive)
 {
     const char *env = getenv("NNCC_RUNTIME");
@@ -127,10 +134,25 @@ const char *driver_cflags(const Target *named)
     return flags;
 }
 
-int driver_build(const char *c_path, const char *exe_path, const Target *named)
+/* The archive that stands in for the system's cJSON in a static link: beside the runtime's. */
+static char *static_cjson(const char *archive)
 {
-    char *inc, *lib;
+    const char *slash = strrchr(archive, '/');
+    char *path = xasprintf("%.*slibnncc_cjson.a", slash ? (int)(slash - archive + 1) : 0, archive);
+    if (exists(path)) return path;
+    fprintf(stderr, "nncc: error: --static needs %s (built by make beside libnncc_rt.a)\n", path);
+    free(path);
+    return NULL;
+}
+
+int driver_build(const char *c_path, const char *exe_path, const Target *named, int static_link)
+{
+    char *inc, *lib, *cjson = NULL;
     if (find_runtime(&inc, &lib)) return -1;
+    if (static_link && !(cjson = static_cjson(lib))) {
+        free(inc), free(lib);
+        return -1;
+    }
     const char *cc = driver_cc(), *cflags = driver_cflags(named);
     /* Link into a temp name, then rename: a failed build leaves no program behind. */
     struct stat st;
@@ -147,13 +169,19 @@ int driver_build(const char *c_path, const char *exe_path, const Target *named)
     argv[argc++] = include;
     argv[argc++] = (char *)c_path;
     argv[argc++] = lib;
-    copies[2] = split_into(argv, &argc, 240, NNCC_RT_LIBS);
+    if (static_link) {
+        /* -static: libgomp, libm and the C library as archives too, so the program needs no
+         * shared library at all ("not a dynamic executable"). */
+        argv[argc++] = cjson;
+        argv[argc++] = "-static";
+    }
+    copies[2] = split_into(argv, &argc, 240, static_link ? NNCC_RT_STATIC_LIBS : NNCC_RT_LIBS);
     argv[argc++] = "-fopenmp"; /* the runtime itself is built with OpenMP */
     argv[argc++] = "-o";
     argv[argc++] = tmp_exe;
     argv[argc] = NULL;
     int rc = run(argv, exe_path, tmp_exe);
     for (int i = 0; i < 3; i++) free(copies[i]);
-    free(include), free(inc), free(lib), free(tmp_exe);
+    free(include), free(inc), free(lib), free(cjson), free(tmp_exe);
     return rc;
 }

@@ -9,13 +9,13 @@
 
 typedef struct Options {
     const char *input, *output, *emit, *weights, *quantize, *calibrate, *target;
-    int check, no_libm;
+    int check, no_libm, static_link;
 } Options;
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: nncc NET.yaml [-o OUTPUT] [--check]\n"
+            "usage: nncc NET.yaml [-o OUTPUT] [--static] [--check]\n"
             "       nncc NET.yaml --emit infer --weights W.safetensors -o net.c [--quantize int8] [--no-libm]\n"
             "\n"
             "Compiles a network description into a specialised C program.\n"
@@ -24,6 +24,8 @@ static void usage(FILE *out)
             "  -o FILE              also compile and link it with the runtime ($CC, $CFLAGS;\n"
             "                       default cc -O3 -march=native -fopenmp, on x86 also\n"
             "                       -mprefer-vector-width=512)\n"
+            "  --static             with -o FILE: link every library statically (runtime, HDF5,\n"
+            "                       cJSON, zlib, libgomp, libc): a program that needs no shared library\n"
             "  --check              validate, print the network, parameter count, memory plan and schedule\n"
             "  --target NAME        schedule the kernels for NAME: native (default: what $CC $CFLAGS target\n"
             "                       when building, else this machine), x86-64-v2, x86-64-v3, x86-64-v4,\n"
@@ -46,6 +48,12 @@ static int usage_error(const char *fmt, const char *arg)
     return 2;
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
 static int parse_args(int argc, char **argv, Options *o)
 {
     memset(o, 0, sizeof *o);
@@ -63,6 +71,8 @@ static int parse_args(int argc, char **argv, Options *o)
             o->check = 1;
         } else if (!strcmp(a, "--no-libm")) {
             o->no_libm = 1;
+        } else if (!strcmp(a, "--static")) {
+            o->static_link = 1;
         } else if (!strcmp(a, "-o")) {
             slot = &o->output;
         } else if (!strncmp(a, "-o", 2)) {
@@ -96,6 +106,8 @@ static int parse_args(int argc, char **argv, Options *o)
     if (infer && !o->weights) return usage_error("%s", "--emit infer needs --weights FILE.safetensors");
     if (!infer && (o->weights || o->quantize || o->no_libm || o->calibrate))
         return usage_error("%s", "--weights, --quantize, --calibrate and --no-libm go with --emit infer");
+    if (o->static_link && (infer || o->check || !o->output || ends_with(o->output, ".c")))
+        return usage_error("%s", "--static links a program: it goes with -o PROGRAM (a name without .c)");
     if (o->quantize && strcmp(o->quantize, "int8"))
         return usage_error("--quantize takes int8, not '%s'", o->quantize);
     if (o->output && !*o->output) return usage_error("%s", "-o needs a file name");
@@ -133,12 +145,6 @@ static char *command_line(int argc, char **argv)
         }
     }
     return s;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && !strcmp(s + n - k, suffix);
 }
 
 static const char *base_name(const char *path)
@@ -227,7 +233,8 @@ int main(int argc, char **argv)
             char *c_path = stat(out, &st) == 0 && !S_ISREG(st.st_mode)
                                ? xasprintf("%s/nncc-%ld.c", tmpdir && *tmpdir ? tmpdir : "/tmp", (long)getpid())
                                : xasprintf("%s.nncc-tmp.c", out);
-            rc = write_train(&net, c_path, command) || driver_build(c_path, out, opt.target ? &target : NULL) ? 1 : 0;
+            rc = write_train(&net, c_path, command) ||
+                 driver_build(c_path, out, opt.target ? &target : NULL, opt.static_link); /* 0 or 1 */
             unlink(c_path);
             free(c_path);
         }

@@ -337,8 +337,9 @@ int emit_infer_files(const Net *net, const char *out_c, const char *weights_path
 /* ---- driver.c: -o NAME without .c builds the program with $CC ---------------------------- */
 
 /* Compiles c_path into exe_path with the runtime; returns 0 or prints why and returns -1. The
- * flags are $CFLAGS, else those of the named target (NULL: this machine's, -march=native). */
-int driver_build(const char *c_path, const char *exe_path, const Target *named);
+ * flags are $CFLAGS, else those of the named target (NULL: this machine's, -march=native).
+ * static_link: every library as an archive (-static), a program that needs no shared library. */
+int driver_build(const char *c_path, const char *exe_path, const Target *named, int static_link);
 const char *driver_cc(void);                      /* $CC, default cc */
 const char *driver_cflags(const Target *named);   /* $CFLAGS, else the target's defaults (static) */
 
