@@ -57,9 +57,34 @@ void rt_confusion_free(rt_confusion *cm)
     memset(cm, 0, sizeof *cm);
 }
 
-/* Rows are true classes, columns predicted ones; written atomically (rt_atomic_open). */
-int rt_confusion_write(const rt_confusion *cm, const char *dir)
+/* Class i's name for people: names[i] when the classes have names, else its index (buf). */
+static const char *class_name(const rt_shape *names, int i, char *buf, size_t cap)
 {
+    if (names && names->classes && i < names->n_classes) return names->classes[i];
+    snprintf(buf, cap, "%d", i);
+    return buf;
+}
+
+/* A CSV field, quoted as RFC 4180 does when it would otherwise split or lose blanks. */
+static void put_field(FILE *f, const char *s)
+{
+    if (s[0] && !s[strcspn(s, ",\"\r\n")] && s[0] != ' ' && s[strlen(s) - 1] != ' ') {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* Rows are true classes, columns predicted ones, each headed by its class's name (or index);
+ * written atomically (rt_atomic_open). */
+static int confusion_write(const rt_confusion *cm, const rt_shape *names, const char *dir)
+{
+    char buf[16];
     rt_atomic a;
     char *path = rt_join(dir, "confusion.csv");
     if (!path || rt_atomic_open(&a, path)) {
@@ -67,10 +92,13 @@ int rt_confusion_write(const rt_confusion *cm, const char *dir)
         return -1;
     }
     fputs("true/predicted", a.f);
-    for (int j = 0; j < cm->k; j++) fprintf(a.f, ",%d", j);
+    for (int j = 0; j < cm->k; j++) {
+        fputc(',', a.f);
+        put_field(a.f, class_name(names, j, buf, sizeof buf));
+    }
     fputc('\n', a.f);
     for (int i = 0; i < cm->k; i++) {
-        fprintf(a.f, "%d", i);
+        put_field(a.f, class_name(names, i, buf, sizeof buf));
         for (int j = 0; j < cm->k; j++) fprintf(a.f, ",%ld", cm->count[(size_t)i * (size_t)cm->k + (size_t)j]);
         fputc('\n', a.f);
     }
@@ -79,11 +107,20 @@ int rt_confusion_write(const rt_confusion *cm, const char *dir)
     return rc;
 }
 
+int rt_confusion_write(const rt_confusion *cm, const char *dir) { return confusion_write(cm, NULL, dir); }
+
 /* Per class: samples, accuracy (recall) and the class it is most often taken for; then the most
- * confused pair overall. Large K shows the ten worst classes only. */
-void rt_confusion_print(const rt_confusion *cm, const char *set, FILE *out)
+ * confused pair overall. Large K shows the ten worst classes only. Names, when the classes have
+ * them, stand where the indices would (cut at 24 characters to keep the columns). */
+static void confusion_print(const rt_confusion *cm, const rt_shape *names, const char *set, FILE *out)
 {
     const int k = cm->k;
+    char b1[16], b2[16];
+    int w = 5; /* the class column: as wide as the widest name shown */
+    for (int i = 0; i < k; i++) {
+        int len = (int)strlen(class_name(names, i, b1, sizeof b1));
+        if (len > w) w = len > 24 ? 24 : len;
+    }
     long correct = 0;
     for (int i = 0; i < k; i++) correct += cm->count[(size_t)i * (size_t)k + (size_t)i];
     fprintf(out, "confusion matrix on the %s set (%d samples, accuracy %.4f):\n", set, cm->n,
@@ -118,7 +155,7 @@ void rt_confusion_print(const rt_confusion *cm, const char *set, FILE *out)
         shown = 10;
         fprintf(out, "  (the %d classes with the lowest accuracy of %d)\n", shown, k);
     }
-    fprintf(out, "  class  samples  accuracy  most often predicted instead\n");
+    fprintf(out, "  %-*s  samples  accuracy  most often predicted instead\n", w, "class");
     for (int a = 0; a < shown; a++) {
         int i = order[a];
         long row = 0, wmax = 0;
@@ -128,17 +165,20 @@ void rt_confusion_print(const rt_confusion *cm, const char *set, FILE *out)
             row += c;
             if (j != i && c > wmax) wmax = c, wj = j;
         }
-        fprintf(out, "  %5d  %7ld  ", i, row);
+        if (names && names->classes) fprintf(out, "  %-*.24s  %7ld  ", w, class_name(names, i, b1, sizeof b1), row);
+        else fprintf(out, "  %*d  %7ld  ", w, i, row);
         if (acc[i] < 0) fprintf(out, "%8s", "-");
         else fprintf(out, "%8.4f", acc[i]);
-        if (wj >= 0) fprintf(out, "  %d (%ld)\n", wj, wmax);
+        if (wj >= 0) fprintf(out, "  %.24s (%ld)\n", class_name(names, wj, b1, sizeof b1), wmax);
         else fprintf(out, "  -\n");
     }
     if (ti >= 0) {
         long row = 0;
         for (int j = 0; j < k; j++) row += cm->count[(size_t)ti * (size_t)k + (size_t)j];
-        fprintf(out, "  most confused: true %d predicted as %d, %ld times (%.1f%% of class %d)\n", ti, tj, tmax,
-                100.0 * (double)tmax / (double)row, ti);
+        const char *true_name = class_name(names, ti, b1, sizeof b1);
+        fprintf(out, "  most confused: true %.24s predicted as %.24s, %ld times (%.1f%% of class %.24s)\n",
+                true_name, class_name(names, tj, b2, sizeof b2), tmax, 100.0 * (double)tmax / (double)row,
+                true_name);
     } else {
         fprintf(out, "  no mistakes\n");
     }
@@ -146,15 +186,17 @@ void rt_confusion_print(const rt_confusion *cm, const char *set, FILE *out)
     free(order);
 }
 
+void rt_confusion_print(const rt_confusion *cm, const char *set, FILE *out) { confusion_print(cm, NULL, set, out); }
+
 int rt_confusion_report(rt_session *s)
 {
     if (s->net->task == RT_TASK_REGRESSION) return 0;
     const rt_dataset *ds = s->has_test ? &s->test : &s->train;
     rt_confusion cm;
     if (rt_confusion_compute(s, ds, &cm)) return -1;
-    int rc = rt_confusion_write(&cm, s->out_dir);
+    int rc = confusion_write(&cm, &s->shape, s->out_dir);
     if (!rc && !s->opt.quiet) {
-        rt_confusion_print(&cm, s->has_test ? "test" : "training", stdout);
+        confusion_print(&cm, &s->shape, s->has_test ? "test" : "training", stdout);
         printf("  (rows = true class, columns = predicted: %s/confusion.csv)\n", s->out_dir);
         fflush(stdout);
     }

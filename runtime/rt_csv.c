@@ -1,4 +1,5 @@
-/* rt_csv.c — the CSV loader: a numeric table in, features and checked labels out, every bad row located. */
+/* rt_csv.c — the CSV loader: a table of numbers (class labels as numbers or names) in, features and
+ * checked labels out, every bad row located. */
 #include "nncc_rt.h"
 
 #include <errno.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* The file is read whole, its lines indexed in one serial pass, and the rows parsed in parallel:
@@ -159,12 +161,14 @@ static int looks_like_header(const char *p, const char *end)
     }
 }
 
-/* Reads the whole file into a NUL-terminated buffer. Grows as it reads, so pipes work too. */
-static char *read_all(const char *path, size_t *size)
+/* Reads the whole file into a NUL-terminated buffer. Grows as it reads, so pipes work too; path
+ * "-" is standard input (messages name it `shown`, "<stdin>"). */
+static char *read_all(const char *path, const char *shown, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f) {
-        rt_error(path, 0, "cannot open: %s", strerror(errno));
+        rt_error(shown, 0, "cannot open: %s", strerror(errno));
         return NULL;
     }
     struct stat st;
@@ -172,19 +176,18 @@ static char *read_all(const char *path, size_t *size)
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
         cap = (size_t)st.st_size + 2; /* room for the NUL and for the read that sees EOF */
     char *buf = malloc(cap);
+    int failed = 0;
     if (!buf) {
-        rt_error(path, 0, "out of memory: %zu bytes", cap);
-        fclose(f);
-        return NULL;
+        rt_error(shown, 0, "out of memory: %zu bytes", cap);
+        failed = 1;
     }
-    for (;;) {
+    while (!failed) {
         if (n + 1 >= cap) {
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
-                rt_error(path, 0, "out of memory: %zu bytes", cap * 2);
-                free(buf);
-                fclose(f);
-                return NULL;
+                rt_error(shown, 0, "out of memory: %zu bytes", cap * 2);
+                failed = 1;
+                break;
             }
             buf = nb;
             cap *= 2;
@@ -194,13 +197,16 @@ static char *read_all(const char *path, size_t *size)
         if (got == 0)
             break;
     }
-    if (ferror(f)) {
-        rt_error(path, 0, "cannot read: %s", strerror(errno));
-        free(buf);
+    if (!failed && ferror(f)) {
+        rt_error(shown, 0, "cannot read: %s", strerror(errno));
+        failed = 1;
+    }
+    if (!is_stdin)
         fclose(f);
+    if (failed) {
+        free(buf);
         return NULL;
     }
-    fclose(f);
     buf[n] = '\0';
     *size = n;
     return buf;
@@ -255,6 +261,12 @@ struct layout {
     int ncols;   /* d + ny: what every row must have */
     int lab;     /* first label column */
     int ny_task; /* labels per sample the task wants, for messages */
+    int names;   /* 1: the label column holds class names, kept as text spans for a serial pass */
+};
+
+/* A label written as a name: bytes [start, end) of the buffer, trimmed and unquoted. */
+struct span {
+    size_t start, end;
 };
 
 /* The common case in one pass: a plain decimal that Clinger's fast path converts exactly, read
@@ -299,9 +311,10 @@ static const char *fast_number(const char *p, const char *end, double *out)
 }
 
 /* Parses one row into x[0..d) and y[0..ny); returns the first problem found. A wrong column
- * count outranks a bad field: it usually means the whole row is shifted. */
+ * count outranks a bad field: it usually means the whole row is shifted. With lay->names the
+ * label field is not a number but a class name: its span goes to *name, its index is found later. */
 static struct row_status parse_row(const char *buf, const struct line *ln, const struct layout *lay,
-                                   const rt_shape *shape, double *x, double *y)
+                                   const rt_shape *shape, double *x, double *y, struct span *name)
 {
     struct row_status st = {ROW_OK, 0, 0.0};
     const char *p = buf + ln->start, *end = buf + ln->end;
@@ -312,6 +325,23 @@ static struct row_status parse_row(const char *buf, const struct line *ln, const
             /* Only counting columns now. */
             q = memchr(p, ',', (size_t)(end - p));
             if (!q)
+                break;
+            p = q + 1;
+            continue;
+        }
+        int is_label = col >= lay->lab && col < lay->lab + lay->ny;
+        if (is_label && lay->names) {
+            const char *fs, *fe;
+            q = next_field(p, end, &fs, &fe);
+            if (fs == fe) {
+                st.kind = ROW_EMPTY;
+                st.col = col;
+            } else {
+                name->start = (size_t)(fs - buf);
+                name->end = (size_t)(fe - buf);
+                y[col - lay->lab] = 0; /* the class index, set by the serial pass */
+            }
+            if (q == end)
                 break;
             p = q + 1;
             continue;
@@ -333,7 +363,7 @@ static struct row_status parse_row(const char *buf, const struct line *ln, const
             }
         }
         if (st.kind == ROW_OK) {
-            if (col >= lay->lab && col < lay->lab + lay->ny) {
+            if (is_label) {
                 char why[64];
                 y[col - lay->lab] = v;
                 if (rt_label_check(shape, v, why) != 0) {
@@ -405,22 +435,303 @@ static void report(const char *path, const char *buf, const struct line *ln, con
     }
 }
 
+/* ---- class names and header names ------------------------------------------------------ */
+
+/* Field `col` (from 0) of the line [p, end), trimmed and unquoted; -1 when it has fewer fields. */
+static int field_at(const char *p, const char *end, int col, const char **fs, const char **fe)
+{
+    for (int c = 0;; c++) {
+        const char *q = next_field(p, end, fs, fe);
+        if (c == col)
+            return 0;
+        if (q == end)
+            return -1;
+        p = q + 1;
+    }
+}
+
+/* The label field of a line: column col, or the last field when last (found from the end, so a
+ * 785-column row costs one short scan). 0 with its span, -1 when the line is too short. */
+static int label_field(const char *buf, const struct line *ln, int col, int last, const char **fs,
+                       const char **fe)
+{
+    const char *p = buf + ln->start, *end = buf + ln->end;
+    if (!last)
+        return field_at(p, end, col, fs, fe);
+    const char *q = end;
+    while (q > p && q[-1] != ',')
+        q--;
+    next_field(q, end, fs, fe);
+    return 0;
+}
+
+/* 1 when a line's label field holds text that is not a number: the labels are then names. */
+static int label_is_name(const char *buf, const struct line *ln, int col, int last)
+{
+    const char *fs, *fe;
+    double v;
+    return label_field(buf, ln, col, last, &fs, &fe) == 0 && fs < fe && parse_number(fs, fe, &v) != 0;
+}
+
+/* "a, b, c" into out[cap]: the first `most` names, each cut at 40 bytes, then how many in all. */
+static void list_names(char *out, size_t cap, const char *const *names, int n, int most)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    int shown = n < most ? n : most;
+    for (int i = 0; i < shown; i++) {
+        int w = snprintf(out + len, cap - len, "%s%.40s", i ? ", " : "", names[i]);
+        if (w < 0 || (size_t)w >= cap - len)
+            return; /* cut, still terminated */
+        len += (size_t)w;
+    }
+    if (shown < n)
+        snprintf(out + len, cap - len, ", ... (%d in all)", n);
+}
+
+/* A class name as bytes of the buffer, or one of a given list: compared as memcmp does, shorter
+ * first on a common prefix, which is strcmp's order for names without NUL bytes. */
+struct named {
+    const char *s;
+    size_t len;
+    int index; /* row (names of a file) or class (a given list) */
+};
+
+static int named_cmp(const void *a, const void *b)
+{
+    const struct named *x = a, *y = b;
+    int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static char *copy_text(const char *s, size_t len)
+{
+    char *p = malloc(len + 1);
+    if (p) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The fields of the header line, copied; NULL after a message when out of memory. */
+static char **header_names(const char *path, const char *buf, const struct line *ln, int hc)
+{
+    char **names = calloc((size_t)hc, sizeof *names);
+    const char *p = buf + ln->start, *end = buf + ln->end;
+    for (int c = 0; names && c < hc; c++) {
+        const char *fs, *fe;
+        const char *q = next_field(p, end, &fs, &fe);
+        if (!(names[c] = copy_text(fs, (size_t)(fe - fs)))) {
+            free_names(names, c);
+            names = NULL;
+        }
+        p = q < end ? q + 1 : end;
+    }
+    if (!names)
+        rt_error(path, 0, "out of memory");
+    return names;
+}
+
+/* The column `label: NAME` names in the header; -1 after a message listing the header. */
+static int find_label_column(const char *path, long lineno, char **hnames, int hc, const char *want)
+{
+    int found = -1, near = -1;
+    for (int c = 0; c < hc; c++) {
+        if (strcmp(hnames[c], want) == 0) {
+            if (found >= 0) {
+                rt_error(path, lineno, "label '%s' names columns %d and %d of the header; give its number instead",
+                         want, found + 1, c + 1);
+                return -1;
+            }
+            found = c;
+        } else if (near < 0 && strcasecmp(hnames[c], want) == 0) {
+            near = c;
+        }
+    }
+    if (found >= 0)
+        return found;
+    char list[800];
+    list_names(list, sizeof list, (const char *const *)hnames, hc, 20);
+    if (near >= 0)
+        rt_error(path, lineno, "label '%s' is not a column of the header (did you mean '%s'?); it has: %s", want,
+                 hnames[near], list);
+    else
+        rt_error(path, lineno, "label '%s' is not a column of the header; it has: %s", want, list);
+    return -1;
+}
+
+/* The header rule for a first row whose only text is its label (header: auto): a data row of a
+ * file whose labels are names (`5.1,3.5,1.4,0.2,setosa`), or a header whose feature columns are
+ * named by numbers. It is data when its label is one of the classes given, else when another
+ * row has the same label; a header otherwise. */
+static int text_label_row_is_header(const char *buf, const struct line *lines, long nlines, int lab, int last,
+                                    const rt_shape *shape)
+{
+    const char *ts, *te, *fs, *fe;
+    if (nlines < 2 || label_field(buf, &lines[0], lab, last, &ts, &te))
+        return 0;
+    struct named t = {ts, (size_t)(te - ts), 0};
+    if (shape->classes) {
+        for (int k = 0; k < shape->n_classes; k++) {
+            struct named c = {shape->classes[k], strlen(shape->classes[k]), k};
+            if (named_cmp(&t, &c) == 0)
+                return 0;
+        }
+        return 1;
+    }
+    for (long i = 1; i < nlines; i++) {
+        if (label_field(buf, &lines[i], lab, last, &fs, &fe))
+            continue;
+        struct named o = {fs, (size_t)(fe - fs), 0};
+        if (named_cmp(&t, &o) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 when the first line has text in the label column `lab` and numbers (or nothing) elsewhere. */
+static int only_label_is_text(const char *buf, const struct line *ln, int lab)
+{
+    const char *p = buf + ln->start, *end = buf + ln->end;
+    int text_label = 0;
+    for (int c = 0;; c++) {
+        const char *fs, *fe;
+        double v;
+        const char *q = next_field(p, end, &fs, &fe);
+        if (fs < fe && parse_number(fs, fe, &v) != 0) {
+            if (c != lab)
+                return 0;
+            text_label = 1;
+        }
+        if (q == end)
+            return text_label;
+        p = q + 1;
+    }
+}
+
+static const char *task_classes(const rt_shape *shape, char *buf, size_t cap)
+{
+    if (shape->task == RT_TASK_BINARY)
+        snprintf(buf, cap, "a binary network (1 output) separates exactly 2");
+    else
+        snprintf(buf, cap, "the network has %d softmax output%s", shape->outputs, plural(shape->outputs));
+    return buf;
+}
+
+/* The serial pass of a file whose labels are names: each row's name becomes its class index.
+ * With shape->classes the classes are those (a name not among them is a located error); else
+ * the sorted distinct names of this file. On success ds->classes holds them (owned). */
+static int map_class_names(const char *path, const char *buf, const struct line *rows, int nrows,
+                           const struct span *spans, double *y, int ny, const rt_shape *shape, rt_dataset *ds)
+{
+    int rc = -1;
+    struct named *known = NULL, *all = NULL;
+    char **classes = NULL;
+    int k = 0;
+    if (shape->classes) {
+        k = shape->n_classes;
+        known = rt_xcalloc((size_t)(k > 0 ? k : 1), sizeof *known);
+        classes = rt_xcalloc((size_t)(k > 0 ? k : 1), sizeof *classes);
+        if (!known || !classes)
+            goto done;
+        for (int c = 0; c < k; c++) {
+            known[c] = (struct named){shape->classes[c], strlen(shape->classes[c]), c};
+            if (!(classes[c] = copy_text(shape->classes[c], known[c].len))) {
+                rt_error(path, 0, "out of memory");
+                goto done;
+            }
+        }
+        qsort(known, (size_t)k, sizeof *known, named_cmp);
+        int shown = 0;
+        char list[800];
+        list_names(list, sizeof list, shape->classes, k, 10);
+        for (int r = 0; r < nrows; r++) {
+            struct named key = {buf + spans[r].start, spans[r].end - spans[r].start, 0};
+            const struct named *hit = bsearch(&key, known, (size_t)k, sizeof *known, named_cmp);
+            if (hit) {
+                y[(size_t)r * (size_t)ny] = hit->index;
+                continue;
+            }
+            if (shown == MAX_ERRORS) {
+                rt_error(path, 0, "too many errors, stopping");
+                break;
+            }
+            rt_error(path, rows[r].lineno, "class '%.*s' is not one of the training set's classes (%s)",
+                     key.len > 40 ? 40 : (int)key.len, key.s, list);
+            shown++;
+        }
+        if (shown)
+            goto done;
+    } else {
+        all = rt_xcalloc((size_t)nrows, sizeof *all);
+        if (!all)
+            goto done;
+        for (int r = 0; r < nrows; r++)
+            all[r] = (struct named){buf + spans[r].start, spans[r].end - spans[r].start, r};
+        qsort(all, (size_t)nrows, sizeof *all, named_cmp);
+        for (int r = 0; r < nrows; r++)
+            k += r == 0 || named_cmp(&all[r - 1], &all[r]) != 0;
+        classes = rt_xcalloc((size_t)k, sizeof *classes);
+        if (!classes)
+            goto done;
+        for (int r = 0, c = -1; r < nrows; r++) {
+            if (r == 0 || named_cmp(&all[r - 1], &all[r]) != 0) {
+                if (!(classes[++c] = copy_text(all[r].s, all[r].len))) {
+                    rt_error(path, 0, "out of memory");
+                    goto done;
+                }
+            }
+            y[(size_t)all[r].index * (size_t)ny] = c;
+        }
+        int fits = shape->task == RT_TASK_BINARY ? k == 2 : k <= shape->outputs;
+        if (!fits) {
+            char list[800], why[80];
+            list_names(list, sizeof list, (const char *const *)classes, k, 10);
+            rt_error(path, 0, "the labels name %d class%s (%s), but %s", k, k == 1 ? "" : "es", list,
+                     task_classes(shape, why, sizeof why));
+            goto done;
+        }
+    }
+    ds->classes = classes;
+    ds->n_classes = k;
+    classes = NULL;
+    rc = 0;
+done:
+    free_names(classes, k);
+    free(known);
+    free(all);
+    return rc;
+}
+
 int rt_load_csv(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
 {
-    const char *path = src->path;
     memset(ds, 0, sizeof *ds);
-    if (!path) {
+    if (!src->path) {
         rt_error(NULL, 0, "CSV source without a path");
         return -1;
     }
+    /* "-" is standard input; messages name it as shells and compilers do. */
+    const char *path = strcmp(src->path, "-") == 0 ? "<stdin>" : src->path;
     int rc = -1;
     size_t size = 0;
     char *buf = NULL;
     struct line *lines = NULL;
     struct row_status *status = NULL;
+    struct span *spans = NULL;
     double *x = NULL, *y = NULL;
+    char **hnames = NULL;
+    int hc = 0, nfeat = 0;
+    const int classify = shape->task != RT_TASK_REGRESSION;
 
-    if (!(buf = read_all(path, &size)))
+    if (!(buf = read_all(src->path, path, &size)))
         goto done;
     long nlines = index_lines(path, buf, size, &lines);
     if (nlines < 0)
@@ -435,8 +746,15 @@ int rt_load_csv(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
     const struct line *rows = lines;
     long n = nlines;
     int header = src->header;
-    if (header == RT_HEADER_AUTO)
+    if (header == RT_HEADER_AUTO) {
         header = looks_like_header(buf + lines[0].start, buf + lines[0].end);
+        /* Only the label is text: names as labels, or a header of numbered features? */
+        int cols = count_columns(buf + lines[0].start, buf + lines[0].end);
+        int lab0 = src->label == RT_LABEL_LAST ? shape->inputs : src->label == RT_LABEL_FIRST ? 0 : src->label;
+        if (header && classify && !src->label_name && cols == shape->inputs + 1 &&
+            only_label_is_text(buf, &lines[0], lab0))
+            header = text_label_row_is_header(buf, lines, nlines, lab0, lab0 == cols - 1, shape);
+    }
     if (header) {
         rows++;
         n--;
@@ -454,16 +772,47 @@ int rt_load_csv(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
     lay.d = shape->inputs;
     lay.ny_task = rt_label_count(shape);
     lay.ny = lay.ny_task;
+    lay.names = 0;
     /* --predict: the first data row decides whether the file has labels; all rows must agree. */
     if (shape->predict && count_columns(buf + rows[0].start, buf + rows[0].end) == lay.d)
         lay.ny = 0;
     lay.ncols = lay.d + lay.ny;
-    if (src->label == RT_LABEL_LAST)
+    if (header) {
+        hc = count_columns(buf + lines[0].start, buf + lines[0].end);
+        if (hc != lay.ncols && !(shape->predict && hc == lay.d + lay.ny_task)) {
+            rt_error(path, lines[0].lineno, "header has %d columns; expected %d (%d feature%s, %d label%s)", hc,
+                     lay.ncols, lay.d, plural(lay.d), lay.ny, plural(lay.ny));
+            goto done;
+        }
+        if (!(hnames = header_names(path, buf, &lines[0], hc)))
+            goto done;
+    }
+    /* The header's first label column: where `label` says, when the header has label columns. */
+    int hlab = -1;
+    if (src->label_name && (lay.ny > 0 || hc == lay.d + lay.ny_task)) {
+        if (!header) {
+            rt_error(path, rows[0].lineno,
+                     "label '%s' names a header column, but the first line is data%s", src->label_name,
+                     src->header == 0 ? " (header: false)" : "; if it is a header, set header: true");
+            goto done;
+        }
+        if ((hlab = find_label_column(path, lines[0].lineno, hnames, hc, src->label_name)) < 0)
+            goto done;
+        if (hlab > lay.d) {
+            rt_error(path, lines[0].lineno, "label '%s' is column %d, but %d label columns from there do not fit in %d",
+                     src->label_name, hlab + 1, lay.ny_task, hc);
+            goto done;
+        }
+        lay.lab = hlab;
+    } else if (src->label == RT_LABEL_LAST) {
         lay.lab = lay.d;
-    else if (src->label == RT_LABEL_FIRST)
+    } else if (src->label == RT_LABEL_FIRST) {
         lay.lab = 0;
-    else
+    } else {
         lay.lab = src->label;
+    }
+    if (!src->label_name && header && (lay.ny > 0 || hc == lay.d + lay.ny_task))
+        hlab = lay.lab;
     if (lay.ny == 0)
         lay.lab = lay.ncols; /* no label columns: every column is a feature */
     if (lay.lab < 0 || lay.lab > lay.d) {
@@ -471,28 +820,31 @@ int rt_load_csv(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
                  lay.lab, lay.ncols, lay.d, plural(lay.d), lay.ny, plural(lay.ny));
         goto done;
     }
-    if (header) {
-        int hc = count_columns(buf + lines[0].start, buf + lines[0].end);
-        if (hc != lay.ncols && !(shape->predict && hc == lay.d + lay.ny_task)) {
-            rt_error(path, lines[0].lineno, "header has %d columns; expected %d (%d feature%s, %d label%s)", hc,
-                     lay.ncols, lay.d, plural(lay.d), lay.ny, plural(lay.ny));
-            goto done;
-        }
+
+    int nrows = (int)n;
+    /* Class labels written as names: one label field that is not a number makes them all names. */
+    if (classify && lay.ny > 0) {
+        int names = 0, last = lay.lab == lay.ncols - 1;
+#pragma omp parallel for schedule(static) reduction(|| : names)
+        for (int r = 0; r < nrows; r++)
+            names = names || label_is_name(buf, &rows[r], lay.lab, last);
+        lay.names = names;
     }
 
     x = rt_xcalloc((size_t)n * (size_t)lay.d, sizeof *x);
     if (lay.ny > 0)
         y = rt_xcalloc((size_t)n * (size_t)lay.ny, sizeof *y);
+    if (lay.names)
+        spans = rt_xcalloc((size_t)n, sizeof *spans);
     status = rt_xcalloc((size_t)n, sizeof *status);
-    if (!x || (lay.ny > 0 && !y) || !status)
+    if (!x || (lay.ny > 0 && !y) || (lay.names && !spans) || !status)
         goto done;
 
-    int nrows = (int)n;
     int nerr = 0;
 #pragma omp parallel for schedule(dynamic, 256) reduction(+ : nerr)
     for (int r = 0; r < nrows; r++) {
         status[r] = parse_row(buf, &rows[r], &lay, shape, x + (size_t)r * (size_t)lay.d,
-                              y ? y + (size_t)r * (size_t)lay.ny : NULL);
+                              y ? y + (size_t)r * (size_t)lay.ny : NULL, spans ? &spans[r] : NULL);
         nerr += status[r].kind != ROW_OK;
     }
 
@@ -514,6 +866,22 @@ int rt_load_csv(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
                     rows[0].lineno, rows[0].lineno);
         goto done;
     }
+    if (lay.names && map_class_names(path, buf, rows, nrows, spans, y, lay.ny, shape, ds))
+        goto done;
+
+    /* The features' names from the header, label columns left out. */
+    if (hnames && (hlab >= 0 || hc == lay.d)) {
+        int hny = hlab >= 0 ? hc - lay.d : 0;
+        ds->feature_names = rt_xcalloc((size_t)lay.d, sizeof *ds->feature_names);
+        if (!ds->feature_names)
+            goto done;
+        nfeat = lay.d;
+        for (int j = 0; j < lay.d; j++) {
+            int c = hlab >= 0 && j >= hlab ? j + hny : j;
+            ds->feature_names[j] = hnames[c];
+            hnames[c] = NULL;
+        }
+    }
 
     ds->name = malloc(strlen(path) + 1);
     if (!ds->name) {
@@ -530,9 +898,16 @@ int rt_load_csv(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
     rc = 0;
 
 done:
+    if (rc) {
+        free_names(ds->classes, ds->n_classes);
+        free_names(ds->feature_names, nfeat);
+        memset(ds, 0, sizeof *ds);
+    }
+    free_names(hnames, hc);
     free(buf);
     free(lines);
     free(status);
+    free(spans);
     free(x);
     free(y);
     return rc;

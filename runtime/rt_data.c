@@ -8,6 +8,43 @@
 #include <string.h>
 #include <strings.h>
 
+/* Given class names (the network file's `classes`, or the training set's for the later sets)
+ * label numeric classes too: the dataset gets its own copy. The CSV loader has mapped names
+ * already; here the list must fit the network and every class index must have a name. */
+static int class_names_of(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
+{
+    const char *name = ds->name ? ds->name : src->path;
+    int k = shape->n_classes;
+    if (shape->task == RT_TASK_BINARY ? k != 2 : k > shape->outputs) {
+        rt_error(name, 0, "%d class names do not fit the network: %s", k,
+                 shape->task == RT_TASK_BINARY ? "a binary network (1 output) separates exactly 2"
+                                               : "more than its softmax outputs");
+        return -1;
+    }
+    for (int i = 0; ds->y && i < ds->n; i++) {
+        double v = ds->y[(size_t)i * (size_t)ds->ny];
+        if (v >= k) {
+            rt_error(name, 0, "sample %d: class %.0f has no name (the classes are %d, from 0)", i + 1, v, k);
+            return -1;
+        }
+    }
+    if (ds->classes)
+        return 0;
+    ds->classes = rt_xcalloc((size_t)(k > 0 ? k : 1), sizeof *ds->classes);
+    if (!ds->classes)
+        return -1;
+    for (int c = 0; c < k; c++) {
+        size_t len = strlen(shape->classes[c]) + 1;
+        if (!(ds->classes[c] = malloc(len))) {
+            rt_error(name, 0, "out of memory");
+            return -1; /* rt_dataset_free frees the ones copied: n_classes counts them */
+        }
+        memcpy(ds->classes[c], shape->classes[c], len);
+        ds->n_classes = c + 1;
+    }
+    return 0;
+}
+
 int rt_dataset_load(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
 {
     int rc;
@@ -24,6 +61,10 @@ int rt_dataset_load(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
     }
     if (rc != 0) {
         rt_dataset_free(ds); /* loaders free on error; this makes "ds left empty" hold regardless */
+        return -1;
+    }
+    if (shape->task != RT_TASK_REGRESSION && shape->classes && class_names_of(ds, src, shape)) {
+        rt_dataset_free(ds);
         return -1;
     }
     /* The loaders check shapes themselves; this catches one that forgot, before a kernel reads

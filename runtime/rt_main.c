@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -31,7 +32,7 @@ static void usage(FILE *out, const rt_network *net, const char *prog)
             "  --quiet               no progress output\n"
             "  --gradcheck           compare back-propagation with finite differences, then exit\n"
             "  --selftest            check the fast kernels against the reference kernels, then exit\n"
-            "  --predict PATH        print outputs and class for each sample of PATH, then exit\n"
+            "  --predict PATH        print outputs and class for each sample of PATH (- = stdin), then exit\n"
             "  --weights FILE        start from (or, with --predict, use) these weights\n"
             "  --help                this text\n"
             "\n"
@@ -188,7 +189,20 @@ static int names_file(const rt_source *c, int kind, const char *path)
     return c->kind == kind && c->path && !strcmp(base_name(c->path), base_name(path));
 }
 
-/* A --predict path. Labels are not needed, so IDX images and NPY x stand alone; CSV takes its
+/* Standard input and other streams are read as CSV, whatever their name: "-" (the CSV loader reads
+ * stdin), /dev/stdin and /dev/fd/N, or any path without a known extension that is a pipe, a
+ * terminal or a socket. */
+static int is_stream(const char *path)
+{
+    if (!strcmp(path, "-") || !strcmp(path, "/dev/stdin") || !strncmp(path, "/dev/fd/", 8) ||
+        !strncmp(path, "/proc/self/fd/", 14))
+        return 1;
+    struct stat st;
+    return rt_source_kind_from_path(path) == RT_SRC_NONE && stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+           !S_ISDIR(st.st_mode);
+}
+
+/* A --predict path ("-": standard input). Labels are not needed, so IDX images and NPY x stand alone; CSV takes its
  * label column and header from the network file's CSV source; HDF5 takes its x dataset from
  * PATH:DATASET, else from the network file's HDF5 source naming this very file, else train's,
  * else test's. Returns 0, or -1 after a message. */
@@ -212,7 +226,7 @@ static int predict_source(const char *prog, const char *arg, const rt_config *cf
         }
     }
     memset(src, 0, sizeof *src);
-    src->kind = rt_source_kind_from_path(path);
+    src->kind = is_stream(path) ? RT_SRC_CSV : rt_source_kind_from_path(path);
     src->path = path;
     src->label = RT_LABEL_LAST;
     src->header = RT_HEADER_AUTO;
@@ -223,7 +237,7 @@ static int predict_source(const char *prog, const char *arg, const rt_config *cf
                                                            : NULL;
     switch (src->kind) {
     case RT_SRC_CSV:
-        if (same) src->label = same->label, src->header = same->header;
+        if (same) src->label = same->label, src->label_name = same->label_name, src->header = same->header;
         return 0;
     case RT_SRC_IDX:
     case RT_SRC_NPY: return 0; /* y = NULL: images / x alone */
@@ -242,6 +256,18 @@ static int predict_source(const char *prog, const char *arg, const rt_config *cf
     }
 }
 
+/* A later set whose labels are names while the training set's are numbers (and the network file
+ * lists no classes): its loader found names of its own, which mean nothing to the network. */
+static int named_like_training(const rt_session *s, const rt_dataset *ds)
+{
+    if (!ds->classes || s->shape.classes) return 0;
+    rt_error(ds->name, 0,
+             "the labels are class names (%s%s), but the training set's are class numbers; give both "
+             "the same way, or name the classes with 'classes:' in the network file",
+             ds->classes[0], ds->n_classes > 1 ? ", ..." : "");
+    return -1;
+}
+
 static int load_data(rt_session *s)
 {
     rt_source train = s->cfg.train, test = s->cfg.test;
@@ -254,8 +280,14 @@ static int load_data(rt_session *s)
         rt_error(s->train.name, 0, "no samples");
         return -1;
     }
+    /* Every later set (test, validation, --predict) maps its class names onto the training set's. */
+    if (s->train.classes) {
+        s->shape.classes = (const char *const *)s->train.classes;
+        s->shape.n_classes = s->train.n_classes;
+    }
     s->has_test = test.kind != RT_SRC_NONE;
-    if (s->has_test && rt_dataset_load(&s->test, &test, &s->shape)) return -1;
+    if (s->has_test && (rt_dataset_load(&s->test, &test, &s->shape) || named_like_training(s, &s->test)))
+        return -1;
     if (!s->opt.quiet) {
         double tb = (double)rt_dataset_bytes(&s->train), sb = (double)rt_dataset_bytes(&s->test);
         printf("data: train %s: %d samples x %d features, %s in %.1f %s", s->train.name, s->train.n,
@@ -266,7 +298,29 @@ static int load_data(rt_session *s)
                    sb >= 1048576 ? sb / 1048576 : sb / 1024, sb >= 1048576 ? "MiB" : "KiB");
         printf("\n");
     }
-    return rt_split_validation(s); /* validation set and target scaling, from the training part */
+    if (rt_split_validation(s)) return -1; /* validation set and target scaling, from the training part */
+    return s->has_val ? named_like_training(s, &s->val) : 0;
+}
+
+/* --predict's class column: the class's name when the classes have names, else its index. A name
+ * that CSV would split or misread is quoted as RFC 4180 quotes it. */
+static void put_class(const rt_shape *shape, int k)
+{
+    const char *name = shape->classes && k < shape->n_classes ? shape->classes[k] : NULL;
+    if (!name) {
+        printf(",%d", k);
+        return;
+    }
+    if (name[0] && !name[strcspn(name, ",\"\r\n")] && name[0] != ' ' && name[strlen(name) - 1] != ' ') {
+        printf(",%s", name);
+        return;
+    }
+    fputs(",\"", stdout);
+    for (const char *c = name; *c; c++) {
+        if (*c == '"') putchar('"');
+        putchar(*c);
+    }
+    putchar('"');
 }
 
 static int run_predict(rt_session *s)
@@ -284,6 +338,14 @@ static int run_predict(rt_session *s)
     int rc = rt_dataset_load(&ds, &src, &shape);
     free(owned);
     if (rc) return RT_EXIT_INPUT;
+    if (ds.classes && !shape.classes) {
+        rt_error(ds.name, 0,
+                 "the labels are class names (%s%s), but the network's classes have none: it was trained on "
+                 "class numbers",
+                 ds.classes[0], ds.n_classes > 1 ? ", ..." : "");
+        rt_dataset_free(&ds);
+        return RT_EXIT_INPUT;
+    }
     int32_t *idx = malloc(sizeof(int32_t) * (size_t)(net->chunk > 0 ? net->chunk : 1));
     void *out = malloc((size_t)net->chunk * (size_t)net->outputs * (size_t)net->real_size);
     if (!idx || !out) {
@@ -310,12 +372,11 @@ static int run_predict(rt_session *s)
             }
             if (net->task == RT_TASK_BINARY) {
                 double v = net->real_size == 4 ? (double)((float *)out)[(size_t)r] : ((double *)out)[r];
-                printf(",%d\n", v >= 0.5);
+                put_class(&shape, v >= 0.5);
             } else if (net->task == RT_TASK_MULTICLASS) {
-                printf(",%d\n", best);
-            } else {
-                printf("\n");
+                put_class(&shape, best);
             }
+            putchar('\n');
         }
     }
     free(idx);
@@ -372,6 +433,8 @@ int rt_main(int argc, char **argv, const rt_network *net)
     s.shape.inputs = net->inputs;
     s.shape.outputs = net->outputs;
     s.shape.task = net->task;
+    s.shape.classes = s.cfg.classes; /* `classes:` of the network file fixes the order, else the data do */
+    s.shape.n_classes = s.cfg.n_classes;
     s.tty = !s.opt.quiet && isatty(STDERR_FILENO);
     s.out_dir = s.opt.out_dir ? strdup(s.opt.out_dir) : NULL;
     if (!s.out_dir) {
@@ -401,8 +464,16 @@ int rt_main(int argc, char **argv, const rt_network *net)
             snprintf(file, sizeof file, "%s.safetensors", net->name);
             path = rt_join(s.out_dir, file);
         }
-        if (!path || rt_read_weights(&s, path, 1)) code = RT_EXIT_INPUT;
-        else code = run_predict(&s);
+        if (!path || rt_read_weights(&s, path, 1)) {
+            code = RT_EXIT_INPUT;
+        } else {
+            /* The class names training saw, which the weights carry, else the network file's. */
+            if (s.train.classes) {
+                s.shape.classes = (const char *const *)s.train.classes;
+                s.shape.n_classes = s.train.n_classes;
+            }
+            code = run_predict(&s);
+        }
         free(path);
         session_free(&s);
         return code;

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "rt_internal.h"
 
 char *rt_join(const char *dir, const char *file)
@@ -68,6 +70,70 @@ static void *norm_as_reals(const rt_network *net, const double *v, double fallba
     return norm_as_reals_n(net, v, fallback, net->inputs);
 }
 
+/* __metadata__ holds strings only (the safetensors format): the class names (training's order,
+ * class i = output i, or 0/1 of a binary output) and the features' header names are each one
+ * string holding a JSON array, e.g. "classes": "[\"setosa\",\"versicolor\",\"virginica\"]". */
+static int add_names(cJSON *meta, const char *key, char *const *names, int n)
+{
+    if (!names || n <= 0) return 0;
+    cJSON *a = cJSON_CreateStringArray((const char *const *)names, n);
+    char *text = a ? cJSON_PrintUnformatted(a) : NULL;
+    int ok = text && cJSON_AddStringToObject(meta, key, text);
+    cJSON_free(text);
+    cJSON_Delete(a);
+    return ok ? 0 : -1;
+}
+
+static char *weights_metadata(const rt_session *s)
+{
+    char epoch[24];
+    snprintf(epoch, sizeof epoch, "%d", s->epoch);
+    cJSON *meta = cJSON_CreateObject();
+    char *text = NULL;
+    if (meta && cJSON_AddStringToObject(meta, "format", "nncc") &&
+        cJSON_AddStringToObject(meta, "nncc_version", NNCC_RT_VERSION) &&
+        cJSON_AddStringToObject(meta, "network", s->net->name) && cJSON_AddStringToObject(meta, "epoch", epoch) &&
+        !add_names(meta, "classes", s->train.classes, s->train.n_classes) &&
+        !add_names(meta, "features", s->train.feature_names, s->train.feature_names ? s->train.d : 0))
+        text = cJSON_PrintUnformatted(meta);
+    cJSON_Delete(meta);
+    if (!text) rt_error(NULL, 0, "out of memory");
+    return text;
+}
+
+/* The class names a weights file carries, into s->train.classes (for --predict, which has no
+ * training set): absent is fine (numeric classes); present must be names that fit the network. */
+static int read_class_names(rt_session *s, const rt_st_file *f, const char *path)
+{
+    const char *text = rt_st_metadata(f, "classes");
+    if (!text) return 0;
+    const rt_network *net = s->net;
+    cJSON *a = cJSON_Parse(text);
+    int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+    int fits = net->task == RT_TASK_BINARY ? n == 2 : net->task == RT_TASK_MULTICLASS && n >= 1 && n <= net->outputs;
+    for (int i = 0; fits && i < n; i++) fits = cJSON_IsString(cJSON_GetArrayItem(a, i));
+    if (!fits) {
+        rt_error(path, 0, "metadata 'classes' is not a JSON array of %s class names: %.80s",
+                 net->task == RT_TASK_BINARY ? "2" : "the network's", text);
+        cJSON_Delete(a);
+        return -1;
+    }
+    rt_dataset *ds = &s->train;
+    for (int i = 0; ds->classes && i < ds->n_classes; i++) free(ds->classes[i]);
+    free(ds->classes);
+    ds->n_classes = 0;
+    ds->classes = calloc((size_t)n, sizeof *ds->classes);
+    int rc = ds->classes ? 0 : -1;
+    for (int i = 0; !rc && i < n; i++) {
+        const char *name = cJSON_GetArrayItem(a, i)->valuestring;
+        if (!(ds->classes[i] = malloc(strlen(name) + 1))) rc = -1;
+        else strcpy(ds->classes[i], name), ds->n_classes = i + 1;
+    }
+    if (rc) rt_error(NULL, 0, "out of memory");
+    cJSON_Delete(a);
+    return rc;
+}
+
 int rt_write_weights(const rt_session *s, const char *path, const void *params)
 {
     const rt_network *net = s->net;
@@ -104,10 +170,9 @@ int rt_write_weights(const rt_session *s, const char *path, const void *params)
         e[net->n_tensors + 2] = (rt_st_entry){"target.offset", dtype, 1, {net->outputs, 0}, t_offset};
         e[net->n_tensors + 3] = (rt_st_entry){"target.scale", dtype, 1, {net->outputs, 0}, t_scale};
     }
-    char meta[512];
-    snprintf(meta, sizeof meta, "{\"format\": \"nncc\", \"nncc_version\": \"%s\", \"network\": \"%s\", \"epoch\": \"%d\"}",
-             NNCC_RT_VERSION, net->name, s->epoch);
-    int rc = rt_st_write(path, e, n, meta);
+    char *meta = weights_metadata(s);
+    int rc = meta ? rt_st_write(path, e, n, meta) : -1;
+    cJSON_free(meta);
     free(e);
     free(offset);
     free(scale);
@@ -116,7 +181,8 @@ int rt_write_weights(const rt_session *s, const char *path, const void *params)
     return rc;
 }
 
-/* Reads the parameters (and, when want_norm, the normalisation) from a weights file. */
+/* Reads the parameters (and, when want_norm, for --predict: the normalisations and the class
+ * names) from a weights file. */
 int rt_read_weights(rt_session *s, const char *path, int want_norm)
 {
     const rt_network *net = s->net;
@@ -166,6 +232,7 @@ int rt_read_weights(rt_session *s, const char *path, int want_norm)
         if (!rc) rc = rt_st_read(&f, path, "target.scale", shape, 1, s->target.scale);
         if (!rc) s->target.d = net->outputs;
     }
+    if (!rc && want_norm) rc = read_class_names(s, &f, path); /* --predict names its classes */
     free(tmp);
     rt_st_close(&f);
     return rc;

@@ -32,7 +32,7 @@ static rt_source csv(const char *path, int label, int header)
     return s;
 }
 
-static const rt_shape binary2 = {2, 1, RT_TASK_BINARY, 0};
+static const rt_shape binary2 = {.inputs = 2, .outputs = 1, .task = RT_TASK_BINARY};
 
 /* Loads a file expected to fail and returns what it printed. */
 static const char *load_fails(const char *path, const rt_shape *shape)
@@ -191,7 +191,7 @@ END_TEST
 START_TEST(predict_rows_without_labels)
 {
     rt_dataset ds;
-    rt_shape pr = {2, 1, RT_TASK_BINARY, 1};
+    rt_shape pr = {.inputs = 2, .outputs = 1, .task = RT_TASK_BINARY, .predict = 1};
     rt_source src = csv("data/csv/predict_nolabels.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
     ck_assert_int_eq(rt_dataset_load(&ds, &src, &pr), 0);
     ck_assert_int_eq(ds.n, 3);
@@ -422,7 +422,9 @@ END_TEST
 START_TEST(label_rules)
 {
     char why[64];
-    rt_shape bin = {2, 1, RT_TASK_BINARY, 0}, mc = {2, 3, RT_TASK_MULTICLASS, 0}, reg = {2, 4, RT_TASK_REGRESSION, 0};
+    rt_shape bin = {.inputs = 2, .outputs = 1, .task = RT_TASK_BINARY};
+    rt_shape mc = {.inputs = 2, .outputs = 3, .task = RT_TASK_MULTICLASS};
+    rt_shape reg = {.inputs = 2, .outputs = 4, .task = RT_TASK_REGRESSION};
     ck_assert_int_eq(rt_label_count(&bin), 1);
     ck_assert_int_eq(rt_label_count(&mc), 1);
     ck_assert_int_eq(rt_label_count(&reg), 4);

@@ -20,7 +20,7 @@ static rt_source gen(int generator, int samples, double noise, uint64_t seed)
     return s;
 }
 
-static const rt_shape binary2 = {2, 1, RT_TASK_BINARY, 0};
+static const rt_shape binary2 = {.inputs = 2, .outputs = 1, .task = RT_TASK_BINARY};
 
 /* Loads, failing the test with the loader's message on error. */
 static rt_dataset make(const rt_source *src, const rt_shape *shape)

@@ -83,7 +83,7 @@ static void write_bytes(const char *path, const void *data, size_t n)
     fclose(f);
 }
 
-static const rt_shape multiclass3_6 = {6, 3, RT_TASK_MULTICLASS, 0};
+static const rt_shape multiclass3_6 = {.inputs = 6, .outputs = 3, .task = RT_TASK_MULTICLASS};
 
 /* ---- IDX ------------------------------------------------------------------------------------ */
 
@@ -260,7 +260,7 @@ START_TEST(test_idx_errors)
     const uint32_t mnist[3] = {1, 28, 28};
     write_idx(in_dir("mnist"), 0, 0x08, 3, mnist, one, sizeof one);
     src.path = in_dir("mnist");
-    rt_shape s100 = {100, 10, RT_TASK_MULTICLASS, 0};
+    rt_shape s100 = {.inputs = 100, .outputs = 10, .task = RT_TASK_MULTICLASS};
     EXPECT_LOAD_ERROR(rt_load_idx, &src, &s100, "images are 28x28 = 784 values; the network's input is 100");
     const uint32_t flat[2] = {1, 784};
     write_idx(in_dir("flat"), 0, 0x08, 2, flat, one, sizeof one);
@@ -593,7 +593,7 @@ START_TEST(test_hdf5_errors)
     EXPECT_LOAD_ERROR(rt_load_hdf5, &src, &shape, "HDF5 data needs a labels dataset");
     src.y = "Y_train";
 
-    rt_shape s100 = {100, 1, RT_TASK_BINARY, 0};
+    rt_shape s100 = {.inputs = 100, .outputs = 1, .task = RT_TASK_BINARY};
     EXPECT_LOAD_ERROR(rt_load_hdf5, &src, &s100,
                       "dataset 'X_train' has shape (5, 2, 3): 6 values per sample; the network's input is 100");
     src.y = "y_short";
