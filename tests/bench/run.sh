@@ -77,7 +77,7 @@ note "peak (FMA loop): $peak1 GFLOP/s on 1 core, $peak on $cores"
 
 # ---- nncc ----------------------------------------------------------------------------------
 stats() { sort -g | awk '{ v[NR] = $1 } END { printf "%s %s %s\n", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
-last_seconds() { awk -F, 'END { print $NF }' "$1/metrics.csv"; }
+last_seconds() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seconds") c = i } END { print $c }' "$1/metrics.csv"; }
 
 # nncc's driver compiles NAME.nncc-tmp.c with $CC and deletes it: this $CC keeps a copy as NAME.c,
 # whose header says what the build was scheduled for.
