@@ -56,13 +56,12 @@ int plan_check_static(const Net *net)
         total += (size_t)net->inputs * (size_t)net->sched.rows * (size_t)net->real_size;
     if (total <= MAX_STATIC_BYTES)
         return 1;
-    char all[32], p[32], limit[32];
-    human_bytes(all, sizeof all, total);
+    char p[32], limit[32];
     human_bytes(p, sizeof p, net->param_bytes);
     human_bytes(limit, sizeof limit, MAX_STATIC_BYTES);
     diag_error(net->spec->layers_loc,
-               "the training program would need %s of static arrays (parameters %s, with gradients, optimiser "
-               "state and activations); a C program's static data must stay under %s", all, p, limit);
+               "the training program's static arrays (parameters %s, and their gradients, optimiser state and "
+               "activations) pass the %s that a C program's static data may hold", p, limit);
     diag_note(net->spec->layers_loc, "use fewer units or inputs (%zu parameters now)", net->n_params);
     return 0;
 }

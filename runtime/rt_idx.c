@@ -94,6 +94,11 @@ static int idx_open(idx_file *f, const char *path, const char *what)
     memset(f, 0, sizeof *f);
     f->path = path;
     f->what = what;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) { /* gzread would say "corrupt gzip data" */
+        rt_error(path, 0, "is a directory, not an IDX file of %s", what);
+        return -1;
+    }
     errno = 0;
     f->gz = gzopen(path, "rb");
     if (!f->gz) {

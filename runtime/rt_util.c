@@ -98,13 +98,22 @@ int rt_atomic_close(rt_atomic *a, int ok)
 {
     if (!a->tmp) return -1;
     int saved = 0;
-    if (ok && (ferror(a->f) || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0)) ok = 0, saved = errno;
+    if (!ok || ferror(a->f)) {
+        /* A write failed earlier, and errno has moved on since: one more write asks the system
+         * why (a full disk, a file size limit). The file is discarded either way. */
+        clearerr(a->f);
+        errno = 0;
+        if (fputc(0, a->f) == EOF || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0) saved = errno;
+        ok = 0;
+    } else if (fflush(a->f) != 0 || fsync(fileno(a->f)) != 0) {
+        ok = 0, saved = errno;
+    }
     if (fclose(a->f) != 0 && ok) ok = 0, saved = errno;
     if (ok && rename(a->tmp, a->path) != 0) ok = 0, saved = errno;
     if (!ok) {
         unlink(a->tmp);
         if (saved) rt_error(a->path, 0, "cannot write: %s", strerror(saved));
-        else rt_error(a->path, 0, "cannot write");
+        else rt_error(a->path, 0, "cannot write: a write failed and the system gives no reason");
     }
     free(a->tmp);
     a->tmp = NULL;

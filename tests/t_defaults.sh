@@ -30,7 +30,7 @@ grep -q '\.batch_size = 1,' p_or.c && ok "perceptron's default batch_size is 1" 
 # init: auto (the default) is nn.Linear's: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 cat > init.yaml <<'YAML'
 input: 50
-layers: [40, 30, 1]
+layers: [40, 30, {units: 1, activation: sigmoid}]
 activation: relu
 epochs: 0
 YAML

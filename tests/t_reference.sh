@@ -120,4 +120,30 @@ activation: tanh
 learning_rate: 0.2
 batch_size: 7'
 
+# Learning-rate schedules, stepped per epoch: the reference's closed forms, and torch's StepLR,
+# ExponentialLR and CosineAnnealingLR (T_max = the epochs trained) stepping the same optimiser.
+case_ steplr_momentum_minibatch three.csv 12 'layers: [10, {units: 3, activation: softmax}]
+activation: relu
+learning_rate: 0.2
+batch_size: 16
+optimizer: momentum
+lr_schedule: {name: step, every: 4, gamma: 0.5}'
+
+case_ exponentiallr_adam binary.csv 10 'layers: [8, {units: 1, activation: sigmoid}]
+activation: tanh
+learning_rate: 0.05
+optimizer: adam
+lr_schedule: {name: exponential, gamma: 0.8}'
+
+case_ cosinelr_sgd_full binary600.csv 20 'layers: [8, 1]
+learning_rate: 0.5
+lr_schedule: {name: cosine, min: 0.01}'
+
+# A linear warmup first: torch's SequentialLR of LinearLR(1/(W+1) -> 1 over W epochs), then the schedule.
+case_ warmup_cosinelr_momentum three.csv 14 'layers: [10, {units: 3, activation: softmax}]
+activation: relu
+learning_rate: 0.2
+optimizer: momentum
+lr_schedule: {name: cosine, min: 0.001, warmup: 4}'
+
 finish

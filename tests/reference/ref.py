@@ -60,7 +60,7 @@ def load(path):
 # ---- the network file: only what the reference implements ------------------------------------
 
 KEYS = {"name", "input", "layers", "activation", "loss", "learning_rate", "optimizer", "weight_decay",
-        "epochs", "batch_size", "shuffle", "seed", "init", "precision", "log_every", "data"}
+        "epochs", "batch_size", "shuffle", "seed", "init", "precision", "log_every", "data", "lr_schedule"}
 
 
 class Net:
@@ -86,6 +86,8 @@ class Net:
         default_loss = "cross_entropy" if out_act == "softmax" else "log_loss" if out_units == 1 else "mse"
         self.loss = spec.get("loss", default_loss)
         self.lr = float(spec.get("learning_rate", 0.1))
+        sched = spec.get("lr_schedule", {"name": "none"})
+        self.sched = {"name": sched} if isinstance(sched, str) else dict(sched)
         self.wd = float(spec.get("weight_decay", 0))
         self.batch = int(spec.get("batch_size", 0))
         opt = spec.get("optimizer", "sgd")
@@ -183,32 +185,51 @@ def batches(net, n):
     return [(s, min(s + bs, n)) for s in range(0, n, bs)]
 
 
+def lr_at(net, e, epochs):
+    """The learning rate of epoch e (from 0), in closed form: StepLR, ExponentialLR, CosineAnnealingLR,
+    after a linear warmup of W epochs from lr/(W+1) (the schedule then starts at epoch W)."""
+    s = net.sched
+    w = int(s.get("warmup", 0))
+    if e < w:
+        return net.lr * (e + 1) / (w + 1)
+    e, epochs = e - w, epochs - w
+    if s["name"] == "step":
+        return net.lr * float(s.get("gamma", 0.1)) ** (e // int(s["every"]))
+    if s["name"] == "exponential":
+        return net.lr * float(s["gamma"]) ** e
+    if s["name"] == "cosine":
+        lo = float(s.get("min", 0))
+        return lo + (net.lr - lo) * (1 + np.cos(np.pi * e / epochs)) / 2
+    return net.lr
+
+
 def train(net, init_path, data_path, epochs):
     W, b = initial(net, init_path)
     X, Y = read_csv(data_path, net)
     params = W + b
     state = [[np.zeros_like(p) for p in params] for _ in range(2)]
     t = 0
-    for _ in range(epochs):
+    for e in range(epochs):
+        lr = lr_at(net, e, epochs)
         for lo, hi in batches(net, X.shape[0]):
             dW, db = gradients(net, W, b, X[lo:hi], Y[lo:hi])
             t += 1
             for k, (p, g) in enumerate(zip(params, dW + db)):
                 d = g + net.wd * p                 # PyTorch: weight decay joins the gradient
                 if net.opt == "sgd":
-                    p -= net.lr * d
+                    p -= lr * d
                 elif net.opt == "momentum":        # torch.optim.SGD(momentum=mu), dampening 0
                     v = state[0][k]
                     v *= net.mu
                     v += d
-                    p -= net.lr * v
+                    p -= lr * v
                 elif net.opt == "adam":            # torch.optim.Adam, same order of operations
                     m1, m2 = state[0][k], state[1][k]
                     m1 *= net.b1
                     m1 += (1 - net.b1) * d
                     m2 *= net.b2
                     m2 += (1 - net.b2) * d * d
-                    step = net.lr / (1 - net.b1 ** t)
+                    step = lr / (1 - net.b1 ** t)
                     denom = np.sqrt(m2) / np.sqrt(1 - net.b2 ** t) + net.eps
                     p -= step * m1 / denom
                 else:
@@ -236,6 +257,20 @@ def train_torch(net, init_path, data_path, epochs):
     else:
         opt = torch.optim.SGD(params, lr=net.lr, momentum=net.mu if net.opt == "momentum" else 0,
                               weight_decay=net.wd)
+    s = net.sched
+    w = int(s.get("warmup", 0))
+    lrs = torch.optim.lr_scheduler
+    if s["name"] == "step":
+        sched = lrs.StepLR(opt, step_size=int(s["every"]), gamma=float(s.get("gamma", 0.1)))
+    elif s["name"] == "exponential":
+        sched = lrs.ExponentialLR(opt, gamma=float(s["gamma"]))
+    elif s["name"] == "cosine":
+        sched = lrs.CosineAnnealingLR(opt, T_max=epochs - w, eta_min=float(s.get("min", 0)))
+    else:
+        sched = lrs.ConstantLR(opt, factor=1.0, total_iters=0) if w else None
+    if w:
+        ramp = lrs.LinearLR(opt, start_factor=1 / (w + 1), end_factor=1.0, total_iters=w)
+        sched = lrs.SequentialLR(opt, [ramp, sched], milestones=[w])
     Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
     for _ in range(epochs):
         for lo, hi in batches(net, X.shape[0]):
@@ -255,6 +290,8 @@ def train_torch(net, init_path, data_path, epochs):
             opt.zero_grad()
             loss.backward()
             opt.step()
+        if sched:
+            sched.step()
     out = {}
     for i, lin in enumerate(linears):
         out[f"layers.{i}.weight"] = lin.weight.detach().numpy()
