@@ -66,6 +66,8 @@ typedef struct Kernel {
     int n_buffers;      /* activation buffers: 0, 1 or 2 (ping-pong) */
     int widest_fan_in;  /* int8 scratch */
     char check[512];    /* the int8 check's result, for the generated file's header */
+    char **classes;     /* class names: the weights file's metadata, else the network file's; or NULL */
+    int n_classes;
 } Kernel;
 
 /* The float layout is the schedule's (schedule.c's infer_layout, for the target): each layer's
@@ -169,6 +171,35 @@ static int check_no_extra_tensors(const rt_st_file *f, const Kernel *k, const ch
     return 0;
 }
 
+/* The class names of a weights file (its __metadata__ "classes": a JSON array as a string, as
+ * the training program writes it), else of the network file's `classes:`; none is fine. */
+static int load_class_names(Kernel *k, const rt_st_file *f, const char *path)
+{
+    const Net *net = k->net;
+    const char *text = rt_st_metadata(f, "classes");
+    if (!text) {
+        k->n_classes = net->spec->n_classes;
+        k->classes = k->n_classes ? xcalloc((size_t)k->n_classes, sizeof *k->classes) : NULL;
+        for (int i = 0; i < k->n_classes; i++) k->classes[i] = xstrdup(net->spec->classes[i]);
+        return 0;
+    }
+    cJSON *a = cJSON_Parse(text);
+    int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+    int fits = net->task == RT_TASK_BINARY ? n == 2 : net->task == RT_TASK_MULTICLASS && n >= 1 && n <= net->outputs;
+    for (int i = 0; fits && i < n; i++) fits = cJSON_IsString(cJSON_GetArrayItem(a, i));
+    if (!fits) {
+        fprintf(stderr, "%s: error: metadata 'classes' is not a JSON array of %s class names: %.80s\n", path,
+                net->task == RT_TASK_BINARY ? "2" : "the network's", text);
+        cJSON_Delete(a);
+        return -1;
+    }
+    k->n_classes = n;
+    k->classes = xcalloc((size_t)n, sizeof *k->classes);
+    for (int i = 0; i < n; i++) k->classes[i] = xstrdup(cJSON_GetArrayItem(a, i)->valuestring);
+    cJSON_Delete(a);
+    return 0;
+}
+
 static int load_weights(Kernel *k, const char *path)
 {
     const Net *net = k->net;
@@ -177,6 +208,7 @@ static int load_weights(Kernel *k, const char *path)
     k->weights_file_bytes = f.size;
     k->hash = fnv1a64(f.bytes, f.size);
     int rc = check_no_extra_tensors(&f, k, path);
+    if (!rc) rc = load_class_names(k, &f, path);
     for (int i = 0; !rc && i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         char wname[48], bname[48];
@@ -735,18 +767,67 @@ static const char *predict_doc(const Net *net)
     return "an mse network has no classes: the index of the largest output\n * (0 for one output); use the outputs of _infer instead";
 }
 
+/* The class names as a C initializer, {"setosa", "versicolor", "virginica"}, escaped as C
+ * string literals (emit_cstring: no trigraphs, bytes outside ASCII in octal). */
+static char *class_initializer(const Kernel *k)
+{
+    char *p = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&p, &n);
+    if (!f) {
+        fprintf(stderr, "nncc: error: out of memory\n");
+        exit(1);
+    }
+    Emitter e = {f, 0};
+    fputc('{', f);
+    for (int i = 0; i < k->n_classes; i++) {
+        if (i) fputs(", ", f);
+        emit_cstring(&e, k->classes[i]);
+    }
+    fputc('}', f);
+    if (fclose(f)) {
+        fprintf(stderr, "nncc: error: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* With class names: NAME_CLASSES and the NAME_CLASS_NAMES initializer beside the sizes, and the
+ * read-only table NAME_class_names beside the functions (defined in the .c file). */
+static void class_header_parts(const Kernel *k, const char *c_file, char **defines, char **decl)
+{
+    if (!k->n_classes) {
+        *defines = xstrdup("");
+        *decl = xstrdup("");
+        return;
+    }
+    const char *n = k->name, *U = k->upper;
+    char *init = class_initializer(k);
+    *defines = xasprintf("\n\n/* The classes, named as in the training data: class i (what %s_predict returns) is\n"
+                         " * %s_class_names[i]; %s_CLASS_NAMES is the same list as an initializer. */\n"
+                         "#define %s_CLASSES %d\n#define %s_CLASS_NAMES %s",
+                         n, n, U, U, k->n_classes, U, init);
+    *decl = xasprintf("\n\n/* Each class's name, indexed by %s_predict's result: read-only, in %s. */\n"
+                      "extern const char *const %s_class_names[%s_CLASSES];",
+                      n, c_file, n, U);
+    free(init);
+}
+
 static void emit_header_file(const Kernel *k, FILE *out, const char *h_file, const char *c_file)
 {
     Emitter e = {out, 0};
     char *inputs = xasprintf("%d", k->net->inputs), *outputs = xasprintf("%d", k->net->outputs);
     char *stack = xasprintf("%zu", stack_bytes(k, k->int8));
+    char *class_defines, *class_decl;
+    class_header_parts(k, c_file, &class_defines, &class_decl);
     TemplateArg args[] = {
         {"FILE", h_file},          {"CFILE", c_file},          {"NAME", k->name}, {"UPPER", k->upper},
         {"VERSION", NNCC_VERSION}, {"INPUTS", inputs},         {"OUTPUTS", outputs},
         {"OUT_DOC", out_doc(k->net)}, {"PREDICT_DOC", predict_doc(k->net)},    {"STACK", stack},
+        {"CLASS_DEFINES", class_defines}, {"CLASS_DECL", class_decl},
     };
     emit_template(&e, "infer_header.h", args, (int)ARRAY_LEN(args));
-    free(inputs), free(outputs), free(stack);
+    free(inputs), free(outputs), free(stack), free(class_defines), free(class_decl);
 }
 
 /* The float layout as the schedule chose it for its target. */
@@ -1178,6 +1259,10 @@ static void emit_c_file(const Kernel *k, FILE *out, const char *c_file, const ch
     emit_helpers(k, &e);
     for (int i = 0; i < k->net->n_layers; i++) emit_layer(k, &e, i);
     emit_entry(k, &e);
+    if (k->n_classes)
+        emit(&e, "\n/* The classes' names (%s.h): class i is what %s_predict returns. */\n"
+                 "const char *const %s_class_names[%s_CLASSES] = %s_CLASS_NAMES;\n",
+             k->name, k->name, k->name, k->upper, k->upper);
     emit_vocabulary_end(k, &e);
 }
 
@@ -1187,6 +1272,8 @@ static void kernel_free(Kernel *k)
         free(k->layers[i].w), free(k->layers[i].b), free(k->layers[i].q), free(k->layers[i].qscale);
     }
     free(k->offset), free(k->scale);
+    for (int i = 0; i < k->n_classes; i++) free(k->classes[i]);
+    free(k->classes);
 }
 
 int emit_infer_files(const Net *net, const char *out_c, const char *weights_path, int int8, int no_libm,

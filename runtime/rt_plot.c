@@ -16,6 +16,7 @@ static const char *const palette[10] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d6272
 #define FONT "DejaVu Sans, Helvetica, Arial, sans-serif"
 #define MAX_CURVE_POINTS 1500 /* per series: more than the panel has pixels */
 #define MAX_DOTS 2000         /* training points in boundary.svg, so the file stays small */
+#define MAX_TEST_DOTS 1000    /* test points beside them */
 #define GRID 100              /* boundary.svg: GRID x GRID cells of 5 px */
 #define LEVELS 10             /* regression shades: steps of 0.1 */
 
@@ -578,20 +579,74 @@ static void swatch(svg *g, double x, double y, const char *region, const char *d
     label(g, x + 26, y, "start", "", text);
 }
 
+/* User text (a header's column name, a class name) cut to `most` characters (UTF-8 code points),
+ * with an ellipsis, so it keeps to its place on the page and never runs into other text. */
+static const char *fit(char *out, size_t cap, const char *text, int most)
+{
+    size_t i = 0, cut = 0;
+    int chars = 0;
+    for (; text[i]; i++) {
+        if (((unsigned char)text[i] & 0xC0) == 0x80) continue; /* inside a character */
+        if (chars == most - 1) cut = i;
+        if (++chars > most) break;
+    }
+    if (chars <= most) {
+        snprintf(out, cap, "%s", text);
+    } else {
+        if (cut + 4 > cap) cut = cap - 4; /* never here: callers' buffers hold `most` long characters */
+        memcpy(out, text, cut);
+        memcpy(out + cut, "…", 4); /* 3 bytes and the NUL */
+    }
+    return out;
+}
+
+/* One set's points, evenly subsampled to `count`, coloured by their labels: filled dots for the
+ * training set, rings (hollow, the label's colour as the outline) for the test set. */
+static void draw_points(svg *g, const rt_dataset *ds, int count, const axis *ax, const axis *ay, double x0,
+                        double y0, double size, double r, int task, int classes, int hollow)
+{
+    char col[8];
+    put(g, hollow ? "<g fill=\"#ffffff\" fill-opacity=\"0.35\" stroke-width=\"1.6\">\n"
+                  : "<g stroke=\"#222222\" stroke-width=\"0.7\">\n");
+    for (int k = 0; k < count; k++) {
+        int i = (int)((long long)k * ds->n / count);
+        double x = feature(ds, i, 0), y = feature(ds, i, 1);
+        if (!isfinite(x) || !isfinite(y)) continue;
+        const char *fill = hollow ? "#555555" : "#bbbbbb";
+        if (ds->y && ds->ny > 0) {
+            double lab = ds->y[(size_t)i * (size_t)ds->ny];
+            if (task == RT_TASK_REGRESSION) {
+                shade(col, lab, 0.0);
+                fill = col;
+            } else if (lab >= 0 && lab < classes) {
+                fill = palette[(int)lab % 10];
+            }
+        }
+        put(g, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" %s=\"%s\"/>\n", map(ax, tame(x), x0, size),
+            map(ay, tame(y), y0 + size, -size), r, hollow ? "stroke" : "fill", fill);
+    }
+    put(g, "</g>\n");
+}
+
 int rt_plot_boundary(rt_session *s, const char *path)
 {
     const rt_network *net = s->net;
     const rt_dataset *ds = &s->train;
+    /* The test set, drawn as rings beside the training set's dots. */
+    const rt_dataset *ts = s->has_test && s->test.d >= 2 && s->test.n > 0 ? &s->test : NULL;
     const int task = net->task;
     const int classes = task == RT_TASK_MULTICLASS ? net->outputs : task == RT_TASK_BINARY ? 2 : LEVELS + 1;
 
-    /* The training data's raw range, 10% on each side so edge points are not cut. */
+    /* The data's raw range (training and test points), 10% on each side so edge points are not cut. */
     double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
-    for (int i = 0; i < ds->n; i++)
-        for (int f = 0; f < 2 && f < ds->d; f++) {
-            double v = feature(ds, i, f);
-            if (isfinite(v)) lo[f] = fmin(lo[f], tame(v)), hi[f] = fmax(hi[f], tame(v));
-        }
+    for (int set = 0; set < 2; set++) {
+        const rt_dataset *d = set ? ts : ds;
+        for (int i = 0; d && i < d->n; i++)
+            for (int f = 0; f < 2 && f < d->d; f++) {
+                double v = feature(d, i, f);
+                if (isfinite(v)) lo[f] = fmin(lo[f], tame(v)), hi[f] = fmax(hi[f], tame(v));
+            }
+    }
     for (int f = 0; f < 2; f++) {
         if (!(lo[f] <= hi[f])) lo[f] = 0, hi[f] = 1; /* no data: the unit square */
         widen(&lo[f], &hi[f]);
@@ -649,30 +704,21 @@ int rt_plot_boundary(rt_session *s, const char *path)
     free(cls);
 
     draw_axes(&g, &ax, &ay, X0, Y0, S, S, 0);
-    axis_titles(&g, X0, Y0, S, S, X0 - 52, "x₁", "x₂");
-
-    /* Training points, evenly subsampled; each dot coloured by its label. */
-    int count = ds->n < MAX_DOTS ? ds->n : MAX_DOTS;
-    double r = count > 500 ? 2.6 : 3.6;
-    put(&g, "<g stroke=\"#222222\" stroke-width=\"0.7\">\n");
-    for (int k = 0; k < count; k++) {
-        int i = (int)((long long)k * ds->n / count);
-        double x = feature(ds, i, 0), y = feature(ds, i, 1);
-        if (!isfinite(x) || !isfinite(y)) continue;
-        const char *fill = "#bbbbbb";
-        if (ds->y && ds->ny > 0) {
-            double lab = ds->y[(size_t)i * (size_t)ds->ny];
-            if (task == RT_TASK_REGRESSION) {
-                shade(col, lab, 0.0);
-                fill = col;
-            } else if (lab >= 0 && lab < classes) {
-                fill = palette[(int)lab % 10];
-            }
-        }
-        put(&g, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"/>\n", map(&ax, tame(x), X0, S),
-            map(&ay, tame(y), Y0 + S, -S), r, fill);
+    {
+        /* The axes are the first two features: named by the CSV header when there was one. At 13 px
+         * about 70 characters fill the plot's 500 px. */
+        char xt[300], yt[300];
+        const char *const *fn = (const char *const *)ds->feature_names;
+        axis_titles(&g, X0, Y0, S, S, X0 - 52, fn ? fit(xt, sizeof xt, fn[0], 70) : "x₁",
+                    fn ? fit(yt, sizeof yt, fn[1], 70) : "x₂");
     }
-    put(&g, "</g>\n");
+
+    /* Training points as dots, then test points as rings over them; each coloured by its label. */
+    int count = ds->n < MAX_DOTS ? ds->n : MAX_DOTS;
+    int tcount = ts ? (ts->n < MAX_TEST_DOTS ? ts->n : MAX_TEST_DOTS) : 0;
+    double r = count + tcount > 500 ? 2.6 : 3.6;
+    draw_points(&g, ds, count, &ax, &ay, X0, Y0, S, r, task, classes, 0);
+    if (ts) draw_points(&g, ts, tcount, &ax, &ay, X0, Y0, S, r + 0.4, task, classes, 1);
 
     double w[3], seg[4];
     int line = neuron_line(s, &ax, &ay, w, seg);
@@ -699,10 +745,12 @@ int rt_plot_boundary(rt_session *s, const char *path)
         label(&g, LX, ly, "start", "fill=\"#666666\" font-size=\"11\"", "first output, clamped");
         ly += 24;
     } else {
-        int shown = classes > 20 ? 19 : classes;
+        /* Class names when the classes have them; 24 characters fit the legend's column. */
+        int shown = classes > 20 ? 18 : classes;
         for (int c = 0; c < shown; c++, ly += 24) {
-            char text[32];
-            snprintf(text, sizeof text, "%d", c);
+            char text[120];
+            if (s->shape.classes && c < s->shape.n_classes) fit(text, sizeof text, s->shape.classes[c], 24);
+            else snprintf(text, sizeof text, "%d", c);
             light(col, palette[c % 10], 0.72);
             swatch(&g, LX, ly, col, palette[c % 10], text);
         }
@@ -715,14 +763,34 @@ int rt_plot_boundary(rt_session *s, const char *path)
     }
     ly += 8;
     {
+        /* With a test set, each count stands beside its marker: a dot, a ring. */
         char text[96];
+        double tx = ts ? LX + 16 : LX;
+        if (ts)
+            put(&g, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"#bbbbbb\" stroke=\"#222222\" "
+                    "stroke-width=\"0.7\"/>\n",
+                LX + 5, ly - 4);
         snprintf(text, sizeof text, "%d training point%s%s", ds->n, ds->n == 1 ? "" : "s",
                  count < ds->n ? "," : "");
-        label(&g, LX, ly, "start", "fill=\"#444444\" font-size=\"11\"", text);
+        label(&g, tx, ly, "start", "fill=\"#444444\" font-size=\"11\"", text);
         if (count < ds->n) {
             ly += 15;
             snprintf(text, sizeof text, "%d drawn", count);
-            label(&g, LX, ly, "start", "fill=\"#444444\" font-size=\"11\"", text);
+            label(&g, tx, ly, "start", "fill=\"#444444\" font-size=\"11\"", text);
+        }
+        if (ts) {
+            ly += 18;
+            put(&g, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.0\" fill=\"#ffffff\" stroke=\"#555555\" "
+                    "stroke-width=\"1.6\"/>\n",
+                LX + 5, ly - 4);
+            snprintf(text, sizeof text, "%d test point%s (rings)%s", ts->n, ts->n == 1 ? "" : "s",
+                     tcount < ts->n ? "," : "");
+            label(&g, tx, ly, "start", "fill=\"#444444\" font-size=\"11\"", text);
+            if (tcount < ts->n) {
+                ly += 15;
+                snprintf(text, sizeof text, "%d drawn", tcount);
+                label(&g, tx, ly, "start", "fill=\"#444444\" font-size=\"11\"", text);
+            }
         }
         ly += 30;
     }

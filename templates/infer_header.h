@@ -4,7 +4,7 @@
 #define {{UPPER}}_INFER_H
 
 #define {{UPPER}}_INPUTS {{INPUTS}}
-#define {{UPPER}}_OUTPUTS {{OUTPUTS}}
+#define {{UPPER}}_OUTPUTS {{OUTPUTS}}{{CLASS_DEFINES}}
 
 #ifdef __cplusplus
 extern "C" {
@@ -17,7 +17,7 @@ extern "C" {
 void {{NAME}}_infer(const float in[{{UPPER}}_INPUTS], float out[{{UPPER}}_OUTPUTS]);
 
 /* The predicted class of one sample: {{PREDICT_DOC}}. */
-int {{NAME}}_predict(const float in[{{UPPER}}_INPUTS]);
+int {{NAME}}_predict(const float in[{{UPPER}}_INPUTS]);{{CLASS_DECL}}
 
 #ifdef __cplusplus
 }
