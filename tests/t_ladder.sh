@@ -113,10 +113,12 @@ fi
 if build early_stopping && run early_stopping; then
     last=$(awk -F, 'NR > 1 { e = $1 } END { print e }' "$WORK/early_stopping/out/metrics.csv")
     epochs=$(awk '/^epochs:/ { print $2 }' "$LADDER/early_stopping.yaml")
-    if grep -q "^early stopping at epoch $last:" "$WORK/early_stopping/log" && [ "$last" -lt "$epochs" ]; then
-        ok "ladder early_stopping stops at epoch $last of $epochs (test loss $(last_metric "$WORK/early_stopping/out" test_loss))"
+    best=$(sed -n 's/^restored the weights of epoch \([0-9]*\) (validation loss.*/\1/p' "$WORK/early_stopping/log")
+    if grep -q "^early stopping at epoch $last: validation loss" "$WORK/early_stopping/log" && [ "$last" -lt "$epochs" ] &&
+       [ -n "$best" ] && [ "$best" -lt "$last" ] && grep -q "^final: epoch $best " "$WORK/early_stopping/log"; then
+        ok "ladder early_stopping stops at epoch $last of $epochs on the validation loss and keeps epoch $best"
     else
-        fail "ladder early_stopping" "ran to epoch $last of $epochs without the early stopping message"
+        fail "ladder early_stopping" "ran to epoch $last of $epochs without stopping on validation and keeping the best: $(tail -3 "$WORK/early_stopping/log")"
     fi
 fi
 
