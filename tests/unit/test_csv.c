@@ -476,6 +476,206 @@ START_TEST(error_prefixes)
 }
 END_TEST
 
+/* ---- class labels by name (issue 11) -------------------------------------------------------- */
+
+static rt_source by_name(const char *path, const char *label_name)
+{
+    rt_source s = csv(path, RT_LABEL_LAST, RT_HEADER_AUTO);
+    s.label_name = label_name;
+    return s;
+}
+
+static const rt_shape iris_shape = {.inputs = 4, .outputs = 3, .task = RT_TASK_MULTICLASS};
+
+START_TEST(names_iris_by_header_name)
+{
+    rt_source src = by_name("data/classes/iris.csv", "species");
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &iris_shape), 0);
+    ck_assert_int_eq(ds.n, 150);
+    ck_assert_int_eq(ds.d, 4);
+    ck_assert_int_eq(ds.n_classes, 3);
+    ck_assert_str_eq(ds.classes[0], "setosa");
+    ck_assert_str_eq(ds.classes[1], "versicolor");
+    ck_assert_str_eq(ds.classes[2], "virginica");
+    ck_assert_ptr_nonnull(ds.feature_names);
+    ck_assert_str_eq(ds.feature_names[0], "sepal_length");
+    ck_assert_str_eq(ds.feature_names[3], "petal_width");
+    ck_assert_double_eq(ds.x_f64[0], 5.1);
+    ck_assert_double_eq(ds.y[0], 0);
+    ck_assert_double_eq(ds.y[50], 1);
+    ck_assert_double_eq(ds.y[149], 2);
+    rt_dataset_free(&ds);
+    ck_assert_ptr_null(ds.classes);
+
+    /* The same by position: names are found whatever says where the label is. */
+    src = csv("data/classes/iris.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &iris_shape), 0);
+    ck_assert_int_eq(ds.n_classes, 3);
+    rt_dataset_free(&ds);
+}
+END_TEST
+
+START_TEST(names_given_order_and_unseen)
+{
+    /* The network file's order wins over the sorted one. */
+    static const char *const order[] = {"virginica", "setosa", "versicolor"};
+    rt_shape sh = iris_shape;
+    sh.classes = order;
+    sh.n_classes = 3;
+    rt_source src = by_name("data/classes/iris.csv", "species");
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &sh), 0);
+    ck_assert_str_eq(ds.classes[0], "virginica");
+    ck_assert_ptr_ne(ds.classes[0], order[0]); /* a copy, owned */
+    ck_assert_double_eq(ds.y[0], 1);
+    ck_assert_double_eq(ds.y[149], 0);
+    rt_dataset_free(&ds);
+
+    /* A name training never saw: located, listing the classes. */
+    static const char *const pets[] = {"cat", "dog"};
+    rt_shape bin = {.inputs = 2, .outputs = 1, .task = RT_TASK_BINARY, .classes = pets, .n_classes = 2};
+    const char *err = load_fails("data/classes/typo.csv", &bin);
+    ck_assert_str_eq(err, "data/classes/typo.csv:3: error: class 'dgo' is not one of the training set's classes "
+                          "(cat, dog)\n");
+}
+END_TEST
+
+START_TEST(names_binary_and_counts)
+{
+    rt_shape bin = {.inputs = 2, .outputs = 1, .task = RT_TASK_BINARY};
+    rt_source src = csv("data/classes/noheader.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    /* A headerless file whose first row is data with a name: not taken for a header. */
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &bin), 0);
+    ck_assert_int_eq(ds.n, 3);
+    ck_assert_ptr_null(ds.feature_names);
+    ck_assert_str_eq(ds.classes[0], "cat");
+    ck_assert_str_eq(ds.classes[1], "dog");
+    const double y[] = {0, 1, 0};
+    for (int i = 0; i < 3; i++) ck_assert_double_eq(ds.y[i], y[i]);
+    rt_dataset_free(&ds);
+
+    /* Numbered feature columns and a named label: a header all the same. */
+    src = csv("data/classes/numbered_header.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &bin), 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_str_eq(ds.feature_names[1], "1");
+    rt_dataset_free(&ds);
+
+    ck_assert_str_eq(load_fails("data/classes/three.csv", &bin),
+                     "data/classes/three.csv: error: the labels name 3 classes (bird, cat, dog), but a binary "
+                     "network (1 output) separates exactly 2\n");
+    rt_shape mc2 = {.inputs = 2, .outputs = 2, .task = RT_TASK_MULTICLASS};
+    ck_assert_str_eq(load_fails("data/classes/three.csv", &mc2),
+                     "data/classes/three.csv: error: the labels name 3 classes (bird, cat, dog), but the network "
+                     "has 2 softmax outputs\n");
+    ck_assert_has(load_fails("data/classes/empty_label.csv", &bin), "empty_label.csv:3: error: column 3 is empty\n");
+}
+END_TEST
+
+START_TEST(names_label_column_by_name)
+{
+    rt_shape mc = {.inputs = 2, .outputs = 3, .task = RT_TASK_MULTICLASS};
+    rt_source src = by_name("data/classes/label_first.csv", "animal");
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &mc), 0);
+    ck_assert_int_eq(ds.n, 3);
+    ck_assert_double_eq(ds.x_f64[0], 1);
+    ck_assert_double_eq(ds.x_f64[1], 2);
+    ck_assert_str_eq(ds.feature_names[0], "x");
+    ck_assert_str_eq(ds.feature_names[1], "y");
+    ck_assert_str_eq(ds.classes[0], "bird"); /* sorted; "dog" was quoted */
+    ck_assert_str_eq(ds.classes[2], "dog");
+    ck_assert_double_eq(ds.y[0], 1);
+    ck_assert_double_eq(ds.y[1], 2);
+    rt_dataset_free(&ds);
+
+    /* Unknown names list the header; a case slip gets a hint. */
+    capture_begin();
+    src = by_name("data/classes/iris.csv", "nosuch");
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &iris_shape), -1);
+    ck_assert_str_eq(capture_end(), "data/classes/iris.csv:1: error: label 'nosuch' is not a column of the header; "
+                                    "it has: sepal_length, sepal_width, petal_length, petal_width, species\n");
+    capture_begin();
+    src = by_name("data/classes/iris.csv", "Species");
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &iris_shape), -1);
+    ck_assert_has(capture_end(), "(did you mean 'species'?)");
+    /* A name needs a header. */
+    capture_begin();
+    src = by_name("data/csv/no_header.csv", "y");
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), -1);
+    ck_assert_has(capture_end(), "data/csv/no_header.csv:1: error: label 'y' names a header column, but the first "
+                                 "line is data; if it is a header, set header: true\n");
+}
+END_TEST
+
+START_TEST(names_given_for_numbers_and_predict)
+{
+    /* Numeric labels with the network file's names: the names label them. */
+    static const char *const ab[] = {"no", "yes"};
+    rt_shape bin = {.inputs = 2, .outputs = 1, .task = RT_TASK_BINARY, .classes = ab, .n_classes = 2};
+    rt_source src = csv("data/csv/header_auto.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &bin), 0);
+    ck_assert_int_eq(ds.n_classes, 2);
+    ck_assert_str_eq(ds.classes[1], "yes");
+    ck_assert_double_eq(ds.y[1], 1);
+    rt_dataset_free(&ds);
+
+    /* --predict rows without labels, a header of features only. */
+    static const char *const species[] = {"setosa", "versicolor", "virginica"};
+    rt_shape pr = iris_shape;
+    pr.predict = 1;
+    pr.classes = species;
+    pr.n_classes = 3;
+    char path[] = "/tmp/nncc_csv_pred_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n6.2,3.4,5.4,2.3\n", f);
+    fclose(f);
+    src = by_name(path, "species");
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &pr), 0);
+    ck_assert_int_eq(ds.ny, 0);
+    ck_assert_int_eq(ds.n, 2);
+    ck_assert_str_eq(ds.feature_names[2], "petal_length");
+    rt_dataset_free(&ds);
+
+    /* ... and with a label column, checked against the classes: line 3 is where it is. */
+    f = fopen(path, "w");
+    fputs("sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n"
+          "6.2,3.4,5.4,2.3,virginca\n", f);
+    fclose(f);
+    capture_begin();
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &pr), -1);
+    const char *err = capture_end();
+    unlink(path);
+    ck_assert_has(err, ":3: error: class 'virginca' is not one of the training set's classes (setosa, versicolor, "
+                       "virginica)\n");
+}
+END_TEST
+
+/* "-" reads standard input, named <stdin> in messages. */
+START_TEST(names_from_stdin)
+{
+    ck_assert_ptr_nonnull(freopen("data/classes/noheader.csv", "r", stdin));
+    rt_shape bin = {.inputs = 2, .outputs = 1, .task = RT_TASK_BINARY};
+    rt_source src = csv("-", RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &bin), 0);
+    ck_assert_str_eq(ds.name, "<stdin>");
+    ck_assert_int_eq(ds.n, 3);
+    ck_assert_str_eq(ds.classes[1], "dog");
+    rt_dataset_free(&ds);
+
+    ck_assert_ptr_nonnull(freopen("data/bad/not_number.csv", "r", stdin));
+    capture_begin();
+    ck_assert_int_eq(rt_dataset_load(&ds, &src, &binary2), -1);
+    ck_assert_str_eq(capture_end(), "<stdin>:3: error: column 2: 'abc' is not a number\n");
+}
+END_TEST
+
 Suite *csv_suite(void)
 {
     Suite *s = suite_create("csv");
@@ -513,5 +713,14 @@ Suite *csv_suite(void)
     tcase_add_test(data, unknown_source_kind);
     tcase_add_test(data, error_prefixes);
     suite_add_tcase(s, data);
+
+    TCase *names = tcase_create("names");
+    tcase_add_test(names, names_iris_by_header_name);
+    tcase_add_test(names, names_given_order_and_unseen);
+    tcase_add_test(names, names_binary_and_counts);
+    tcase_add_test(names, names_label_column_by_name);
+    tcase_add_test(names, names_given_for_numbers_and_predict);
+    tcase_add_test(names, names_from_stdin);
+    suite_add_tcase(s, names);
     return s;
 }
