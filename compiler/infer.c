@@ -58,6 +58,7 @@ typedef struct Kernel {
     char upper[NNCC_MAX_NAME + 1];
     KLayer layers[NNCC_MAX_LAYERS];
     float *offset, *scale; /* inputs each; NULL: no normalisation in the weights file */
+    float *toffset, *tscale; /* outputs each: normalize_targets' y' = (y - offset) * scale; or NULL */
     int int8, no_libm;
     const char *weights_path;
     size_t weights_file_bytes;
@@ -151,7 +152,8 @@ static int check_no_extra_tensors(const rt_st_file *f, const Kernel *k, const ch
     const cJSON *header = f->header;
     for (const cJSON *t = header->child; t; t = t->next) {
         const char *name = t->string;
-        if (!strcmp(name, "__metadata__") || !strcmp(name, "input.offset") || !strcmp(name, "input.scale"))
+        if (!strcmp(name, "__metadata__") || !strcmp(name, "input.offset") || !strcmp(name, "input.scale") ||
+            !strcmp(name, "target.offset") || !strcmp(name, "target.scale"))
             continue;
         int used = 0;
         for (int i = 0; i < k->net->n_layers && !used; i++) {
@@ -163,7 +165,7 @@ static int check_no_extra_tensors(const rt_st_file *f, const Kernel *k, const ch
         if (!used) {
             fprintf(stderr,
                     "%s: error: tensor '%s' is not part of the network '%s' (%d layers: layers.0 .. layers.%d, "
-                    "input.offset, input.scale)\n",
+                    "input.offset, input.scale, target.offset, target.scale)\n",
                     path, name, k->name, k->net->n_layers, k->net->n_layers - 1);
             return -1;
         }
@@ -230,6 +232,23 @@ static int load_weights(Kernel *k, const char *path)
         fprintf(stderr, "%s: error: tensor '%s' without '%s': the normalisation needs both\n", path,
                 rt_st_has(&f, "input.offset") ? "input.offset" : "input.scale",
                 rt_st_has(&f, "input.offset") ? "input.scale" : "input.offset");
+        rc = -1;
+    }
+    /* normalize_targets: the outputs go back to the targets' units, as --predict prints them. */
+    int64_t oshape[1] = {net->outputs};
+    if (!rc && rt_st_has(&f, "target.offset") && rt_st_has(&f, "target.scale")) {
+        k->toffset = read_tensor(&f, path, "target.offset", oshape, 1, (size_t)net->outputs);
+        k->tscale = k->toffset ? read_tensor(&f, path, "target.scale", oshape, 1, (size_t)net->outputs) : NULL;
+        if (!k->tscale) rc = -1;
+        for (int j = 0; !rc && j < net->outputs; j++)
+            if (!(k->tscale[j] != 0)) {
+                fprintf(stderr, "%s: error: target.scale[%d] is 0: the outputs cannot be scaled back\n", path, j);
+                rc = -1;
+            }
+    } else if (!rc && (rt_st_has(&f, "target.offset") || rt_st_has(&f, "target.scale"))) {
+        fprintf(stderr, "%s: error: tensor '%s' without '%s': the target scaling needs both\n", path,
+                rt_st_has(&f, "target.offset") ? "target.offset" : "target.scale",
+                rt_st_has(&f, "target.offset") ? "target.scale" : "target.offset");
         rc = -1;
     }
     if (!rc && k->offset) {
@@ -394,6 +413,8 @@ static void sim_run(const Kernel *k, int int8, const float *in, float *out, floa
         x = a;
         next = a == buf ? buf + k->width : buf;
     }
+    for (int j = 0; k->toffset && j < net->outputs; j++)
+        out[j] = (float)((double)out[j] / k->tscale[j] + k->toffset[j]);
 }
 
 /* The class NAME_predict returns. */
@@ -572,6 +593,7 @@ static Sizes sizes_of(const Kernel *k, int int8)
         s.code += l->act == ACT_SOFTMAX ? CODE_SOFTMAX : is_identity(l->act) ? 0 : CODE_ACTIVATION;
     }
     if (k->offset) s.weights += 2 * sizeof(float) * (size_t)net->inputs, s.code += CODE_NORMALISE + CODE_SOFT_DOUBLE;
+    if (k->toffset) s.weights += 2 * sizeof(float) * (size_t)net->outputs, s.code += CODE_NORMALISE + CODE_SOFT_DOUBLE;
     if (uses_exp(net) || uses_tanh(net)) s.code += k->no_libm ? CODE_EXP : CODE_LIBM_EXP;
     if (uses_tanh(net)) s.code += k->no_libm ? CODE_TANH : CODE_LIBM_TANH;
     if (int8) s.code += CODE_QUANTIZE;
@@ -971,6 +993,19 @@ static void emit_helpers(const Kernel *k, Emitter *e)
     } else {
         emit(e, "\n/* No input normalisation in the weights file: inputs go in as they are. */\n");
     }
+    if (k->toffset) {
+        char *off = vector_text(k->toffset, net->outputs), *sc = vector_text(k->tscale, net->outputs);
+        char *banner = banner_text(xstrdup("Target scaling "));
+        emit(e, "\n/* ---- %s\n"
+                " * Trained on y' = (y - offset) * scale (normalize_targets); the outputs are given back in the\n"
+                " * targets' own units, y = y' / scale + offset, in double as --predict does. From\n"
+                " * target.offset and target.scale (%d). */\n",
+             banner, net->outputs);
+        free(banner);
+        emit(e, "static const float %s_target_offset[%d] = {\n%s\n};\n", k->name, net->outputs, off);
+        emit(e, "static const float %s_target_scale[%d] = {\n%s\n};\n", k->name, net->outputs, sc);
+        free(off), free(sc);
+    }
 }
 
 /* "x0 = x[i], x1 = x[i + 1], ..." and "w[0][v] * x0 + w[1][v] * x1 + ...", for one step of u
@@ -1239,6 +1274,10 @@ static void emit_entry(const Kernel *k, Emitter *e)
         emit(e, "    %s_layer%d(%s, %s%s);\n", n, i + 1, cur, next, k->int8 ? ", xu" : "");
         cur = next;
     }
+    if (k->toffset) {
+        emit(e, "    for (int j = 0; j < %s_OUTPUTS; j++) /* in the targets' units */\n", U);
+        emit(e, "        out[j] = (float)((double)out[j] / %s_target_scale[j] + %s_target_offset[j]);\n", n, n);
+    }
     emit(e, "}\n\n");
     emit(e, "int %s_predict(const float in[%s_INPUTS])\n{\n", n, U);
     emit(e, "    float out[%s_OUTPUTS];\n    %s_infer(in, out);\n", U, n);
@@ -1271,7 +1310,7 @@ static void kernel_free(Kernel *k)
     for (int i = 0; i < k->net->n_layers; i++) {
         free(k->layers[i].w), free(k->layers[i].b), free(k->layers[i].q), free(k->layers[i].qscale);
     }
-    free(k->offset), free(k->scale);
+    free(k->offset), free(k->scale), free(k->toffset), free(k->tscale);
     for (int i = 0; i < k->n_classes; i++) free(k->classes[i]);
     free(k->classes);
 }
