@@ -6,6 +6,7 @@
 #   make san      the tests under ASan + UBSan
 #   make bench    speed against numpy and PyTorch
 #   make deps     install what pkg-config cannot find (Debian, apt-get)
+#   make install  PREFIX (/usr/local), DESTDIR; make uninstall; make deb (a .deb in build/deb/)
 
 SHELL   := /bin/bash
 CC      ?= cc
