@@ -73,7 +73,7 @@ TEST_DEBS := python3-numpy python3-yaml python3-torch dataset-fashion-mnist clan
              gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 
 # tests/t_install.sh: building the .deb, reading the man page.
-TEST_DEBS += debhelper dpkg-dev fakeroot man-db
+TEST_DEBS += debhelper dpkg-dev man-db
 
 # make bench's peers: numpy and PyTorch through OpenBLAS (numpy on the reference BLAS is 20x slower).
 BENCH_DEBS := python3-numpy python3-torch libopenblas0-pthread
@@ -214,8 +214,8 @@ install: build
 	$(INSTALL_DATA) $(RTLIB) $(CJSON_LIB) $(DESTDIR)$(libdir)/
 	$(INSTALL_DATA) runtime/nncc_rt.h $(DESTDIR)$(includedir)/nncc_rt.h
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
-	    -e 's|@VERSION@|$(VERSION)|' nncc-rt.pc.in > $(BUILD)/nncc-rt.pc
-	$(INSTALL_DATA) $(BUILD)/nncc-rt.pc $(DESTDIR)$(pkgconfigdir)/nncc-rt.pc
+	    -e 's|@VERSION@|$(VERSION)|' nncc-rt.pc.in > $(DESTDIR)$(pkgconfigdir)/nncc-rt.pc
+	chmod 644 $(DESTDIR)$(pkgconfigdir)/nncc-rt.pc
 	$(INSTALL_DATA) doc/nncc.1 $(DESTDIR)$(man1dir)/nncc.1
 	@for f in $(EXAMPLE_FILES); do echo "$(INSTALL_DATA) $$f $(DESTDIR)$(docdir)/$$f"; \
 	  $(INSTALL_DATA) $$f $(DESTDIR)$(docdir)/$$f || exit 1; done
@@ -229,7 +229,7 @@ uninstall:
 	  while read -r d; do [ ! -d "$$d" ] || rmdir "$$d" 2>/dev/null || echo "uninstall: kept $$d (not empty)"; done
 
 # A .deb, built by dpkg-buildpackage from a copy of the tree (git's files when this is a checkout)
-# in DEBDIR, so the working tree and its build/ are left alone. Needs debhelper and fakeroot.
+# in DEBDIR, so the working tree and its build/ are left alone. Needs debhelper.
 DEBDIR ?= $(BUILD)/deb
 deb:
 	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/nncc-$(VERSION)
