@@ -117,6 +117,12 @@ if command -v man >/dev/null; then
         grep -qF -- "$w" <<<"$text" || absent="$absent '$w'"
     done
     [ -z "$absent" ] && ok "man page has its sections, options and environment" || fail "man page has" "missing:$absent"
+    # Every option that nncc --help and the training program's --help print is in the page.
+    opts=$({ nncc --help; ./train_net --help; } | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+    absent=""
+    for o in $opts; do grep -qF -- "$o" <<<"$text" || absent="$absent $o"; done
+    [ -n "$opts" ] && [ -z "$absent" ] && ok "man page has every option of both --help texts ($(echo $opts | wc -w))" ||
+        fail "man page has every option of both --help texts" "missing:$absent"
 else
     skip "man -l" "man is not installed (make check installs man-db)"
 fi
