@@ -165,6 +165,13 @@ else
             grep -qx "./$f" <<<"$contents" || absent="$absent $f"
         done
         [ -z "$absent" ] && ok "dpkg-deb -c: the installed files under /usr" || fail "dpkg-deb -c" "missing:$absent"
+        # The package holds what make install writes (the staged PREFIX=/opt/nncc tree above), plus
+        # Debian's copyright and changelog, the man page compressed.
+        staged=$(cd "$WORK/stage/opt/nncc" && find . -type f | sort)
+        packaged=$(grep -v '/$' <<<"$contents" | sed -e 's|^\./usr|.|' -e 's|\.1\.gz$|.1|' |
+            grep -vx -e './share/doc/nncc/copyright' -e './share/doc/nncc/changelog.gz' | sort)
+        [ "$staged" = "$packaged" ] && ok "the package's files are make install's ($(wc -l <<<"$staged"))" ||
+            fail "the package's files are make install's" "$(diff <(echo "$staged") <(echo "$packaged") | grep '^[<>]' | head -n 5 | tr '\n' ' ')"
         depends=$(dpkg-deb -f "$deb" Depends)
         absent=""
         for d in libhdf5-dev libcjson-dev zlib1g-dev libc6-dev libyaml-0-2; do grep -q "$d" <<<"$depends" || absent="$absent $d"; done
