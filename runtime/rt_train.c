@@ -342,7 +342,8 @@ int rt_train(rt_session *s)
             fprintf(stderr,
                     "%s: error: training diverged at epoch %d: the loss became %s; kept the weights of "
                     "epoch %d (try a smaller learning_rate than %g, or normalize: minmax)\n",
-                    s->opt.program, epoch, isnan(loss) ? "NaN" : "infinite", s->epoch, lr);
+                    s->opt.program, epoch, isnan(loss) ? "NaN" : "infinite", s->epoch,
+                    s->cfg.learning_rate);
             code = RT_EXIT_DIVERGED;
             break;
         }

@@ -185,6 +185,29 @@ if split_net det_a 'validation: 0.25' 4 && split_net det_b 'validation: 0.25' 4 
     fi
 fi
 
+# A validation source: loaded as the test set is (the same file gives the same loss), and the
+# training set stays whole.
+awk 'BEGIN { print "x1,x2,label"; for (i = 0; i < 60; i++) printf "%.3f,%.3f,%d\n", (i % 10) / 5 - 1, int(i / 10) / 3 - 1, ((i % 10) + int(i / 10) > 8) }' > "$WORK/split/grid.csv"
+if net valsrc "name: valsrc
+input: 2
+layers: [8, {units: 1, activation: sigmoid}]
+epochs: 3
+log_every: 1
+early_stopping: {patience: 2}
+data:
+  train: {generator: moons, samples: 100, noise: 0.2}
+  validation: $WORK/split/grid.csv
+  test: $WORK/split/grid.csv"; then
+    d=$WORK/valsrc
+    (cd "$d" && ./train --out out > log 2>&1)
+    vl=$(column "$d/out" val_loss | tr '\n' ' ') tl=$(column "$d/out" test_loss | tr '\n' ' ')
+    if grep -q "^validation: .*grid.csv: 60 samples" "$d/log" && ! grep -q "held out" "$d/log" && [ -n "${vl// /}" ] && [ "$vl" = "$tl" ]; then
+        ok "training validation source: 60 samples of grid.csv, val_loss = test_loss of the same file every epoch"
+    else
+        fail "training validation source" "$(grep -E '^validation|held out' "$d/log"); val_loss $vl, test_loss $tl"
+    fi
+fi
+
 # ---- early stopping keeps the best epoch -----------------------------------------------------
 ES='input: 2
 layers: [32, 32, {units: 1, activation: sigmoid}]
