@@ -109,5 +109,7 @@ static void sink(const char *file, long line, const char *msg)
 
 void fz_quiet_runtime(void)
 {
-    rt_error_hook = sink;
+    static int verbose = -1;
+    if (verbose < 0) verbose = getenv("FUZZ_VERBOSE") != NULL;
+    rt_error_hook = verbose ? NULL : sink;
 }

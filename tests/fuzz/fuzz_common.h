@@ -30,7 +30,8 @@ const char *fz_dir(void);
 void fz_write(const char *path, const void *data, size_t n);
 
 /* Routes rt_error's messages to a sink: the text is still formatted (so a bad format argument is
- * still found), but never printed, which would slow the fuzzer down ten times. */
+ * still found), but never printed, which would slow the fuzzer down ten times. With FUZZ_VERBOSE
+ * set in the environment they are printed (to see what a seed or a finding is refused for). */
 void fz_quiet_runtime(void);
 
 #endif
