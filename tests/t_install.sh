@@ -55,9 +55,8 @@ elif nncc "$EX/$NET.yaml" -o train_static --static >"$WORK/static.log" 2>&1; the
         fail "ldd: no shared library beyond the C library's" "$(echo "$extra" | tr '\n' ' ')"
     mkdir -p alone && cp train_static alone/
     if (cd alone && env LD_LIBRARY_PATH= ./train_static --epochs 20 --quiet) && [ -f "alone/$NET-out/$NET.safetensors" ]; then
-        ok "static program runs alone with LD_LIBRARY_PATH empty"
+        ok "static program runs alone with LD_LIBRARY_PATH empty ($(stat -c %s train_static) bytes; dynamic $(stat -c %s train_net))"
     else fail "static program runs alone with LD_LIBRARY_PATH empty"; fi
-    ok "sizes: static $(stat -c %s train_static) bytes, dynamic $(stat -c %s train_net) bytes"
 else
     fail "nncc -o PROGRAM --static" "$(tail -n 3 "$WORK/static.log" | tr '\n' ' ')"
 fi
