@@ -23,7 +23,7 @@ static int load_idx(rt_dataset *ds, const char *images, const char *labels)
     src.kind = RT_SRC_IDX;
     src.path = images;
     src.y = labels;
-    rt_shape shape = {784, 10, RT_TASK_MULTICLASS, 0};
+    rt_shape shape = {.inputs = 784, .outputs = 10, .task = RT_TASK_MULTICLASS};
     return rt_dataset_load(ds, &src, &shape);
 }
 
@@ -101,7 +101,7 @@ int main(int argc, char **argv)
         src.path = argv[2];
         src.label = RT_LABEL_LAST;
         src.header = RT_HEADER_AUTO;
-        rt_shape shape = {atoi(argv[3]), atoi(argv[4]), RT_TASK_MULTICLASS, 0};
+        rt_shape shape = {.inputs = atoi(argv[3]), .outputs = atoi(argv[4]), .task = RT_TASK_MULTICLASS};
         double t0 = rt_now();
         if (rt_dataset_load(&ds, &src, &shape)) return 1;
         printf("%d %.3f\n", ds.n, rt_now() - t0);
