@@ -94,7 +94,7 @@ deps-quiet:
 
 # ---- the compiler and the runtime ----------------------------------------------------------
 
-$(BUILD)/%.o: %.c compiler/nncc.h compiler/registry.h runtime/nncc_rt.h
+$(BUILD)/%.o: %.c compiler/nncc.h compiler/registry.h runtime/nncc_rt.h runtime/rt_internal.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(RT_CFLAGS) -c $< -o $@
 

@@ -69,7 +69,7 @@ START_TEST(defaults)
     ck_assert_int_eq(spec.n_layers, 3);
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(spec.layers[i].act, ACT_SIGMOID);
-        ck_assert_int_eq(spec.layers[i].init, INIT_NORMAL);
+        ck_assert_int_eq(spec.layers[i].init, INIT_AUTO); /* PyTorch's nn.Linear default */
         ck_assert_int_eq(spec.layers[i].trainable, 1);
         ck_assert_ptr_null(spec.layers[i].weights);
     }
@@ -88,6 +88,12 @@ START_TEST(defaults)
     ck_assert_int_eq(spec.log_every, 10);
     ck_assert_int_eq(spec.early_stopping, 0);
     ck_assert_int_eq(spec.normalize, NORM_NONE);
+    ck_assert_int_eq(spec.normalize_targets, NORM_NONE);
+    ck_assert_int_eq(spec.lr_schedule, RT_LR_CONSTANT);
+    ck_assert_int_eq(spec.lr_warmup, 0);
+    ck_assert_double_eq(spec.validation, 0);
+    ck_assert_int_eq(spec.val.kind, RT_SRC_NONE);
+    ck_assert_int_eq(spec.n_classes, 0);
     ck_assert_int_eq(spec.train.kind, RT_SRC_GENERATOR);
     ck_assert_int_eq(spec.train.generator, GEN_BLOBS);
     ck_assert_int_eq(spec.train.samples, 100);
@@ -224,7 +230,7 @@ START_TEST(type_errors)
     expect_error("input: 2\nlayers: 16\n",
                  "dir/net.yaml:2:9: error: expected a list of layers (e.g. [16, 1]), found '16'");
     expect_error("input: 2\nlayers: [1]\ndata: [a.csv]\n",
-                 "dir/net.yaml:3:7: error: expected a mapping {train, test, normalize}, found a list");
+                 "dir/net.yaml:3:7: error: expected a mapping {train, test, validation, normalize}, found a list");
     expect_error("input:\nlayers: [1]\n", "dir/net.yaml:1:7: error: expected an integer, found nothing");
     expect_error("- 1\n- 2\n", "dir/net.yaml:1:1: error: expected a mapping of keys (input, layers, ...) at the top "
                                "level, found a list");
@@ -292,8 +298,22 @@ START_TEST(network_rules)
     teardown();
     expect_ok("input: 2\nepochs: 0\nlayers: [{units: 3, activation: step}, 1]\n");
     teardown();
-    expect_error("input: 2\nlayers: [3, 1]\nearly_stopping: {patience: 2}\n",
-                 "dir/net.yaml:3:1: error: early_stopping watches the test loss, but there is no 'test' under 'data'");
+    /* early stopping needs no test set: it watches validation (held out by the runtime if need be) */
+    expect_ok("input: 2\nlayers: [3, 1]\nearly_stopping: {patience: 2}\n");
+    teardown();
+    /* the perceptron rule is per sample unless told otherwise */
+    expect_ok("input: 2\nlayers: [{units: 1, activation: step}]\n");
+    ck_assert_int_eq(spec.batch_size, 1);
+    teardown();
+    expect_ok("input: 2\nlayers: [3, {units: 3, activation: softmax}]\nclasses: [a, b, c]\n"
+              "lr_schedule: {name: cosine, min: 0.01, warmup: 3}\ndata: {validation: 0.25}\n");
+    ck_assert_int_eq(spec.n_classes, 3);
+    ck_assert_str_eq(spec.classes[2], "c");
+    ck_assert_int_eq(spec.lr_schedule, RT_LR_COSINE);
+    ck_assert_double_eq(spec.lr_min, 0.01);
+    ck_assert_int_eq(spec.lr_warmup, 3);
+    ck_assert_double_eq(spec.validation, 0.25);
+    teardown();
     expect_error("input: 2\nlayers: [1]\noptimizer: {name: adam, momentum: 0.9}\n",
                  "dir/net.yaml:3:25: error: 'momentum' does not apply to the adam optimizer (adam takes 'beta1', "
                  "'beta2' and 'epsilon')");
