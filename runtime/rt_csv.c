@@ -568,10 +568,11 @@ static int find_label_column(const char *path, long lineno, char **hnames, int h
     return -1;
 }
 
-/* The header rule for a first row whose only text is its label (header: auto): a data row of a
- * file whose labels are names (`5.1,3.5,1.4,0.2,setosa`), or a header whose feature columns are
- * named by numbers. It is data when its label is one of the classes given, else when another
- * row has the same label; a header otherwise. */
+/* The header rule for a first row whose only text is its label and whose features are numbered
+ * as columns are (header: auto): a header of numbered features (`0,1,2,3,species`), or a data
+ * row of small integers in a file whose labels are names (`0,1,2,3,setosa`). It is data when its
+ * label is one of the classes given, else when another row has the same label; a header
+ * otherwise. */
 static int text_label_row_is_header(const char *buf, const struct line *lines, long nlines, int lab, int last,
                                     const rt_shape *shape)
 {
@@ -597,22 +598,34 @@ static int text_label_row_is_header(const char *buf, const struct line *lines, l
     return 1;
 }
 
-/* 1 when the first line has text in the label column `lab` and numbers (or nothing) elsewhere. */
-static int only_label_is_text(const char *buf, const struct line *ln, int lab)
+/* What a first line with text in it is, when only its label column `lab` may be text:
+ * 0: a feature field is text too (a header, as looks_like_header says);
+ * 1: only the label is text, the features are numbers: a data row of a file whose labels are
+ *    names, since a header's features have names (so a typo in a first row's class is reported,
+ *    not skipped);
+ * 2: only the label is text and the features number their columns, as pandas names a frame's
+ *    columns (each the column's or the feature's index, from 0 or from 1 alike across the row):
+ *    a header or a row of small integers; text_label_row_is_header decides. */
+static int label_only_text(const char *buf, const struct line *ln, int lab)
 {
     const char *p = buf + ln->start, *end = buf + ln->end;
-    int text_label = 0;
-    for (int c = 0;; c++) {
+    int text_label = 0, schemes = 0xF; /* bit k: (k & 2 ? feature : column) index + (k & 1) */
+    for (int c = 0, j = 0;; c++) {
         const char *fs, *fe;
-        double v;
+        double v = 0;
         const char *q = next_field(p, end, &fs, &fe);
-        if (fs < fe && parse_number(fs, fe, &v) != 0) {
-            if (c != lab)
+        int number = fs < fe && parse_number(fs, fe, &v) == 0;
+        if (c == lab) {
+            text_label = fs < fe && !number;
+        } else {
+            if (fs < fe && !number)
                 return 0;
-            text_label = 1;
+            for (int k = 0; k < 4; k++)
+                if (!number || v != (k & 2 ? j : c) + (k & 1)) schemes &= ~(1 << k);
+            j++;
         }
         if (q == end)
-            return text_label;
+            return !text_label ? 0 : schemes ? 2 : 1;
         p = q + 1;
     }
 }
@@ -751,8 +764,12 @@ int rt_load_csv(rt_dataset *ds, const rt_source *src, const rt_shape *shape)
         /* Only the label is text: names as labels, or a header of numbered features? */
         int cols = count_columns(buf + lines[0].start, buf + lines[0].end);
         int lab0 = src->label == RT_LABEL_LAST ? shape->inputs : src->label == RT_LABEL_FIRST ? 0 : src->label;
-        if (header && classify && !src->label_name && cols == shape->inputs + 1 &&
-            only_label_is_text(buf, &lines[0], lab0))
+        int kind = header && classify && !src->label_name && cols == shape->inputs + 1
+                       ? label_only_text(buf, &lines[0], lab0)
+                       : 0;
+        if (kind == 1)
+            header = 0;
+        else if (kind == 2)
             header = text_label_row_is_header(buf, lines, nlines, lab0, lab0 == cols - 1, shape);
     }
     if (header) {

@@ -538,6 +538,11 @@ START_TEST(names_given_order_and_unseen)
     const char *err = load_fails("data/classes/typo.csv", &bin);
     ck_assert_str_eq(err, "data/classes/typo.csv:3: error: class 'dgo' is not one of the training set's classes "
                           "(cat, dog)\n");
+    /* ... also on the first line of a file without a header: data (its features have no names),
+     * not a header to skip. */
+    err = load_fails("data/classes/typo_first.csv", &bin);
+    ck_assert_str_eq(err, "data/classes/typo_first.csv:1: error: class 'dgo' is not one of the training set's "
+                          "classes (cat, dog)\n");
 }
 END_TEST
 
