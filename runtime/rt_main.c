@@ -146,16 +146,22 @@ static int parse_args(int argc, char **argv, const rt_network *net, rt_options *
     return 0;
 }
 
-/* A --train/--test path: the format from its extension, CSV options at their defaults. */
-static int source_from_path(const char *prog, const char *path, const rt_source *yaml, rt_source *src)
+/* A --train/--test path: the format from its extension. A CSV takes its label column (by
+ * position or header name) and header rule from the network file's CSV source of the same role,
+ * else from its other CSV source (`other`), else the defaults: a file like the one it replaces. */
+static int source_from_path(const char *prog, const char *path, const rt_source *yaml, const rt_source *other,
+                            rt_source *src)
 {
     memset(src, 0, sizeof *src);
     src->kind = rt_source_kind_from_path(path);
     src->path = path;
     src->label = RT_LABEL_LAST;
     src->header = RT_HEADER_AUTO;
+    const rt_source *like = yaml->kind == RT_SRC_CSV ? yaml : other->kind == RT_SRC_CSV ? other : NULL;
     switch (src->kind) {
-    case RT_SRC_CSV: return 0;
+    case RT_SRC_CSV:
+        if (like) src->label = like->label, src->label_name = like->label_name, src->header = like->header;
+        return 0;
     case RT_SRC_IDX:
     case RT_SRC_NPY:
     case RT_SRC_HDF5:
@@ -271,9 +277,9 @@ static int named_like_training(const rt_session *s, const rt_dataset *ds)
 static int load_data(rt_session *s)
 {
     rt_source train = s->cfg.train, test = s->cfg.test;
-    if (s->opt.train_path && source_from_path(s->opt.program, s->opt.train_path, &s->cfg.train, &train))
+    if (s->opt.train_path && source_from_path(s->opt.program, s->opt.train_path, &s->cfg.train, &s->cfg.test, &train))
         return -1;
-    if (s->opt.test_path && source_from_path(s->opt.program, s->opt.test_path, &s->cfg.test, &test))
+    if (s->opt.test_path && source_from_path(s->opt.program, s->opt.test_path, &s->cfg.test, &s->cfg.train, &test))
         return -1;
     if (rt_dataset_load(&s->train, &train, &s->shape)) return -1;
     if (s->train.n == 0) {

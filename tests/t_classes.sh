@@ -150,6 +150,27 @@ EOF
     fi
 fi
 
+# The species in the first column: label: species finds it there, and a --test/--predict file of
+# the same layout is read the same way (the network file's CSV options, not the defaults).
+L=$WORK/first
+mkdir -p "$L"
+awk -F, -v OFS=, '{ print $5, $1, $2, $3, $4 }' "$D/train.csv" >"$L/train.csv"
+awk -F, -v OFS=, '{ print $5, $1, $2, $3, $4 }' "$D/test.csv" >"$L/other.csv"
+sed -e 's/test: test.csv/test: {path: train.csv, label: species}/' "$D/iris.yaml" >"$L/iris.yaml"
+if "$NNCC" "$L/iris.yaml" -o "$L/train_iris" >/dev/null 2>"$L/nncc.err"; then
+    (cd "$L" && ./train_iris --quiet --out out --test other.csv) >"$L/run.log" 2>&1
+    code=$?
+    acc=$(last_metric "$L/out" test_accuracy 2>/dev/null)
+    if [ $code -eq 0 ] && float_ge "${acc:-0}" 0.9; then ok "species first: --test other.csv takes label: species from the network file (accuracy $acc)"
+    else fail "species first: --test" "exit $code: $(head -2 "$L/run.log")"; fi
+    (cd "$L" && ./train_iris --out out --predict other.csv) >"$L/pred.txt" 2>&1
+    named=$(awk -F, 'NF == 4 && $4 ~ /^(setosa|versicolor|virginica)$/' "$L/pred.txt" | wc -l)
+    if [ "$named" -eq 30 ]; then ok "species first: --predict reads the label column by name"
+    else fail "species first: --predict" "$named of 30 named: $(head -2 "$L/pred.txt")"; fi
+else
+    fail "species first: compiles" "$(head -3 "$L/nncc.err")"
+fi
+
 # label: a header name that is not there lists the header, at the data key.
 sed 's/label: species/label: nosuch/' "$D/iris.yaml" >"$D/nosuch.yaml"
 "$NNCC" "$D/nosuch.yaml" -o "$D/nosuch.c" >/dev/null 2>"$D/nosuch.err"
