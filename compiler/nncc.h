@@ -124,6 +124,7 @@ typedef struct SourceSpec {
     char *path, *x, *y;
     int label;  /* RT_LABEL_LAST / RT_LABEL_FIRST / column */
     char *label_name; /* CSV: the label column by header name, or NULL */
+    int label_given, header_given; /* CSV: written in the file (else test and validation take train's) */
     int header; /* RT_HEADER_AUTO / 0 / 1 */
     Generator generator;
     int samples;

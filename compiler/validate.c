@@ -981,13 +981,16 @@ static void source_read(Ctx *c, SourceSpec *src, const Node *v, const char *whic
             diag_error(val[SK_PATH]->loc, "an HDF5 file needs its dataset names: add 'x: DATASET' and 'y: DATASET'");
         else if (ends_with(val[SK_PATH]->str, ".npy"))
             diag_error(val[SK_PATH]->loc, "a .npy file holds features or labels, not both: write {x: FEATURES.npy, y: LABELS.npy}");
-        if (val[SK_LABEL] && val[SK_LABEL]->kind == NODE_SCALAR && val[SK_LABEL]->plain &&
-            (strcmp(val[SK_LABEL]->str, "last") == 0 || strcmp(val[SK_LABEL]->str, "first") == 0)) {
-            src->label = val[SK_LABEL]->str[0] == 'l' ? RT_LABEL_LAST : RT_LABEL_FIRST;
-        } else if (val[SK_LABEL]) {
+        src->label_given = val[SK_LABEL] != NULL;
+        src->header_given = val[SK_HEADER] != NULL;
+        if (val[SK_LABEL]) {
             const Node *l = val[SK_LABEL];
-            int digits = l->kind == NODE_SCALAR && l->plain && l->str[0] && strspn(l->str, "+-0123456789") == strlen(l->str);
-            if (digits)
+            int word = l->kind == NODE_SCALAR && l->plain;
+            if (word && strcmp(l->str, "last") == 0)
+                src->label = RT_LABEL_LAST;
+            else if (word && strcmp(l->str, "first") == 0)
+                src->label = RT_LABEL_FIRST;
+            else if (word && l->str[0] && strspn(l->str, "+-0123456789") == strlen(l->str))
                 get_int32(l, "label column (0-based)", 0, NNCC_MAX_UNITS, &src->label);
             else if (l->kind == NODE_SCALAR && l->str[0])
                 src->label_name = xstrdup(l->str); /* a header name: the loader finds the column */
@@ -1121,6 +1124,20 @@ static void field_data(Ctx *c, const Node *key, const Node *v)
     } else if (vv) {
         source_read(c, &s->val, vv, "validation", s->seed);
         s->val.split = 2;
+    }
+    /* A CSV test or validation file that does not say where its label is has the training
+     * file's layout: `test: test.csv` beside `train: {path: train.csv, label: species}`. */
+    SourceSpec *later[] = {&s->test, &s->val};
+    for (size_t i = 0; i < ARRAY_LEN(later) && s->train.kind == RT_SRC_CSV; i++) {
+        SourceSpec *t = later[i];
+        if (t->kind != RT_SRC_CSV)
+            continue;
+        if (!t->label_given) {
+            t->label = s->train.label;
+            t->label_name = s->train.label_name ? xstrdup(s->train.label_name) : NULL;
+        }
+        if (!t->header_given)
+            t->header = s->train.header;
     }
     int n = NORM_NONE;
     if (val[2])

@@ -314,6 +314,15 @@ START_TEST(network_rules)
     ck_assert_int_eq(spec.lr_warmup, 3);
     ck_assert_double_eq(spec.validation, 0.25);
     teardown();
+    /* a test or validation CSV that does not say where its label is has the training file's layout */
+    expect_ok("input: 4\nlayers: [3, {units: 3, activation: softmax}]\n"
+              "data: {train: {path: a.csv, label: species, header: true}, test: b.csv, validation: {path: c.csv, label: 0}}\n");
+    ck_assert_str_eq(spec.test.label_name, "species");
+    ck_assert_int_eq(spec.test.header, 1);
+    ck_assert_ptr_null(spec.val.label_name);
+    ck_assert_int_eq(spec.val.label, 0);
+    ck_assert_int_eq(spec.val.header, 1);
+    teardown();
     expect_error("input: 2\nlayers: [1]\noptimizer: {name: adam, momentum: 0.9}\n",
                  "dir/net.yaml:3:25: error: 'momentum' does not apply to the adam optimizer (adam takes 'beta1', "
                  "'beta2' and 'epsilon')");
