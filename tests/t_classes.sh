@@ -6,7 +6,7 @@
 # (an unseen class, an unknown label column, names where training had numbers).
 . "$(dirname "$0")/lib.sh"
 
-IRIS=$TOP/tests/data/classes/iris.csv
+IRIS=$TOP/examples/data/iris.csv
 D=$WORK/iris
 mkdir -p "$D"
 # Every fifth row to the test set: 120 training samples and 30 test samples, 10 of each species.
