@@ -4,6 +4,7 @@
 #   make demo     build, compile an example network, train it, show the result
 #   make check    unit tests (Check), golden files, end-to-end tests
 #   make san      the tests under ASan + UBSan
+#   make fuzz     every libFuzzer harness of tests/fuzz for FUZZ_SECONDS (60) each
 #   make bench    speed against numpy and PyTorch
 #   make deps     install what pkg-config cannot find (Debian, apt-get)
 #   make install  PREFIX (/usr/local), DESTDIR; make uninstall; make deb (a .deb in build/deb/)
@@ -41,7 +42,7 @@ UNIT_OBJ     := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 NNCC    := $(BUILD)/nncc
 RTLIB   := $(BUILD)/libnncc_rt.a
 
-.PHONY: all build deps deps-quiet test-deps bench-deps demo check unit scripts san bench clean golden-update
+.PHONY: all build deps deps-quiet test-deps bench-deps demo check unit scripts san fuzz bench clean golden-update
 .DELETE_ON_ERROR:
 
 # The public targets install missing dependencies first, then re-run make, so pkg-config's
@@ -152,6 +153,12 @@ golden-update: all
 check: deps-quiet test-deps
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory unit scripts
+
+# Every libFuzzer harness of tests/fuzz (clang, ASan + UBSan): the regression inputs once, then
+# FUZZ_SECONDS (default 60) of fuzzing each; exits non-zero on any finding.
+FUZZ_SECONDS ?= 60
+fuzz: deps-quiet test-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
 
 san:
 	NNCC_TEST_FULL=0 $(MAKE) BUILD=build-san OPT="-O1 -g -fno-omit-frame-pointer" SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
