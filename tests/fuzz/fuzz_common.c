@@ -8,8 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sanitizer/common_interface_defs.h>
-
 unsigned fz_byte(fz_in *in)
 {
     if (!in->n) return 0;
@@ -63,16 +61,18 @@ const char *fz_dir(void)
 {
     if (scratch[0]) return scratch;
     struct stat st;
-    const char *base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0
+    const char *base = getenv("FUZZ_TMPDIR") && *getenv("FUZZ_TMPDIR") ? getenv("FUZZ_TMPDIR")
+                       : stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0
                            ? "/dev/shm"
-                           : getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+                       : getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR")
+                                                               : "/tmp";
     snprintf(scratch, sizeof scratch, "%s/nncc-fuzz.XXXXXX", base);
     if (!mkdtemp(scratch)) {
         perror(scratch);
         abort();
     }
+    /* Not __sanitizer_set_death_callback: that would replace libFuzzer's, which saves the input. */
     atexit(remove_scratch);
-    __sanitizer_set_death_callback(remove_scratch);
     return scratch;
 }
 

@@ -22,8 +22,10 @@ fz_in fz_slice(fz_in *in);
  * 1 for a binary task). The seeds start with the bytes that fit their data. */
 rt_shape fz_shape(fz_in *in);
 
-/* A file `name` in this process's scratch directory (/dev/shm, else $TMPDIR, else /tmp), made
- * on first use and removed with everything in it at exit or when a sanitizer reports. */
+/* A file `name` in this process's scratch directory, made on first use in $FUZZ_TMPDIR, else
+ * /dev/shm, else $TMPDIR, else /tmp, and removed with everything in it at exit. A crash leaves
+ * it (libFuzzer's own death callback must stay, to save the input): run.sh points FUZZ_TMPDIR
+ * into its scratch directory, which it removes in any case. */
 const char *fz_path(const char *name);
 const char *fz_dir(void);
 /* Writes n bytes to path (truncating it); aborts on failure, which is the harness's fault. */
