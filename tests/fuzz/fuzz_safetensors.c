@@ -34,15 +34,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             shape[rank++] = (int64_t)d->valuedouble;
             count *= (size_t)d->valuedouble;
         }
-        /* rt_st_open bounded the data by the file, so count fits what the file holds. */
-        double *dst = malloc(sizeof *dst * (count ? count : 1));
+        /* The same shape with one more row (a scalar as [1]): the reader must refuse it. */
+        int64_t wrong[8];
+        memcpy(wrong, shape, sizeof wrong);
+        int wrong_rank = rank ? rank : 1;
+        wrong[0] = rank ? shape[0] + 1 : 1;
+        size_t wrong_count = 1;
+        for (int k = 0; k < wrong_rank && wrong_count <= (size_t)1 << 20; k++) wrong_count *= (size_t)wrong[k];
+        /* rt_st_open bounded the data by the file, so count fits what the file holds; dst has room
+         * for what either read may write (the wrong shape may name a duplicate of another size). */
+        size_t room = count > wrong_count ? count : wrong_count;
+        double *dst = malloc(sizeof *dst * (room ? room : 1));
         if (!dst) abort();
         if (!rt_st_has(&f, t->string)) abort();
         rt_st_read(&f, path, t->string, shape, rank, dst);
         rt_st_read_raw(&f, path, t->string, shape, rank, dst);
-        shape[0] = rank ? shape[0] + 1 : 1;
-        /* A wrong shape is refused (checked for the first of duplicate names: the one found). */
-        if (rt_st_read(&f, path, t->string, shape, rank ? rank : 1, dst) == 0 &&
+        /* Checked for the first of duplicate names only: the one the reader finds. */
+        if (wrong_count <= (size_t)1 << 20 && rt_st_read(&f, path, t->string, wrong, wrong_rank, dst) == 0 &&
             cJSON_GetObjectItemCaseSensitive(f.header, t->string) == t)
             abort();
         free(dst);
