@@ -8,6 +8,9 @@
 #   tests/fuzz/run.sh csv npy          only these harnesses
 #   FUZZ_SECONDS=30 tests/fuzz/run.sh  shorter runs (0: build and regressions only)
 #   FUZZ_MERGE=1 tests/fuzz/run.sh     also merge what the runs found into tests/fuzz/corpus/
+#   FUZZ_KEEP_GOING=1 tests/fuzz/run.sh fuzz past findings (libFuzzer -fork=1 -ignore_crashes):
+#                                      every distinct input is kept; for a harness whose known
+#                                      finding is not fixed yet
 #   FUZZ_COVERAGE=1 tests/fuzz/run.sh  afterwards, line coverage of each harness's own source
 #                                      files by its final corpus (a second build, llvm-cov)
 #
@@ -203,7 +206,7 @@ for h in "${HARNESSES[@]}"; do
         regress_failed=1
     done
     rm -f "$OUT/logs/$name.regress.log"
-    [ $regress_failed = 0 ] || continue
+    [ $regress_failed = 0 ] || [ "${FUZZ_KEEP_GOING:-0}" = 1 ] || continue
     if [ "$SECONDS_EACH" -le 0 ]; then
         summary+=("$name: ${#regress[@]} regression inputs run: $((${#regress[@]} - regress_foreign)) pass$([ $regress_foreign = 0 ] || echo ", $regress_foreign still crash a system library")")
         continue
@@ -218,6 +221,29 @@ for h in "${HARNESSES[@]}"; do
     # findings/ as NAME-foreign-* and the run goes on from the corpus so far; any other finding
     # ends it.
     start=$SECONDS ours="" foreign=0 runs=0 execs=0
+    if [ "${FUZZ_KEEP_GOING:-0}" = 1 ]; then
+        # One libFuzzer in fork mode (one worker) that goes on past findings; each input it saved
+        # is then run again alone and sorted into nncc's and foreign.
+        ASAN_OPTIONS=$asan "$bin" "$corpus" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+            -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$OUT/findings/$name-" \
+            "${dict[@]}" ${FUZZ_FLAGS:-} >>"$log" 2>&1 || true
+        execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
+        execs=${execs:-0}
+        runs=999 # no loop below
+        n_ours=0
+        for art in $(ls "$OUT/findings/$name-"* 2>/dev/null | grep -v -- "-foreign-" || true); do
+            ASAN_OPTIONS=$asan "$bin" -timeout=30 "$art" >"$OUT/logs/$name.one.log" 2>&1 && continue
+            if foreign_crash "$OUT/logs/$name.one.log" >/dev/null; then
+                foreign=$((foreign + 1))
+                mv "$art" "$OUT/findings/$name-foreign-$(basename "$art" | sed "s/^$name-//")"
+            else
+                n_ours=$((n_ours + 1))
+                echo "fuzz: FAIL $name: $art: $(grep -m1 -o 'ERROR: [A-Za-z]*: [a-z-]*\|runtime error: .*\|out-of-memory' "$OUT/logs/$name.one.log" | head -1)" >&2
+            fi
+        done
+        rm -f "$OUT/logs/$name.one.log"
+        [ $n_ours -eq 0 ] || ours="$n_ours inputs in $OUT/findings/$name-*"
+    fi
     while :; do
         left=$((SECONDS_EACH - (SECONDS - start)))
         [ $left -ge 2 ] && [ $runs -lt 50 ] || break
