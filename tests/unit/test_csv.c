@@ -489,7 +489,7 @@ static const rt_shape iris_shape = {.inputs = 4, .outputs = 3, .task = RT_TASK_M
 
 START_TEST(names_iris_by_header_name)
 {
-    rt_source src = by_name("data/classes/iris.csv", "species");
+    rt_source src = by_name("../examples/data/iris.csv", "species");
     rt_dataset ds;
     ck_assert_int_eq(rt_dataset_load(&ds, &src, &iris_shape), 0);
     ck_assert_int_eq(ds.n, 150);
@@ -509,7 +509,7 @@ START_TEST(names_iris_by_header_name)
     ck_assert_ptr_null(ds.classes);
 
     /* The same by position: names are found whatever says where the label is. */
-    src = csv("data/classes/iris.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
+    src = csv("../examples/data/iris.csv", RT_LABEL_LAST, RT_HEADER_AUTO);
     ck_assert_int_eq(rt_dataset_load(&ds, &src, &iris_shape), 0);
     ck_assert_int_eq(ds.n_classes, 3);
     rt_dataset_free(&ds);
@@ -523,7 +523,7 @@ START_TEST(names_given_order_and_unseen)
     rt_shape sh = iris_shape;
     sh.classes = order;
     sh.n_classes = 3;
-    rt_source src = by_name("data/classes/iris.csv", "species");
+    rt_source src = by_name("../examples/data/iris.csv", "species");
     rt_dataset ds;
     ck_assert_int_eq(rt_dataset_load(&ds, &src, &sh), 0);
     ck_assert_str_eq(ds.classes[0], "virginica");
@@ -598,12 +598,12 @@ START_TEST(names_label_column_by_name)
 
     /* Unknown names list the header; a case slip gets a hint. */
     capture_begin();
-    src = by_name("data/classes/iris.csv", "nosuch");
+    src = by_name("../examples/data/iris.csv", "nosuch");
     ck_assert_int_eq(rt_dataset_load(&ds, &src, &iris_shape), -1);
-    ck_assert_str_eq(capture_end(), "data/classes/iris.csv:1: error: label 'nosuch' is not a column of the header; "
+    ck_assert_str_eq(capture_end(), "../examples/data/iris.csv:1: error: label 'nosuch' is not a column of the header; "
                                     "it has: sepal_length, sepal_width, petal_length, petal_width, species\n");
     capture_begin();
-    src = by_name("data/classes/iris.csv", "Species");
+    src = by_name("../examples/data/iris.csv", "Species");
     ck_assert_int_eq(rt_dataset_load(&ds, &src, &iris_shape), -1);
     ck_assert_has(capture_end(), "(did you mean 'species'?)");
     /* A name needs a header. */
