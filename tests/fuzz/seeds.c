@@ -46,7 +46,10 @@ static void seed(const char *harness, const char *name, const unsigned char *pre
 static void h5_put(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims, const void *data)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(dcpl, 0); /* no time stamps: the same seed at every run */
+    hid_t d = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
     if (d < 0 || H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) exit(1);
     H5Dclose(d);
     H5Sclose(space);
@@ -60,7 +63,10 @@ static void hdf5_seed(const char *name, unsigned mode, int inputs, int outputs, 
     snprintf(path, sizeof path, "%s/seed.h5", tmp);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (latest) H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
-    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE); /* a group creation list too: the root group's */
+    H5Pset_obj_track_times(fcpl, 0);
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    H5Pclose(fcpl);
     if (file < 0) exit(1);
     fill(file);
     H5Fclose(file);
@@ -90,7 +96,10 @@ static void fill_u8_images(hid_t f)
 
 static void fill_group(hid_t f)
 {
-    hid_t g = H5Gcreate2(f, "group", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    H5Pset_obj_track_times(gcpl, 0);
+    hid_t g = H5Gcreate2(f, "group", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
     const float x[2][3] = {{1, 2, 3}, {4, 5, 6}};
     const float y[2][2] = {{0.5f, 1}, {-1, 2}};
     h5_put(g, "x", H5T_NATIVE_FLOAT, 2, (hsize_t[]){2, 3}, x);
