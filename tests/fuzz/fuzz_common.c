@@ -2,6 +2,8 @@
 #include "fuzz_common.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,22 +41,47 @@ rt_shape fz_shape(fz_in *in)
 
 static char scratch[256];
 
-static void remove_scratch(void)
+/* dir and the files in it (the harnesses make no subdirectories). */
+static void remove_dir(const char *dir)
 {
-    if (!scratch[0]) return;
-    DIR *d = opendir(scratch);
+    DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
         char path[512];
         while ((e = readdir(d)))
             if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(path, sizeof path, "%s/%s", scratch, e->d_name);
+                snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
                 unlink(path);
             }
         closedir(d);
     }
-    rmdir(scratch);
+    rmdir(dir);
+}
+
+static void remove_scratch(void)
+{
+    if (!scratch[0]) return;
+    remove_dir(scratch);
     scratch[0] = '\0';
+}
+
+/* Scratch directories are named nncc-fuzz.PID.XXXXXX: those of processes that died (a crash
+ * skips atexit) are removed by the next harness started on the same base. */
+static void remove_stale(const char *base)
+{
+    DIR *d = opendir(base);
+    if (!d) return;
+    struct dirent *e;
+    char path[512];
+    while ((e = readdir(d))) {
+        long pid;
+        char rest[64];
+        if (sscanf(e->d_name, "nncc-fuzz.%ld.%63s", &pid, rest) != 2 || pid <= 0) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        snprintf(path, sizeof path, "%s/%s", base, e->d_name);
+        remove_dir(path);
+    }
+    closedir(d);
 }
 
 const char *fz_dir(void)
@@ -66,7 +93,8 @@ const char *fz_dir(void)
                            ? "/dev/shm"
                        : getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR")
                                                                : "/tmp";
-    snprintf(scratch, sizeof scratch, "%s/nncc-fuzz.XXXXXX", base);
+    remove_stale(base);
+    snprintf(scratch, sizeof scratch, "%s/nncc-fuzz.%ld.XXXXXX", base, (long)getpid());
     if (!mkdtemp(scratch)) {
         perror(scratch);
         abort();

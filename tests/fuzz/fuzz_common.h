@@ -24,8 +24,9 @@ rt_shape fz_shape(fz_in *in);
 
 /* A file `name` in this process's scratch directory, made on first use in $FUZZ_TMPDIR, else
  * /dev/shm, else $TMPDIR, else /tmp, and removed with everything in it at exit. A crash leaves
- * it (libFuzzer's own death callback must stay, to save the input): run.sh points FUZZ_TMPDIR
- * into its scratch directory, which it removes in any case. */
+ * it (libFuzzer's own death callback must stay, to save the input): the next harness removes
+ * the directories of dead processes, and run.sh points FUZZ_TMPDIR into a directory it removes
+ * in any case. */
 const char *fz_path(const char *name);
 const char *fz_dir(void);
 /* Writes n bytes to path (truncating it); aborts on failure, which is the harness's fault. */
