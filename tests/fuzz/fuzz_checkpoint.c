@@ -10,7 +10,7 @@
  * and rt_safetensors.c beneath them, against a 2 -> 3 -> K network.
  * Not covered: the writers (seeds.c uses them for the seeds); rt_main's use of what was read
  * (training resumed from it); the inference emitter's own weights reading (compiler/infer.c's
- * load_weights: it is static, reached only through emit_infer_files). */
+ * load_weights: fuzz_infer.c). */
 #include <stdlib.h>
 
 #include "fuzz_common.h"

@@ -8,8 +8,8 @@
  * Not covered: the target "native" (target_host reads cpuid and sysfs: the host, not the input);
  * data_check (it opens the data paths the input names: the loaders have their own harnesses);
  * the generated C itself (it is not compiled here: tests/t_golden.sh and t_e2e.sh do that);
- * the inference emitter emit_infer_files, which needs a trained weights file (--weights) and
- * writes its two files itself: it is not reachable from the network file alone. */
+ * the inference emitter emit_infer_files, which needs a weights file that fits the network: not
+ * reachable from the network file alone (fuzz_infer.c fuzzes the weights for fixed networks). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -40,7 +40,11 @@ HARNESSES=(
     safetensors:fuzz_safetensors.c:
     checkpoint:fuzz_checkpoint.c:
     weights:fuzz_checkpoint.c:-DFUZZ_WEIGHTS
+    infer:fuzz_infer.c:
 )
+# More libFuzzer flags for one harness: infer's emitter prints to stdout and stderr (libFuzzer
+# keeps its own output and the sanitizers' reports on a copy of stderr).
+declare -A RUN_FLAGS=([infer]="-close_fd_mask=3")
 # The sources whose line coverage FUZZ_COVERAGE reports for each harness.
 declare -A COVERS=(
     [frontend]="compiler/parse.c compiler/validate.c compiler/diag.c"
@@ -53,6 +57,7 @@ declare -A COVERS=(
     [safetensors]="runtime/rt_safetensors.c third_party/cjson/cJSON.c"
     [checkpoint]="runtime/rt_checkpoint.c runtime/rt_safetensors.c"
     [weights]="runtime/rt_report.c runtime/rt_safetensors.c"
+    [infer]="compiler/infer.c"
 )
 
 die() { echo "fuzz: $*" >&2; exit 2; }
@@ -226,7 +231,7 @@ for h in "${HARNESSES[@]}"; do
         # is then run again alone and sorted into nncc's and foreign.
         ASAN_OPTIONS=$asan "$bin" "$corpus" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
             -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$OUT/findings/$name-" \
-            "${dict[@]}" ${FUZZ_FLAGS:-} >>"$log" 2>&1 || true
+            "${dict[@]}" ${RUN_FLAGS[$name]:-} ${FUZZ_FLAGS:-} >>"$log" 2>&1 || true
         execs=$(sed -n 's/^#\([0-9]*\): cov:.*/\1/p' "$log" | tail -1)
         execs=${execs:-0}
         runs=999 # no loop below
@@ -251,7 +256,7 @@ for h in "${HARNESSES[@]}"; do
         run_log=$OUT/logs/$name.run$runs.log
         rc=0
         ASAN_OPTIONS=$asan "$bin" "$corpus" -max_total_time=$left -timeout=10 -rss_limit_mb=2048 \
-            -print_final_stats=1 -artifact_prefix="$OUT/findings/$name-" "${dict[@]}" ${FUZZ_FLAGS:-} \
+            -print_final_stats=1 -artifact_prefix="$OUT/findings/$name-" "${dict[@]}" ${RUN_FLAGS[$name]:-} ${FUZZ_FLAGS:-} \
             >"$run_log" 2>&1 || rc=$?
         cat "$run_log" >>"$log"
         n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run_log" | tail -1)

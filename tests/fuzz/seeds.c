@@ -204,6 +204,45 @@ static void safetensors_seed(void)
     unlink(path);
 }
 
+/* ---- infer: weights for fuzz_infer.c's four networks ------------------------------------------ */
+
+/* layers: units of each layer after the input; norm adds input.offset/scale, targets
+ * target.offset/scale; classes a __metadata__ "classes". */
+static void infer_seed(const char *name, unsigned mode, int inputs, int n_layers, const int *units, int norm,
+                       int targets, const char *meta)
+{
+    static float data[64][256];
+    static char names[16][32];
+    rt_st_entry e[16];
+    int k = 0, fan_in = inputs;
+    for (int l = 0; l < n_layers; l++) {
+        for (int i = 0; i < units[l] * fan_in; i++) data[k][i] = (float)((i * 7 + l) % 11 - 5) / 4;
+        snprintf(names[k], sizeof names[k], "layers.%d.weight", l);
+        e[k] = (rt_st_entry){names[k], "F32", 2, {units[l], fan_in}, data[k]};
+        k++;
+        for (int i = 0; i < units[l]; i++) data[k][i] = (float)(i % 3) / 8;
+        snprintf(names[k], sizeof names[k], "layers.%d.bias", l);
+        e[k] = (rt_st_entry){names[k], "F32", 1, {units[l], 0}, data[k]};
+        k++;
+        fan_in = units[l];
+    }
+    const int pairs[2][2] = {{norm, inputs}, {targets, fan_in}};
+    static const char *const pair_names[2][2] = {{"input.offset", "input.scale"}, {"target.offset", "target.scale"}};
+    for (int p = 0; p < 2; p++) {
+        if (!pairs[p][0]) continue;
+        for (int j = 0; j < 2; j++, k++) {
+            for (int i = 0; i < pairs[p][1]; i++) data[k][i] = j ? 0.5f + (float)i : -(float)i;
+            e[k] = (rt_st_entry){pair_names[p][j], "F32", 1, {pairs[p][1], 0}, data[k]};
+        }
+    }
+    char path[600];
+    snprintf(path, sizeof path, "%s/infer.safetensors", tmp);
+    if (rt_st_write(path, e, k, meta)) exit(1);
+    unsigned char prefix[1] = {(unsigned char)mode};
+    seed("infer", name, prefix, sizeof prefix, path);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -229,5 +268,13 @@ int main(int argc, char **argv)
     weights_seed("multiclass_classes", 1, 1, 1, 0);
     weights_seed("regression_targets", 2 | 4, 1, 0, 1);
     safetensors_seed();
+    /* fuzz_infer.c's mode: network (bits 0-1), int8 (4), no libm (8), x86-64-v3 (16) */
+    infer_seed("binary", 0, 2, 2, (const int[]){3, 1}, 1, 0, "{\"format\": \"nncc\"}");
+    infer_seed("binary_int8_v3", 0 | 4 | 16, 2, 2, (const int[]){3, 1}, 1, 0, NULL);
+    infer_seed("softmax_classes", 1, 4, 2, (const int[]){5, 3}, 1, 0,
+               "{\"classes\": \"[\\\"cat\\\",\\\"dog\\\",\\\"bird\\\"]\"}");
+    infer_seed("regression_targets_nolibm", 2 | 8, 3, 2, (const int[]){4, 2}, 1, 1, NULL);
+    infer_seed("deep_no_norm", 3 | 16, 4, 3, (const int[]){8, 8, 1}, 0, 0, NULL);
+    infer_seed("deep_int8", 3 | 4, 4, 3, (const int[]){8, 8, 1}, 1, 0, NULL);
     return 0;
 }
