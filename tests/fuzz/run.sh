@@ -211,7 +211,10 @@ for h in "${HARNESSES[@]}"; do
         regress_failed=1
     done
     rm -f "$OUT/logs/$name.regress.log"
-    [ $regress_failed = 0 ] || [ "${FUZZ_KEEP_GOING:-0}" = 1 ] || continue
+    if [ $regress_failed = 1 ] && [ "${FUZZ_KEEP_GOING:-0}" != 1 ]; then
+        summary+=("$(printf '%-12s not fuzzed: a regression input fails (FUZZ_KEEP_GOING=1 fuzzes it anyway)' "$name")")
+        continue
+    fi
     if [ "$SECONDS_EACH" -le 0 ]; then
         summary+=("$name: ${#regress[@]} regression inputs run: $((${#regress[@]} - regress_foreign)) pass$([ $regress_foreign = 0 ] || echo ", $regress_foreign still crash a system library")")
         continue
