@@ -359,12 +359,20 @@ static void sim_activate(Activation act, float *a, int n)
 #undef exp_r
 #undef tanh_r
 
+/* Returns the scale, or NaN (q all 0) when an input is not finite: converting it to an integer
+ * would be undefined, and the caller reports outputs that are not finite. */
 static float sim_quantize(const float *x, int n, int8_t *q)
 {
     float m = 0;
+    int finite = 1;
     for (int i = 0; i < n; i++) {
         float v = x[i] < 0 ? -x[i] : x[i];
+        finite &= isfinite(v);
         m = v > m ? v : m;
+    }
+    if (!finite) {
+        memset(q, 0, (size_t)n);
+        return NAN;
     }
     if (m == 0) {
         memset(q, 0, (size_t)n);
@@ -477,10 +485,10 @@ static int report_int8(Kernel *k, const char *calibrate)
         return -1;
     }
     int labelled = ds.y && ds.ny > 0 && net->task != RT_TASK_REGRESSION;
-    long correct_f = 0, correct_q = 0, agree = 0;
+    long correct_f = 0, correct_q = 0, agree = 0, overflow = 0;
     double max_diff = 0;
     int n = ds.n, d = ds.d;
-#pragma omp parallel reduction(+ : correct_f, correct_q, agree) reduction(max : max_diff)
+#pragma omp parallel reduction(+ : correct_f, correct_q, agree, overflow) reduction(max : max_diff)
     {
         float *in = xcalloc((size_t)d, sizeof(float));
         float *buf = xcalloc(2 * (size_t)(k->width ? k->width : 1), sizeof(float));
@@ -501,11 +509,18 @@ static int report_int8(Kernel *k, const char *calibrate)
                 correct_q += cq == y;
             }
             for (int j = 0; j < net->outputs; j++) {
+                overflow += !isfinite(of[j]) || !isfinite(oq[j]);
                 double diff = fabs((double)of[j] - (double)oq[j]);
                 max_diff = diff > max_diff ? diff : max_diff;
             }
         }
         free(in), free(buf), free(xq), free(of), free(oq);
+    }
+    if (overflow) {
+        fprintf(stderr, "%s: error: the network's outputs are not finite in float32 on %s (%ld outputs): the "
+                        "weights are too large to deploy\n", k->weights_path, what, overflow);
+        rt_dataset_free(&ds);
+        return -1;
     }
     char acc[96] = "", agreement[96] = "";
     if (labelled)

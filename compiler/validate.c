@@ -1361,4 +1361,5 @@ void validate_free(Spec *spec)
         free(spec->classes[i]);
     free(spec->classes);
     spec->classes = NULL;
+    spec->n_classes = 0;
 }

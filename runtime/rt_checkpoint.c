@@ -23,6 +23,28 @@ static void row_to(const rt_metrics *r, double *v)
     memcpy(v, f, sizeof f);
 }
 
+/* A counter of the file is an integer in [lo, hi] before it is converted: a corrupt file must not
+ * become an undefined conversion (1e300 to int) or a wrapped allocation. */
+static int whole_in(double v, double lo, double hi)
+{
+    return v >= lo && v <= hi && v == floor(v);
+}
+
+/* The name of the first counter out of its range, or NULL. rows is bounded by the file's size
+ * (each row is METRIC_COLS doubles of it), so no allocation is larger than the file. */
+static const char *bad_counter(const double *counters, const double *rng, const double *early, size_t file_size)
+{
+    if (!whole_in(counters[0], 0, 100000000)) return "train.counters[0] (the epoch)";
+    if (!whole_in(counters[1], 0, 9e15)) return "train.counters[1] (the optimiser step)";
+    if (!(counters[2] >= 0)) return "train.counters[2] (the seconds)";
+    if (!whole_in(counters[3], 0, (double)(file_size / (8 * METRIC_COLS)))) return "train.counters[3] (the metrics rows)";
+    for (int i = 0; i < 8; i++)
+        if (!whole_in(rng[i], 0, 4294967295.0)) return "train.rng";
+    if (!whole_in(early[1], 0, 100000000)) return "train.early_stopping[1] (the epochs without improvement)";
+    if (!whole_in(early[2], -1, counters[0])) return "train.early_stopping[2] (the best epoch)";
+    return NULL;
+}
+
 static rt_metrics row_from(const double *v)
 {
     return (rt_metrics){(int)v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
@@ -117,18 +139,32 @@ int rt_checkpoint_read(rt_session *s)
         rc = rt_st_read(&f, path, "train.best_params", shape, 1, tmp);
         for (size_t i = 0; !rc && i < net->n_params; i++) rt_param_set(net, s->kept, i, tmp[i]);
     }
+    const char *bad = rc ? NULL : bad_counter(counters, rng, early, f.size);
+    if (bad) {
+        rt_error(path, 0, "corrupt checkpoint: %s is out of range", bad);
+        rc = -1;
+    }
     if (!rc) {
         int rows = (int)counters[3];
-        double *metrics = malloc(sizeof(double) * (size_t)rows * METRIC_COLS);
+        double *metrics = malloc(sizeof(double) * (size_t)(rows ? rows : 1) * METRIC_COLS);
+        if (!metrics) rt_error(path, 0, "out of memory");
         int64_t shape[2] = {rows, METRIC_COLS};
         rc = metrics ? rt_st_read_raw(&f, path, "train.metrics", shape, 2, metrics) : -1;
         free(s->history);
         s->history = NULL;
         s->n_history = s->cap_history = 0;
-        if (!rc && counters[0] > 0) {
+        if (!rc && counters[0] > 0 && rows > 0) {
             s->history = malloc(sizeof *s->history * (size_t)rows);
-            if (!s->history) rc = -1;
-            for (int i = 0; !rc && i < rows; i++) s->history[i] = row_from(metrics + (size_t)i * METRIC_COLS);
+            if (!s->history) rt_error(path, 0, "out of memory"), rc = -1;
+            for (int i = 0; !rc && i < rows; i++) {
+                if (!whole_in(metrics[(size_t)i * METRIC_COLS], 0, counters[0])) {
+                    rt_error(path, 0, "corrupt checkpoint: train.metrics row %d has epoch %g", i,
+                             metrics[(size_t)i * METRIC_COLS]);
+                    rc = -1;
+                    break;
+                }
+                s->history[i] = row_from(metrics + (size_t)i * METRIC_COLS);
+            }
             s->n_history = s->cap_history = rc ? 0 : rows;
         }
         free(metrics);

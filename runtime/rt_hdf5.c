@@ -99,8 +99,24 @@ static int h5_open(h5_data *h, hid_t file, const char *path, const char *name)
             H5Tclose(type);
         return -1;
     }
-    h->is_u8 = cls == H5T_INTEGER && H5Tget_size(type) == 1 && H5Tget_sign(type) == H5T_SGN_NONE;
+    size_t size = H5Tget_size(type);
+    h->is_u8 = cls == H5T_INTEGER && size == 1 && H5Tget_sign(type) == H5T_SGN_NONE;
     H5Tclose(type);
+    /* Numbers are at most 8 bytes; a larger element would have libhdf5 allocate n times it to
+     * convert (a 2 KB file asked for 3 GB). */
+    if (size == 0 || size > 8) {
+        rt_error(path, 0, "dataset '%s' holds %zu-byte %s: expected numbers of 1 to 8 bytes", name, size,
+                 cls == H5T_INTEGER ? "integers" : "floats");
+        return -1;
+    }
+    /* A dataset never written (or only in part) reads as its fill value: a tiny file could claim
+     * millions of rows of zeros. Data must be data. */
+    H5D_space_status_t status = H5D_SPACE_STATUS_ERROR;
+    if (H5Dget_space_status(h->dset, &status) < 0 || status != H5D_SPACE_STATUS_ALLOCATED) {
+        rt_error(path, 0, "dataset '%s' was never written in full (its storage is %s)", name,
+                 status == H5D_SPACE_STATUS_PART_ALLOCATED ? "partly allocated" : "not allocated");
+        return -1;
+    }
     if (h->rank == 0 || h->dims[0] == 0 || h->dims[0] > INT_MAX) {
         rt_error(path, 0, "dataset '%s' has %llu samples: expected 1 to %d, one per row", name,
                  h->rank ? (unsigned long long)h->dims[0] : 0ULL, INT_MAX);

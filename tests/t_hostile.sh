@@ -25,6 +25,26 @@ fi
 left=$(ls -A o 2>/dev/null | grep -c 'XXXXXX\|\.[A-Za-z0-9]\{6\}$')
 [ "$left" = 0 ] && ok "a failed write leaves no temp file" || fail "a failed write leaves no temp file" "$(ls -A o)"
 
+# A corrupt checkpoint (the fuzzer's finding: counters converted to int unchecked) is refused with
+# the tensor named: an epoch of 1e300 became INT_MIN and was accepted.
+if ./net --quiet --out ck > /dev/null 2>&1 && $PY - ck/checkpoint.safetensors <<'PY'
+import json, struct, sys
+p = sys.argv[1]; raw = bytearray(open(p, "rb").read())
+n = struct.unpack("<Q", raw[:8])[0]; head = json.loads(raw[8:8 + n])
+t = head["train.counters"]; a = 8 + n + t["data_offsets"][0]
+raw[a:a + 8] = struct.pack("<d", 1e300) if t["dtype"] == "F64" else raw[a:a + 8]
+assert t["dtype"] == "F64", t["dtype"]
+open(p, "wb").write(raw)
+PY
+then
+    out=$(./net --quiet --out ck --resume 2>&1); rc=$?
+    [ $rc -eq 1 ] && echo "$out" | grep -q 'checkpoint.safetensors: error: corrupt checkpoint: train.counters\[0\] (the epoch) is out of range' &&
+        ok "a checkpoint with an epoch of 1e300 is refused, the counter named" ||
+        fail "a checkpoint with an epoch of 1e300 is refused, the counter named" "rc $rc: $out"
+else
+    fail "a checkpoint with an epoch of 1e300 is refused, the counter named" "could not make the checkpoint"
+fi
+
 # D5: an IDX path that is a directory says so (it said "corrupt gzip data: Is a directory").
 mkdir -p imgs.idx
 cat > idx.yaml <<'YAML'
