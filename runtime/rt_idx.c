@@ -176,9 +176,18 @@ static int idx_values(idx_file *f, size_t n, size_t per, unsigned char **u8, dou
         return -1;
     }
     unsigned char extra;
-    if (gzread(f->gz, &extra, 1) > 0) {
+    int r = gzread(f->gz, &extra, 1);
+    if (r > 0) {
         rt_error(f->path, 0, "unexpected data after %zu bytes of %s (wrong dimensions in the header?)", need,
                  f->what);
+        free(raw);
+        return -1;
+    }
+    /* Reading past the data is what checks a gzip stream's trailer (its CRC and length): a file
+     * cut just after the data, or with a wrong CRC, fails here. */
+    int zerr = Z_OK;
+    if (r < 0 || (gzerror(f->gz, &zerr), zerr != Z_OK)) {
+        rt_error(f->path, 0, "corrupt gzip data after %zu bytes of %s: %s", need, f->what, idx_zerror(f));
         free(raw);
         return -1;
     }

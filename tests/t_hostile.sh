@@ -57,4 +57,20 @@ out=$("$NNCC" idx.yaml --check 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q 'imgs.idx: is a directory, not an IDX file of images' &&
     ok "an IDX path that is a directory says so" ||
     fail "an IDX path that is a directory says so" "rc $rc: $out"
+# A gzip IDX file cut just after its data (no CRC and length trailer) was accepted unchecked.
+$PY - <<'PY'
+import gzip, struct
+imgs = struct.pack(">BBBBIII", 0, 0, 8, 3, 4, 2, 2) + bytes(range(16))
+open("lab.gz", "wb").write(gzip.compress(struct.pack(">BBBBI", 0, 0, 8, 1, 4) + bytes([0, 1, 0, 1])))
+open("img.gz", "wb").write(gzip.compress(imgs))
+open("cut.gz", "wb").write(gzip.compress(imgs)[:-8])
+PY
+for f in img cut; do printf 'input: [2, 2]\nlayers: [1]\ndata:\n  train: {images: %s.gz, labels: lab.gz}\n' $f > $f.yaml; done
+out=$("$NNCC" cut.yaml --check 2>&1); rc=$?
+if "$NNCC" img.yaml --check > /dev/null && [ $rc -eq 1 ] &&
+   echo "$out" | grep -q 'cut.gz: corrupt gzip data after 16 bytes of images: unexpected end of file'; then
+    ok "a gzip IDX file without its trailer is refused (a whole one loads)"
+else
+    fail "a gzip IDX file without its trailer is refused (a whole one loads)" "rc $rc: $out"
+fi
 finish
