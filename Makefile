@@ -75,6 +75,8 @@ TEST_DEBS := python3-numpy python3-yaml python3-torch dataset-fashion-mnist clan
 
 # tests/t_install.sh: building the .deb, reading the man page.
 TEST_DEBS += debhelper dpkg-dev man-db
+# make fuzz: libFuzzer and the sanitizer runtimes (Debian 12's clang only recommends them).
+TEST_DEBS += libclang-rt-14-dev
 
 # make bench's peers: numpy and PyTorch through OpenBLAS (numpy on the reference BLAS is 20x slower).
 BENCH_DEBS := python3-numpy python3-torch libopenblas0-pthread
