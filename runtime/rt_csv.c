@@ -193,6 +193,16 @@ static char *read_all(const char *path, const char *shown, size_t *size)
             cap *= 2;
         }
         size_t got = fread(buf + n, 1, cap - 1 - n, f);
+        /* A NUL is no text: stop at once, so /dev/zero or a binary file named .csv is an error
+         * at its line, not a buffer that doubles until memory runs out. */
+        const char *nul = memchr(buf + n, '\0', got);
+        if (nul) {
+            long line = 1;
+            for (const char *p = buf; p < nul; p++) line += *p == '\n';
+            rt_error(shown, line, "a NUL byte (byte %zu): this is not a text CSV file", (size_t)(nul - buf) + 1);
+            failed = 1;
+            break;
+        }
         n += got;
         if (got == 0)
             break;
@@ -208,6 +218,11 @@ static char *read_all(const char *path, const char *shown, size_t *size)
         return NULL;
     }
     buf[n] = '\0';
+    if (n > 0 && !memchr(buf, '\n', n) && memchr(buf, '\r', n)) {
+        rt_error(shown, 0, "the lines end in CR alone (classic Mac OS); convert them: tr '\\r' '\\n' < IN > OUT");
+        free(buf);
+        return NULL;
+    }
     *size = n;
     return buf;
 }

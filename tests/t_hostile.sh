@@ -73,4 +73,16 @@ if "$NNCC" img.yaml --check > /dev/null && [ $rc -eq 1 ] &&
 else
     fail "a gzip IDX file without its trailer is refused (a whole one loads)" "rc $rc: $out"
 fi
+# D2, D5: a CSV path that is an endless stream of NULs stops at the first one (it read 2 GB
+# before running out of memory); a NUL in a field is named with its line; CR-only line ends say so
+# (they said "no data rows after the header").
+ln -sf /dev/zero zero.csv
+printf 'a,b,c,d,y\r1,2,3,4,0\r' > cr.csv
+printf 'a,b,c,d,y\n1,2,3,4,0\n1,2\0003,4,0\n' > nul.csv
+for case in "zero:zero.csv:1: a NUL byte (byte 1)" "nul:nul.csv:3: a NUL byte (byte 24)" "cr:cr.csv: the lines end in CR alone"; do
+    name=${case%%:*} want=${case#*:}
+    printf 'input: 4\nlayers: [1]\ndata:\n  train: %s.csv\n' "$name" > csv_$name.yaml
+    out=$("$NNCC" csv_$name.yaml --check 2>&1); rc=$?
+    [ $rc -eq 1 ] && echo "$out" | grep -qF "$want" && ok "CSV $name: $want" || fail "CSV $name: $want" "rc $rc: $out"
+done
 finish
