@@ -109,6 +109,22 @@ int rt_norm_fit(rt_norm *nm, const rt_dataset *train, int kind)
     }
     for (int j = 0; j < d; j++)
         mean[j] /= (double)n;
+    /* A column spanning more than a double holds (1e308 and -1e308) would give range inf, scale
+     * 0 and a NaN loss: refused here, the column named. */
+    for (int j = 0; j < d; j++) {
+        if (isfinite(hi[j] - lo[j]) && isfinite(mean[j]))
+            continue;
+        const char *name = train->feature_names ? train->feature_names[j] : NULL;
+        rt_error(train->name, 0,
+                 "feature %d%s%s%s spans %g to %g, more than a double can scale: normalize: %s cannot fit it "
+                 "(rescale the column)",
+                 j + 1, name ? " ('" : "", name ? name : "", name ? "')" : "", lo[j], hi[j],
+                 kind == RT_NORM_MINMAX ? "minmax" : "standard");
+        free(part);
+        free(mean);
+        rt_norm_free(nm);
+        return -1;
+    }
 
     if (kind == RT_NORM_MINMAX) {
         for (int j = 0; j < d; j++) {
@@ -132,6 +148,14 @@ int rt_norm_fit(rt_norm *nm, const rt_dataset *train, int kind)
             for (int c = 0; c < nchunks; c++)
                 ss += part[(size_t)c * 4 * d + 3 * (size_t)d + (size_t)j];
             double sd = sqrt(ss / (double)n);
+            if (!isfinite(sd)) { /* squares past a double: the same refusal as above */
+                rt_error(train->name, 0, "feature %d spans %g to %g: its squared deviations pass what a double "
+                         "holds; normalize: standard cannot fit it (rescale the column)", j + 1, lo[j], hi[j]);
+                free(part);
+                free(mean);
+                rt_norm_free(nm);
+                return -1;
+            }
             /* A constant column's computed std can be a rounding crumb instead of 0; min == max
              * is the exact test, and scale 1 keeps it at x - mean = 0. */
             int constant = !(hi[j] > lo[j]);

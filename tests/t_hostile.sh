@@ -85,4 +85,18 @@ for case in "zero:zero.csv:1: a NUL byte (byte 1)" "nul:nul.csv:3: a NUL byte (b
     out=$("$NNCC" csv_$name.yaml --check 2>&1); rc=$?
     [ $rc -eq 1 ] && echo "$out" | grep -qF "$want" && ok "CSV $name: $want" || fail "CSV $name: $want" "rc $rc: $out"
 done
+# D4: a column holding 1e308 and -1e308 made min-max's range inf, its scale 0 and the loss NaN,
+# and the program suggested "normalize: minmax", already set. Now: refused, the column named.
+printf 'a,big,y\n1,1e308,0\n2,-1e308,1\n3,0,1\n' > huge.csv
+for kind in minmax standard; do
+    printf 'input: 2\nlayers: [1]\ndata:\n  train: huge.csv\n  normalize: %s\n' $kind > huge_$kind.yaml
+    if "$NNCC" huge_$kind.yaml -o huge_$kind.c && build_c huge_$kind.c huge_$kind; then
+        out=$(./huge_$kind --quiet --out o_huge 2>&1); rc=$?
+        [ $rc -eq 1 ] && echo "$out" | grep -q "feature 2 ('big') spans -1e+308 to 1e+308, more than a double can scale: normalize: $kind" &&
+            ok "normalize: $kind refuses a column past a double's range, named" ||
+            fail "normalize: $kind refuses a column past a double's range, named" "rc $rc: $out"
+    else
+        fail "normalize: $kind refuses a column past a double's range, named" "build failed"
+    fi
+done
 finish
