@@ -359,6 +359,9 @@ typedef struct rt_atomic {
 int rt_atomic_open(rt_atomic *a, const char *path);
 /* ok = 0 discards the file (the caller found a problem while writing). Returns 0 or -1. */
 int rt_atomic_close(rt_atomic *a, int ok);
+/* Removes the temps that a killed run left in dir (`FILE.XXXXXX` beside each of the `n` files
+ * named), so they do not pile up over kill -9s; returns how many. */
+int rt_atomic_sweep(const char *dir, const char *const *files, int n);
 
 #ifdef __cplusplus
 }

@@ -265,6 +265,16 @@ static void print_summary(rt_session *s)
     printf("  (%.2f s)\n", r->seconds);
 }
 
+/* The temps a run killed while writing left in the output directory (kill -9 runs no cleanup). */
+static void sweep_temps(const rt_session *s)
+{
+    char weights[160];
+    snprintf(weights, sizeof weights, "%s.safetensors", s->net->name);
+    const char *const outputs[] = {weights, "metrics.csv", "checkpoint.safetensors", "curves.svg",
+                                   "boundary.svg", "confusion.csv"};
+    rt_atomic_sweep(s->out_dir, outputs, (int)(sizeof outputs / sizeof outputs[0]));
+}
+
 int rt_train(rt_session *s)
 {
     const rt_network *net = s->net;
@@ -287,6 +297,7 @@ int rt_train(rt_session *s)
     const int watch = s->cfg.early_stopping && s->has_val;
 
     if (rt_mkdir_p(s->out_dir)) return RT_EXIT_INPUT;
+    sweep_temps(s);
     if (s->opt.resume) {
         if (rt_checkpoint_read(s)) return RT_EXIT_INPUT;
         if (!s->opt.quiet)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <dirent.h>
 #include <unistd.h>
 
 /* One place formats every runtime error, so the prefix matches SPEC section 4 everywhere:
@@ -119,4 +120,40 @@ int rt_atomic_close(rt_atomic *a, int ok)
     a->tmp = NULL;
     a->f = NULL;
     return ok ? 0 : -1;
+}
+
+/* mkstemp's suffix: a dot and six letters or digits. */
+static int is_temp_of(const char *entry, const char *file)
+{
+    size_t k = strlen(file);
+    if (strncmp(entry, file, k) != 0 || entry[k] != '.' || strlen(entry + k + 1) != 6)
+        return 0;
+    for (const char *p = entry + k + 1; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            return 0;
+    return 1;
+}
+
+int rt_atomic_sweep(const char *dir, const char *const *files, int n)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int removed = 0;
+    size_t dl = strlen(dir);
+    for (struct dirent *e; (e = readdir(d));) {
+        for (int i = 0; i < n; i++) {
+            if (!is_temp_of(e->d_name, files[i]))
+                continue;
+            char *p = malloc(dl + strlen(e->d_name) + 2);
+            if (p) {
+                sprintf(p, "%s/%s", dir, e->d_name);
+                removed += unlink(p) == 0;
+                free(p);
+            }
+            break;
+        }
+    }
+    closedir(d);
+    return removed;
 }

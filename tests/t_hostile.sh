@@ -99,4 +99,40 @@ for kind in minmax standard; do
         fail "normalize: $kind refuses a column past a double's range, named" "build failed"
     fi
 done
+# D3: kill -9 left checkpoint.safetensors.XXXXXX and metrics.csv.XXXXXX temps that no later run
+# removed. A run sweeps its own outputs' temps, and nothing else.
+mkdir -p sweep
+touch sweep/metrics.csv.Ab3xYz sweep/checkpoint.safetensors.q1w2e3 sweep/net.safetensors.ZZZZZZ \
+      sweep/notes.txt sweep/metrics.csv.bak
+./net --quiet --out sweep > /dev/null 2>&1
+left=$(cd sweep && ls -A | sort | tr '\n' ' ')
+[ "$left" = "checkpoint.safetensors confusion.csv curves.svg metrics.csv metrics.csv.bak net.safetensors notes.txt " ] &&
+    ok "a run removes the temps a killed run left, and only those" ||
+    fail "a run removes the temps a killed run left, and only those" "left: $left"
+# ... and for real: kill -9 while a long run writes, then the next run (a --resume) leaves none.
+cat > long.yaml <<'YAML'
+input: 4
+layers: [64, 1]
+epochs: 200000
+log_every: 1
+YAML
+if "$NNCC" long.yaml -o long.c && build_c long.c long; then
+    kills=0
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        ./long --quiet --out chaos ${resume:-} > /dev/null 2>&1 &
+        pid=$!
+        sleep 0.$((RANDOM % 9 + 1))
+        kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+        wait $pid 2>/dev/null
+        [ -f chaos/checkpoint.safetensors ] && resume=--resume
+    done
+    before=$(ls -A chaos | grep -c '\.[A-Za-z0-9]\{6\}$')
+    ./long --quiet --out chaos --epochs 1 > /dev/null 2>&1 &
+    pid=$!; sleep 0.3; kill $pid 2>/dev/null; wait $pid 2>/dev/null
+    temps=$(ls -A chaos | grep -c '\.[A-Za-z0-9]\{6\}$')
+    [ "$temps" = 0 ] && ok "after $kills kill -9s ($before temps left), the next run leaves no temp file" ||
+        fail "after $kills kill -9s, the next run leaves no temp file" "$(ls -A chaos | tr '\n' ' ')"
+else
+    fail "after kill -9s, the next run leaves no temp file" "build failed"
+fi
 finish
