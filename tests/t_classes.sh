@@ -157,7 +157,7 @@ mkdir -p "$L"
 awk -F, -v OFS=, '{ print $5, $1, $2, $3, $4 }' "$D/train.csv" >"$L/train.csv"
 awk -F, -v OFS=, '{ print $5, $1, $2, $3, $4 }' "$D/test.csv" >"$L/other.csv"
 sed -e 's/test: test.csv/test: {path: train.csv, label: species}/' "$D/iris.yaml" >"$L/iris.yaml"
-if "$NNCC" "$L/iris.yaml" -o "$L/train_iris" >/dev/null 2>"$L/nncc.err"; then
+if "$NNCC" "$L/iris.yaml" -o "$L/train_iris.c" 2>"$L/nncc.err" && build_c "$L/train_iris.c" "$L/train_iris" gcc 2>>"$L/nncc.err"; then
     (cd "$L" && ./train_iris --quiet --out out --test other.csv) >"$L/run.log" 2>&1
     code=$?
     acc=$(last_metric "$L/out" test_accuracy 2>/dev/null)
