@@ -109,30 +109,38 @@ left=$(cd sweep && ls -A | sort | tr '\n' ' ')
 [ "$left" = "checkpoint.safetensors confusion.csv curves.svg metrics.csv metrics.csv.bak net.safetensors notes.txt " ] &&
     ok "a run removes the temps a killed run left, and only those" ||
     fail "a run removes the temps a killed run left, and only those" "left: $left"
-# ... and for real: kill -9 while a long run writes, then the next run (a --resume) leaves none.
+# ... and for real: kill -9 (and once SIGTERM, once SIGINT) at random moments while a run writes a
+# checkpoint every epoch; each next run resumes. Afterwards: no temp file once a run has started, every checkpoint loads, and
+# the run resumed to its end gives the weights of an uninterrupted run, byte for byte.
 cat > long.yaml <<'YAML'
 input: 4
 layers: [64, 1]
-epochs: 200000
+epochs: 2000
 log_every: 1
 YAML
 if "$NNCC" long.yaml -o long.c && build_c long.c long; then
-    kills=0
-    for i in 1 2 3 4 5 6 7 8 9 10; do
-        ./long --quiet --out chaos ${resume:-} > /dev/null 2>&1 &
+    ./long --quiet --out whole > /dev/null 2>&1
+    kills=0 resume= bad=
+    for sig in KILL KILL KILL KILL TERM KILL KILL KILL INT KILL KILL KILL; do
+        ./long --quiet --out chaos $resume > /dev/null 2>chaos.err &
         pid=$!
-        sleep 0.$((RANDOM % 9 + 1))
-        kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+        sleep 0.$((RANDOM % 4 + 1))
+        kill -$sig $pid 2>/dev/null && kills=$((kills + 1))
         wait $pid 2>/dev/null
+        rc=$?   # SIGTERM and SIGINT: the epoch finishes, a checkpoint is written, exit 128 + signal
+        case $sig:$rc in TERM:143 | INT:130 | KILL:*) ;; *) bad="$bad SIG$sig exit $rc" ;; esac
         [ -f chaos/checkpoint.safetensors ] && resume=--resume
+        grep -q error chaos.err && bad="$bad $(cat chaos.err)"
     done
     before=$(ls -A chaos | grep -c '\.[A-Za-z0-9]\{6\}$')
-    ./long --quiet --out chaos --epochs 1 > /dev/null 2>&1 &
-    pid=$!; sleep 0.3; kill $pid 2>/dev/null; wait $pid 2>/dev/null
+    ./long --quiet --out chaos $resume > /dev/null 2>chaos.err || bad="$bad $(cat chaos.err)"
     temps=$(ls -A chaos | grep -c '\.[A-Za-z0-9]\{6\}$')
-    [ "$temps" = 0 ] && ok "after $kills kill -9s ($before temps left), the next run leaves no temp file" ||
-        fail "after $kills kill -9s, the next run leaves no temp file" "$(ls -A chaos | tr '\n' ' ')"
+    if [ -z "$bad" ] && [ "$temps" = 0 ] && cmp -s whole/net_long.safetensors chaos/net_long.safetensors; then
+        ok "after $kills of 12 signals delivered (SIGKILL, one SIGTERM, one SIGINT; $before temps left), the resumed run leaves none and ends byte-identical"
+    else
+        fail "after $kills kill -9s, the resumed run leaves no temp and ends byte-identical" "temps $temps;$bad"
+    fi
 else
-    fail "after kill -9s, the next run leaves no temp file" "build failed"
+    fail "after kill -9s, the resumed run leaves no temp and ends byte-identical" "build failed"
 fi
 finish
