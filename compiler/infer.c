@@ -374,7 +374,7 @@ static float sim_quantize(const float *x, int n, int8_t *q)
         memset(q, 0, (size_t)n);
         return NAN;
     }
-    if (m == 0) {
+    if (m < 1e-30f) { /* as the kernel's NAME_quantize: 127 / m would overflow */
         memset(q, 0, (size_t)n);
         return 0;
     }

@@ -1,7 +1,7 @@
 
 /* x[0..n) as int8 with one symmetric scale for the whole vector: x[i] ~ s * q[i], s = max|x| / 127,
  * q rounded to nearest (ties away from zero), stored as u[i] = q[i] + 128 in [1, 255]. Returns s;
- * 0 for a vector of zeros. Inputs are finite. Dynamic, per sample and layer: no calibration data baked in, and a
+ * 0 for a vector of zeros (or of values all below 1e-30). Inputs are finite. Dynamic, per sample and layer: no calibration data baked in, and a
  * scale that fits every input. */
 static float {{NAME}}_quantize(const float *restrict x, int n, uint8_t *restrict u)
 {
@@ -24,7 +24,7 @@ static float {{NAME}}_quantize(const float *restrict x, int n, uint8_t *restrict
     } mc;
     mc.u = mbits;
     float m = mc.f;
-    if (m == 0) {
+    if (m < 1e-30f) { /* zeros, or so near them that 127 / m would overflow: nothing to carry */
         for (int i = 0; i < n; i++) u[i] = 128;
         return 0;
     }
