@@ -7,6 +7,8 @@
 #   tests/fuzz/run.sh                  build, regressions, 60 s per harness
 #   tests/fuzz/run.sh csv npy          only these harnesses
 #   FUZZ_SECONDS=30 tests/fuzz/run.sh  shorter runs (0: build and regressions only)
+#   FUZZ_RUNS=10000000 tests/fuzz/run.sh  also stop a harness once it has run this many inputs
+#                                      (whichever of FUZZ_SECONDS and FUZZ_RUNS comes first)
 #   FUZZ_MERGE=1 tests/fuzz/run.sh     also merge what the runs found into tests/fuzz/corpus/
 #   FUZZ_KEEP_GOING=1 tests/fuzz/run.sh fuzz past findings (libFuzzer -fork=1 -ignore_crashes):
 #                                      every distinct input is kept; for a harness whose known
@@ -255,11 +257,16 @@ for h in "${HARNESSES[@]}"; do
     while :; do
         left=$((SECONDS_EACH - (SECONDS - start)))
         [ $left -ge 2 ] && [ $runs -lt 50 ] || break
+        runs_left=()
+        if [ -n "${FUZZ_RUNS:-}" ]; then
+            [ "$execs" -lt "$FUZZ_RUNS" ] || break
+            runs_left=(-runs=$((FUZZ_RUNS - execs)))
+        fi
         runs=$((runs + 1))
         run_log=$OUT/logs/$name.run$runs.log
         rc=0
         ASAN_OPTIONS=$asan "$bin" "$corpus" -max_total_time=$left -timeout=10 -rss_limit_mb=2048 \
-            -print_final_stats=1 -artifact_prefix="$OUT/findings/$name-" "${dict[@]}" ${RUN_FLAGS[$name]:-} ${FUZZ_FLAGS:-} \
+            -print_final_stats=1 -artifact_prefix="$OUT/findings/$name-" "${dict[@]}" "${runs_left[@]}" ${RUN_FLAGS[$name]:-} ${FUZZ_FLAGS:-} \
             >"$run_log" 2>&1 || rc=$?
         cat "$run_log" >>"$log"
         n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run_log" | tail -1)
