@@ -29,6 +29,10 @@ RT_CFLAGS := $(call pc,--cflags,libcjson hdf5 zlib)
 RT_LIBS   := $(call pc,--libs,libcjson hdf5 zlib) -lm
 YAML_LIBS := $(call pc,--libs,yaml-0.1)
 CHECK_LIBS := $(call pc,--libs,check)
+# nncc --mpi: MPI as pkg-config names it (Debian: libopenmpi-dev). Without it, no
+# libnncc_rt_mpi.a is built and nncc --mpi says so.
+MPI_CFLAGS := $(call pc,--cflags,mpi-c)
+MPI_LIBS   := $(call pc,--libs,mpi-c)
 
 COMPILER_SRC := $(filter-out compiler/main.c,$(wildcard compiler/*.c))
 RUNTIME_SRC  := $(wildcard runtime/*.c)
@@ -41,6 +45,7 @@ UNIT_OBJ     := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
 NNCC    := $(BUILD)/nncc
 RTLIB   := $(BUILD)/libnncc_rt.a
+RTLIB_MPI := $(if $(MPI_LIBS),$(BUILD)/libnncc_rt_mpi.a)
 
 .PHONY: all build deps deps-quiet test-deps bench-deps demo check unit scripts san fuzz bench clean golden-update
 .DELETE_ON_ERROR:
@@ -50,7 +55,7 @@ RTLIB   := $(BUILD)/libnncc_rt.a
 all: deps-quiet
 	@$(MAKE) --no-print-directory build
 
-build: $(NNCC) $(RTLIB)
+build: $(NNCC) $(RTLIB) $(RTLIB_MPI)
 
 # ---- dependencies ----------------------------------------------------------------------------
 # Both demo and check run this: on a fresh Debian machine it installs what is missing.
@@ -125,8 +130,17 @@ $(RTLIB): $(RUNTIME_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# rt_main_mpi(): the one runtime file that needs MPI, in an archive of its own.
+$(BUILD)/runtime/mpi/rt_mpi.o: runtime/mpi/rt_mpi.c runtime/nncc_rt.h runtime/rt_internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) -c $< -o $@
+
+$(BUILD)/libnncc_rt_mpi.a: $(BUILD)/runtime/mpi/rt_mpi.o
+	@rm -f $@
+	ar rcs $@ $^
+
 # nncc finds the runtime beside itself; driver mode links with these flags.
-$(BUILD)/compiler/driver.o: CFLAGS_ALL += -DNNCC_RT_LIBS='"$(RT_LIBS)"'
+$(BUILD)/compiler/driver.o: CFLAGS_ALL += -DNNCC_RT_LIBS='"$(RT_LIBS)"' $(if $(MPI_LIBS),-DNNCC_MPI_LIBS='"$(MPI_LIBS)"')
 
 # ---- tests -----------------------------------------------------------------------------------
 

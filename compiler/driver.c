@@ -1,4 +1,5 @@
-/* driver.c — `nncc NET.yaml -o prog [--static]`: builds the generated source with $CC and the runtime. */
+/* driver.c — `nncc NET.yaml -o prog [--static | --mpi]`: builds the generated source with $CC and the
+ * runtime. */
 #include <errno.h>
 #include <limits.h>
 #include <spawn.h>
@@ -17,6 +18,12 @@
  * szip filter); cJSON comes from libnncc_cjson.a beside the runtime (Debian ships no libcjson.a). */
 #ifndef NNCC_RT_STATIC_LIBS
 #define NNCC_RT_STATIC_LIBS "-lhdf5 -lsz -laec -lz -lm"
+#endif
+
+/* --mpi: MPI's link flags as pkg-config gave them (mpi-c) when nncc was built; none when it
+ * found no MPI, and then no libnncc_rt_mpi.a was built either. */
+#ifndef NNCC_MPI_LIBS
+#define NNCC_MPI_LIBS ""
 #endif
 
 extern char **environ;
@@ -134,23 +141,30 @@ const char *driver_cflags(const Target *named)
     return flags;
 }
 
-/* The archive that stands in for the system's cJSON in a static link: beside the runtime's. */
-static char *static_cjson(const char *archive)
+/* An archive beside the runtime's: libnncc_cjson.a stands in for the system's cJSON in a static
+ * link, libnncc_rt_mpi.a holds rt_main_mpi(). `why` says what needs it. */
+static char *beside(const char *archive, const char *name, const char *why)
 {
     const char *slash = strrchr(archive, '/');
-    char *path = xasprintf("%.*slibnncc_cjson.a", slash ? (int)(slash - archive + 1) : 0, archive);
+    char *path = xasprintf("%.*s%s", slash ? (int)(slash - archive + 1) : 0, archive, name);
     if (exists(path)) return path;
-    fprintf(stderr, "nncc: error: --static needs %s (built by make beside libnncc_rt.a)\n", path);
+    fprintf(stderr, "nncc: error: %s needs %s (built by make beside libnncc_rt.a)\n", why, path);
     free(path);
     return NULL;
 }
 
-int driver_build(const char *c_path, const char *exe_path, const Target *named, int static_link)
+int driver_build(const char *c_path, const char *exe_path, const Target *named, int static_link, int mpi)
 {
-    char *inc, *lib, *cjson = NULL;
+    char *inc, *lib, *cjson = NULL, *mpi_lib = NULL;
+    if (mpi && !*NNCC_MPI_LIBS) {
+        fprintf(stderr, "nncc: error: --mpi: this nncc was built without MPI (pkg-config found no mpi-c); "
+                        "install libopenmpi-dev and rebuild nncc\n");
+        return -1;
+    }
     if (find_runtime(&inc, &lib)) return -1;
-    if (static_link && !(cjson = static_cjson(lib))) {
-        free(inc), free(lib);
+    if ((static_link && !(cjson = beside(lib, "libnncc_cjson.a", "--static"))) ||
+        (mpi && !(mpi_lib = beside(lib, "libnncc_rt_mpi.a", "--mpi")))) {
+        free(inc), free(lib), free(cjson);
         return -1;
     }
     const char *cc = driver_cc(), *cflags = driver_cflags(named);
@@ -162,12 +176,13 @@ int driver_build(const char *c_path, const char *exe_path, const Target *named, 
                         : xasprintf("%s.nncc-tmp", exe_path);
     char *argv[256];
     int argc = 0;
-    char *copies[3];
+    char *copies[4] = {NULL, NULL, NULL, NULL};
     copies[0] = split_into(argv, &argc, 200, cc);
     copies[1] = split_into(argv, &argc, 200, cflags);
     char *include = xasprintf("-I%s", inc);
     argv[argc++] = include;
     argv[argc++] = (char *)c_path;
+    if (mpi) argv[argc++] = mpi_lib; /* before the runtime it calls into */
     argv[argc++] = lib;
     if (static_link) {
         /* -static: libgomp, libm and the C library as archives too, so the program needs no
@@ -175,13 +190,14 @@ int driver_build(const char *c_path, const char *exe_path, const Target *named, 
         argv[argc++] = cjson;
         argv[argc++] = "-static";
     }
+    if (mpi) copies[3] = split_into(argv, &argc, 220, NNCC_MPI_LIBS);
     copies[2] = split_into(argv, &argc, 240, static_link ? NNCC_RT_STATIC_LIBS : NNCC_RT_LIBS);
     argv[argc++] = "-fopenmp"; /* the runtime itself is built with OpenMP */
     argv[argc++] = "-o";
     argv[argc++] = tmp_exe;
     argv[argc] = NULL;
     int rc = run(argv, exe_path, tmp_exe);
-    for (int i = 0; i < 3; i++) free(copies[i]);
-    free(include), free(inc), free(lib), free(cjson), free(tmp_exe);
+    for (int i = 0; i < 4; i++) free(copies[i]);
+    free(include), free(inc), free(lib), free(cjson), free(mpi_lib), free(tmp_exe);
     return rc;
 }

@@ -223,6 +223,10 @@ static void emit_header(Gen *g, const char *file, const char *command)
         {"PARAMS", fmt("%zu", net->n_params)},
         {"REAL", g->f32 ? "float" : "double"},
         {"MATH", math},
+        {"MPI_FLAG", net->mpi ? " --mpi" : ""},
+        {"MPI_LIB", net->mpi ? " <nncc>/build/libnncc_rt_mpi.a" : ""},
+        {"MPI_PKG", net->mpi ? "mpi-c " : ""},
+        {"MPI_RUN", net->mpi ? fmt("\n * Run:     mpirun -np N ./train_%s   (each batch split across the N ranks)", g->name) : ""},
     };
     keep((char *)args[0].value), keep((char *)args[4].value), keep((char *)args[5].value);
     emit_template(g->e, "train_header.c", args, (int)ARRAY_LEN(args));
@@ -827,6 +831,11 @@ static void emit_step(Gen *g)
             if (!net->layers[i].trainable) continue;
             const char *a_in = i == 0 ? "(const real *)x" : fmt("%s_a%d[0]", n, i);
             emit(g->e, "            %s_backward%d(m, %s, fused);\n", n, i + 1, a_in);
+            if (!net->mpi) continue;
+            emit(g->e, "            if (grad == RT_GRAD_SHARE) { /* dW%d, db%d complete: sum them over the ranks */\n", i + 1,
+                 i + 1);
+            if (g->s->threads) emit(g->e, "                NNCC_OMP_BARRIER\n                NNCC_OMP_MASTER\n");
+            emit(g->e, "                rt_grads_ready(%d);\n            }\n", i);
         }
         emit(g->e, "        }\n");
     }
@@ -1130,7 +1139,8 @@ static void emit_tables(Gen *g)
     if (any_trainable(net)) emit(e, "    .train_step = %s_train_step,\n", n);
     emit(e, "    .selftest = %s_selftest,\n", n);
     emit(e, "};\n");
-    emit(e, "\nint main(int argc, char **argv)\n{\n    return rt_main(argc, argv, &%s_network);\n}\n", n);
+    emit(e, "\nint main(int argc, char **argv)\n{\n    return %s(argc, argv, &%s_network);\n}\n",
+         net->mpi ? "rt_main_mpi" : "rt_main", n);
 }
 
 void emit_train(const Net *net, FILE *out, const char *file, const char *command)

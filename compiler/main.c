@@ -9,13 +9,13 @@
 
 typedef struct Options {
     const char *input, *output, *emit, *weights, *quantize, *calibrate, *target;
-    int check, no_libm, static_link;
+    int check, no_libm, static_link, mpi;
 } Options;
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: nncc NET.yaml [-o OUTPUT] [--static] [--check]\n"
+            "usage: nncc NET.yaml [-o OUTPUT] [--static | --mpi] [--check]\n"
             "       nncc NET.yaml --emit infer --weights W.safetensors -o net.c [--quantize int8] [--no-libm]\n"
             "\n"
             "Compiles a network description into a specialised C program.\n"
@@ -26,6 +26,9 @@ static void usage(FILE *out)
             "                       -mprefer-vector-width=512)\n"
             "  --static             with -o FILE: link every library statically (runtime, HDF5,\n"
             "                       cJSON, zlib, libgomp, libc): a program that needs no shared library\n"
+            "  --mpi                a program for mpirun -np N: each batch split across the N ranks,\n"
+            "                       the gradients summed over them (Open MPI, or any MPI pkg-config\n"
+            "                       calls mpi-c)\n"
             "  --check              validate, print the network, parameter count, memory plan and schedule\n"
             "  --target NAME        schedule the kernels for NAME: native (default: what $CC $CFLAGS target\n"
             "                       when building, else this machine), x86-64-v2, x86-64-v3, x86-64-v4,\n"
@@ -73,6 +76,8 @@ static int parse_args(int argc, char **argv, Options *o)
             o->no_libm = 1;
         } else if (!strcmp(a, "--static")) {
             o->static_link = 1;
+        } else if (!strcmp(a, "--mpi")) {
+            o->mpi = 1;
         } else if (!strcmp(a, "-o")) {
             slot = &o->output;
         } else if (!strncmp(a, "-o", 2)) {
@@ -108,6 +113,9 @@ static int parse_args(int argc, char **argv, Options *o)
         return usage_error("%s", "--weights, --quantize, --calibrate and --no-libm go with --emit infer");
     if (o->static_link && (infer || o->check || !o->output || ends_with(o->output, ".c")))
         return usage_error("%s", "--static links a program: it goes with -o PROGRAM (a name without .c)");
+    if (o->mpi && infer) return usage_error("%s", "--mpi makes a training program: it does not go with --emit infer");
+    if (o->mpi && o->static_link)
+        return usage_error("%s", "--mpi links the system's MPI library, which has no static archive: give one of --mpi and --static");
     if (o->quantize && strcmp(o->quantize, "int8"))
         return usage_error("--quantize takes int8, not '%s'", o->quantize);
     if (o->output && !*o->output) return usage_error("%s", "-o needs a file name");
@@ -190,6 +198,7 @@ int main(int argc, char **argv)
     }
     static Net net;
     ir_build(&spec, &net);
+    net.mpi = opt.mpi;
     plan_build(&net);
     /* The target: named, or what driver mode's compiler will build for, or this machine. */
     const int driver = !opt.check && strcmp(opt.emit, "infer") && opt.output && !ends_with(opt.output, ".c");
@@ -234,7 +243,7 @@ int main(int argc, char **argv)
                                ? xasprintf("%s/nncc-%ld.c", tmpdir && *tmpdir ? tmpdir : "/tmp", (long)getpid())
                                : xasprintf("%s.nncc-tmp.c", out);
             rc = write_train(&net, c_path, command) ||
-                 driver_build(c_path, out, opt.target ? &target : NULL, opt.static_link); /* 0 or 1 */
+                 driver_build(c_path, out, opt.target ? &target : NULL, opt.static_link, opt.mpi); /* 0 or 1 */
             unlink(c_path);
             free(c_path);
         }

@@ -274,6 +274,7 @@ typedef struct Net {
     size_t param_bytes, grad_bytes, state_bytes, act_bytes;
     int real_size;
     Schedule sched; /* schedule_build */
+    int mpi;        /* nncc --mpi: the program runs as the ranks of mpirun (rt_main_mpi) */
 } Net;
 
 void ir_build(const Spec *spec, Net *net);
@@ -340,7 +341,7 @@ int emit_infer_files(const Net *net, const char *out_c, const char *weights_path
 /* Compiles c_path into exe_path with the runtime; returns 0 or prints why and returns -1. The
  * flags are $CFLAGS, else those of the named target (NULL: this machine's, -march=native).
  * static_link: every library as an archive (-static), a program that needs no shared library. */
-int driver_build(const char *c_path, const char *exe_path, const Target *named, int static_link);
+int driver_build(const char *c_path, const char *exe_path, const Target *named, int static_link, int mpi);
 const char *driver_cc(void);                      /* $CC, default cc */
 const char *driver_cflags(const Target *named);   /* $CFLAGS, else the target's defaults (static) */
 

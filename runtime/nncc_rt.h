@@ -38,6 +38,7 @@ extern "C" {
 #define NNCC_OMP_FOR2_NOWAIT NNCC_PRAGMA(omp for collapse(2) schedule(static) nowait)
 #define NNCC_OMP_SINGLE_NOWAIT NNCC_PRAGMA(omp single nowait)
 #define NNCC_OMP_BARRIER NNCC_PRAGMA(omp barrier)
+#define NNCC_OMP_MASTER NNCC_PRAGMA(omp master)
 #define NNCC_THREAD() omp_get_thread_num()
 #define NNCC_THREADS() omp_get_num_threads()
 #else
@@ -48,6 +49,7 @@ extern "C" {
 #define NNCC_OMP_FOR2_NOWAIT
 #define NNCC_OMP_SINGLE_NOWAIT
 #define NNCC_OMP_BARRIER
+#define NNCC_OMP_MASTER
 #define NNCC_THREAD() 0
 #define NNCC_THREADS() 1
 #endif
@@ -269,7 +271,9 @@ typedef struct rt_network {
     rt_config config;
 
     /* Forward over m <= chunk rows of x (m*inputs reals); adds loss and correct counts to *st;
-     * with grad != 0 also back-propagates and ADDS the gradient sums into grads. */
+     * with grad != 0 also back-propagates and ADDS the gradient sums into grads. grad ==
+     * RT_GRAD_SHARE (programs built with --mpi, the batch's last chunk): also hands each layer's
+     * gradient to rt_grads_ready() as soon as it is complete. m may be 0 (a rank's empty share). */
     void (*step)(int m, const void *x, const double *y, int grad, rt_stats *st);
     /* Outputs after the last activation: out is m*outputs reals. */
     void (*forward)(int m, const void *x, void *out);
@@ -289,6 +293,19 @@ typedef struct rt_network {
 /* The whole training program: parses argv (SPEC section 3), trains, writes NAME-out/.
  * Returns the process exit code. */
 int rt_main(int argc, char **argv, const rt_network *net);
+
+/* step()'s grad argument. */
+enum { RT_GRAD_NONE = 0, RT_GRAD_ADD = 1, RT_GRAD_SHARE = 2 };
+
+/* ---- rt_mpi.c (libnncc_rt_mpi.a; programs built with nncc --mpi) -------------------------- */
+
+/* rt_main() as one rank of `mpirun -np N`: each batch's rows are split across the ranks, the
+ * gradients summed over them (MPI_Iallreduce, layer by layer as step() hands them over) and every
+ * rank takes the same update; rank 0 alone prints and writes. */
+int rt_main_mpi(int argc, char **argv, const rt_network *net);
+/* The gradient of layers.LAYER (its weight and bias) is complete for this batch: start summing it
+ * over the ranks. Called by step() with grad == RT_GRAD_SHARE, on one thread, layers in reverse. */
+void rt_grads_ready(int layer);
 
 /* ---- rt_params.c: parameter access independent of precision --------------------------- */
 

@@ -65,6 +65,33 @@ typedef struct rt_session {
     int saved_epoch; /* the epoch whose weights NAME.safetensors holds, once written (plots) */
 } rt_session;
 
+/* The ranks of a data-parallel run: set by rt_main_mpi() (rt_mpi.c) before rt_main(); NULL in a
+ * program of one process. Every call is collective: each rank makes the same calls in the same
+ * order. */
+typedef struct rt_comm {
+    int rank, size;
+    void (*sum)(double *v, int n); /* v summed over the ranks in place, the same on every rank */
+    int (*max)(int v);             /* the largest v of any rank */
+    /* net->grads summed over the ranks: starts the layers step() has not handed to
+     * rt_grads_ready() (a rank with no rows), in the same reverse order, then waits for all */
+    void (*grads)(const rt_network *net);
+    /* 1 when the parameters are the same bytes on every rank */
+    int (*same)(const void *block, size_t bytes);
+    /* rank 0 prints what the gradient sums cost (after training, unless --quiet) */
+    void (*report)(void);
+} rt_comm;
+extern const rt_comm *rt_world;
+/* Rank 0 (or the one process): the rank that prints and writes files. */
+int rt_writer(void);
+/* A failure any rank saw, agreed on by all: the largest code of any rank (0: none). After a
+ * non-zero agreed code every rank returns it; a rank that fails alone elsewhere ends the run. */
+int rt_agree(int code);
+extern int rt_agreed_failure;
+
+/* rt_main.c: OMP_WAIT_POLICY=passive unless the user chose one, by starting the program again
+ * (before MPI_Init under MPI: rt_main_mpi calls it first). */
+void rt_prefer_passive_waiting(char **argv);
+
 /* rt_train.c */
 int rt_train(rt_session *s);
 /* Mean loss and accuracy (NAN for regression) of the network over ds. */

@@ -411,7 +411,7 @@ static void session_free(rt_session *s)
  * costs a few percent when the machine is idle. The policy is read when the program starts, so
  * when the user has not chosen one we choose passive and start again; OMP_WAIT_POLICY=active
  * keeps libgomp's default. */
-static void prefer_passive_waiting(char **argv)
+void rt_prefer_passive_waiting(char **argv)
 {
 #ifdef _OPENMP
     if (getenv("OMP_WAIT_POLICY") || setenv("OMP_WAIT_POLICY", "passive", 1)) return;
@@ -421,13 +421,30 @@ static void prefer_passive_waiting(char **argv)
 #endif
 }
 
+/* parse_args() on a rank other than 0 under MPI: every rank reads the same command line, so rank
+ * 0's message says it once. */
+static int parse_args_quietly(int argc, char **argv, const rt_network *net, rt_options *o)
+{
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    FILE *null = saved >= 0 ? fopen("/dev/null", "w") : NULL;
+    if (null) dup2(fileno(null), STDERR_FILENO);
+    int rc = parse_args(argc, argv, net, o);
+    fflush(stderr);
+    if (null) dup2(saved, STDERR_FILENO), fclose(null);
+    if (saved >= 0) close(saved);
+    return rc;
+}
+
 int rt_main(int argc, char **argv, const rt_network *net)
 {
-    prefer_passive_waiting(argv);
+    rt_prefer_passive_waiting(argv);
     rt_session s;
     memset(&s, 0, sizeof s);
     s.net = net;
-    if (parse_args(argc, argv, net, &s.opt)) return RT_EXIT_USAGE;
+    if ((rt_writer() ? parse_args : parse_args_quietly)(argc, argv, net, &s.opt)) return RT_EXIT_USAGE;
+    /* --selftest, --predict and --gradcheck are one process's work: rank 0's, under MPI. */
+    if (!rt_writer() && (s.opt.selftest || s.opt.predict_path || s.opt.gradcheck)) return RT_EXIT_OK;
     s.cfg = net->config;
     if (s.opt.epochs >= 0) s.cfg.epochs = s.opt.epochs;
     if (s.opt.batch_size >= 0) s.cfg.batch_size = s.opt.batch_size;
@@ -441,7 +458,7 @@ int rt_main(int argc, char **argv, const rt_network *net)
     s.shape.task = net->task;
     s.shape.classes = s.cfg.classes; /* `classes:` of the network file fixes the order, else the data do */
     s.shape.n_classes = s.cfg.n_classes;
-    s.tty = !s.opt.quiet && isatty(STDERR_FILENO);
+    s.tty = !s.opt.quiet && rt_writer() && isatty(STDERR_FILENO);
     s.out_dir = s.opt.out_dir ? strdup(s.opt.out_dir) : NULL;
     if (!s.out_dir) {
         size_t len = strlen(net->name) + 5;
@@ -485,16 +502,13 @@ int rt_main(int argc, char **argv, const rt_network *net)
         return code;
     }
 
-    if (load_data(&s)) {
-        session_free(&s);
-        return RT_EXIT_INPUT;
+    /* Under MPI every rank loads the data itself; a rank that cannot has said why, and all stop. */
+    int failed = load_data(&s) || rt_norm_fit(&s.norm, &s.train, s.cfg.normalize);
+    if (!failed) {
+        rt_params_init(net, &s.rng);
+        failed = s.opt.weights_path && rt_read_weights(&s, s.opt.weights_path, 0);
     }
-    if (rt_norm_fit(&s.norm, &s.train, s.cfg.normalize)) {
-        session_free(&s);
-        return RT_EXIT_INPUT;
-    }
-    rt_params_init(net, &s.rng);
-    if (s.opt.weights_path && rt_read_weights(&s, s.opt.weights_path, 0)) {
+    if (rt_agree(failed ? RT_EXIT_INPUT : 0)) {
         session_free(&s);
         return RT_EXIT_INPUT;
     }

@@ -1,5 +1,6 @@
 /* rt_train.c — the epoch loop: batches, optimiser steps, the learning-rate schedule, evaluation,
- * divergence, early stopping on the validation loss and the best epoch kept. */
+ * divergence, early stopping on the validation loss and the best epoch kept; under MPI
+ * (rt_world), each rank's share of every batch and of every evaluation. */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,30 @@ static void on_signal(int sig)
 {
     stop_signal = sig;
     signal(sig, SIG_DFL); /* a second Ctrl-C ends the program at once */
+}
+
+const rt_comm *rt_world;
+int rt_agreed_failure;
+
+int rt_writer(void)
+{
+    return !rt_world || rt_world->rank == 0;
+}
+
+int rt_agree(int code)
+{
+    if (rt_world) code = rt_world->max(code);
+    if (code) rt_agreed_failure = 1;
+    return code;
+}
+
+/* This rank's share [*lo, *hi) of m rows: contiguous slices in rank order (all of them in one
+ * process). */
+static void share(int m, int *lo, int *hi)
+{
+    const long long r = rt_world ? rt_world->rank : 0, p = rt_world ? rt_world->size : 1;
+    *lo = (int)(m * r / p);
+    *hi = (int)(m * (r + 1) / p);
 }
 
 /* The learning rate of epoch e (0-based), PyTorch's schedulers stepped once per epoch:
@@ -56,7 +81,8 @@ static void fill_labels(const rt_session *s, const rt_dataset *ds, const int32_t
     if (s->target.d) rt_targets_scale(&s->target, ybuf, m);
 }
 
-/* Runs step() over rows idx[0..m) in chunks: loss and correct counts, and gradients when grad. */
+/* Runs step() over rows idx[0..m) in chunks: loss and correct counts, and gradients when grad
+ * (RT_GRAD_SHARE: only the last chunk hands the complete gradients over). */
 static void run_rows(rt_session *s, const rt_dataset *ds, const int32_t *idx, int m, int grad,
                      rt_stats *st)
 {
@@ -65,19 +91,31 @@ static void run_rows(rt_session *s, const rt_dataset *ds, const int32_t *idx, in
         int mc = m - c < net->chunk ? m - c : net->chunk;
         rt_batch_fill(ds, &s->norm, idx + c, mc, s->xbuf, net->real_size);
         fill_labels(s, ds, idx + c, mc, s->ybuf);
-        net->step(mc, s->xbuf, s->ybuf, grad, st);
+        net->step(mc, s->xbuf, s->ybuf, grad == RT_GRAD_SHARE && c + mc < m ? RT_GRAD_ADD : grad, st);
     }
+}
+
+/* The loss and correct counts of every rank's rows. */
+static void sum_stats(rt_stats *st)
+{
+    if (!rt_world) return;
+    double v[2] = {st->loss, st->correct};
+    rt_world->sum(v, 2);
+    st->loss = v[0], st->correct = v[1];
 }
 
 void rt_evaluate(rt_session *s, const rt_dataset *ds, double *loss, double *acc)
 {
     int32_t order[1024];
     rt_stats st = {0, 0};
-    for (int start = 0; start < ds->n; start += 1024) {
-        int m = ds->n - start < 1024 ? ds->n - start : 1024;
+    int lo, hi;
+    share(ds->n, &lo, &hi);
+    for (int start = lo; start < hi; start += 1024) {
+        int m = hi - start < 1024 ? hi - start : 1024;
         for (int r = 0; r < m; r++) order[r] = start + r;
-        run_rows(s, ds, order, m, 0, &st);
+        run_rows(s, ds, order, m, RT_GRAD_NONE, &st);
     }
+    sum_stats(&st);
     *loss = st.loss / ds->n;
     *acc = s->net->task == RT_TASK_REGRESSION ? NAN : st.correct / ds->n;
 }
@@ -100,8 +138,10 @@ static void regression_metrics(rt_session *s, const rt_dataset *ds, rt_eval *ev)
     for (int i = 0; i < n; i++)
         for (int j = 0; j < k; j++) mean[j] += ds->y[(size_t)i * (size_t)k + (size_t)j];
     for (int j = 0; j < k; j++) mean[j] /= n;
-    for (int start = 0; start < n; start += net->chunk) {
-        int m = n - start < net->chunk ? n - start : net->chunk;
+    int lo, hi;
+    share(n, &lo, &hi);
+    for (int start = lo; start < hi; start += net->chunk) {
+        int m = hi - start < net->chunk ? hi - start : net->chunk;
         for (int r = 0; r < m; r++) order[r] = start + r;
         rt_batch_fill(ds, &s->norm, order, m, s->xbuf, net->real_size);
         net->forward(m, s->xbuf, out);
@@ -117,6 +157,7 @@ static void regression_metrics(rt_session *s, const rt_dataset *ds, rt_eval *ev)
                 abs_err[j] += fabs(e);
             }
     }
+    if (rt_world) rt_world->sum(tot, 3 * k); /* tot, res and abs_err over every rank's rows */
     double r2 = 0, se = 0, ae = 0;
     for (int j = 0; j < k; j++) {
         r2 += tot[j] > 0 ? 1 - res[j] / tot[j] : res[j] == 0 ? 1 : 0;
@@ -188,8 +229,13 @@ static int log_point(rt_session *s, int epochs)
 {
     rt_metrics row = measure(s);
     if (add_history(s, &row)) return -1;
+    if (rt_world && !rt_world->same(s->net->params, s->net->n_params * (size_t)s->net->real_size)) {
+        rt_agree(RT_EXIT_INPUT); /* every rank has found it */
+        rt_error(NULL, 0, "internal error: the ranks' parameters differ at epoch %d", s->epoch);
+        return -1;
+    }
     rt_log_row(s, &row, epochs);
-    return rt_write_metrics(s);
+    return rt_writer() ? rt_write_metrics(s) : 0;
 }
 
 /* Everything a finished (or stopped) run leaves in the output directory. */
@@ -200,11 +246,12 @@ static int write_outputs(rt_session *s)
     char *weights = rt_join(s->out_dir, file);
     char *curves = rt_join(s->out_dir, "curves.svg");
     char *boundary = rt_join(s->out_dir, "boundary.svg");
+    const int writer = rt_writer(); /* the other ranks restore the kept weights and write nothing */
     int rc = 0;
     if (!weights || !curves || !boundary) rc = -1;
     /* The checkpoint holds the last epoch's parameters (what --resume continues from), the
      * weights file the kept epoch's: restored first when early stopping kept an earlier one. */
-    if (!rc) rc = rt_checkpoint_write(s);
+    if (!rc && writer) rc = rt_checkpoint_write(s);
     s->saved_epoch = s->epoch;
     if (!rc && s->best_epoch >= 0) {
         memcpy(s->net->params, s->kept, s->net->n_params * (size_t)s->net->real_size);
@@ -218,17 +265,16 @@ static int write_outputs(rt_session *s)
                        s->best_val_loss);
         }
     }
-    if (!rc) {
+    if (!rc && writer) {
         /* The weights file's metadata names the epoch of the weights it holds. */
         int last = s->epoch;
         s->epoch = s->saved_epoch;
         rc = rt_write_weights(s, weights, s->net->params);
         s->epoch = last;
+        if (!rc) rc = rt_plot_curves(s, curves);
+        if (!rc && s->net->inputs == 2) rc = rt_plot_boundary(s, boundary);
     }
-    if (!rc) rc = rt_write_metrics(s);
-    if (!rc) rc = rt_plot_curves(s, curves);
-    if (!rc && s->net->inputs == 2) rc = rt_plot_boundary(s, boundary);
-    if (!rc && !s->opt.quiet) printf("wrote %s/ (%s, metrics.csv, curves.svg%s, checkpoint.safetensors)\n",
+    if (!rc && writer && !s->opt.quiet) printf("wrote %s/ (%s, metrics.csv, curves.svg%s, checkpoint.safetensors)\n",
                                      s->out_dir, file, s->net->inputs == 2 ? ", boundary.svg" : "");
     free(weights);
     free(curves);
@@ -296,10 +342,13 @@ int rt_train(rt_session *s)
     s->best_epoch = -1;
     const int watch = s->cfg.early_stopping && s->has_val;
 
-    if (rt_mkdir_p(s->out_dir)) return RT_EXIT_INPUT;
-    sweep_temps(s);
+    if (rt_writer()) {
+        if (rt_mkdir_p(s->out_dir)) return RT_EXIT_INPUT;
+        sweep_temps(s);
+    }
     if (s->opt.resume) {
-        if (rt_checkpoint_read(s)) return RT_EXIT_INPUT;
+        /* Every rank reads the checkpoint (the output directory is shared, as the data are). */
+        if (rt_agree(rt_checkpoint_read(s) ? RT_EXIT_INPUT : 0)) return RT_EXIT_INPUT;
         if (!s->opt.quiet)
             printf("resumed from %s/checkpoint.safetensors at epoch %d\n", s->out_dir, s->epoch);
     } else if (log_point(s, epochs)) {
@@ -312,6 +361,10 @@ int rt_train(rt_session *s)
     signal(SIGTERM, on_signal);
     double t0 = rt_now() - s->seconds, last_draw = 0;
     const int first = s->epoch;
+    /* Under MPI each rank steps its share of every batch and the gradients are summed over the
+     * ranks before the one update all take; the fused train_step() updates as it goes, so it
+     * serves one process only. */
+    const int ranks = rt_world && rt_world->size > 1;
     int code = RT_EXIT_OK;
     /* A run that early stopping ended has nothing left to do on --resume. */
     const int stopped = watch && s->bad_epochs >= s->cfg.patience;
@@ -324,37 +377,50 @@ int rt_train(rt_session *s)
             rt_rng_shuffle(&s->rng, s->idx, n);
         }
         rt_stats st = {0, 0};
+        int seen = 0; /* rows this rank has stepped this epoch */
         for (int start = 0; start < n; start += bs) {
             int m = n - start < bs ? n - start : bs;
-            if (net->train_step && m <= net->chunk) { /* the batch is one chunk: step and update in one */
+            if (ranks) {
+                int lo, hi;
+                share(m, &lo, &hi);
+                run_rows(s, &s->train, s->idx + start + lo, hi - lo, RT_GRAD_SHARE, &st);
+                rt_world->grads(net);
+                net->update(lr, 1.0 / m, ++s->step);
+                seen += hi - lo;
+            } else if (net->train_step && m <= net->chunk) { /* the batch is one chunk: step and update in one */
                 rt_batch_fill(&s->train, &s->norm, s->idx + start, m, s->xbuf, net->real_size);
                 fill_labels(s, &s->train, s->idx + start, m, s->ybuf);
                 net->train_step(m, s->xbuf, s->ybuf, &st, lr, ++s->step);
+                seen += m;
             } else {
-                run_rows(s, &s->train, s->idx + start, m, 1, &st);
+                run_rows(s, &s->train, s->idx + start, m, RT_GRAD_ADD, &st);
                 net->update(lr, 1.0 / m, ++s->step);
+                seen += m;
             }
             double now = rt_now();
             if (s->tty && now - last_draw > 0.1) {
                 s->seconds = now - t0;
                 double done = (epoch - 1 + (double)(start + m) / n) / epochs;
                 double rate = (double)(epoch - 1 - first) * n + start + m;
-                rt_progress(s, epoch, epochs, st.loss / (start + m),
-                            net->task == RT_TASK_REGRESSION ? NAN : st.correct / (start + m), done,
+                rt_progress(s, epoch, epochs, st.loss / (seen ? seen : 1),
+                            net->task == RT_TASK_REGRESSION ? NAN : st.correct / (seen ? seen : 1), done,
                             rate / (now - t0 + 1e-9));
                 last_draw = now;
             }
         }
         s->seconds = rt_now() - t0;
+        sum_stats(&st);
+        if (rt_world) stop_signal = rt_world->max(stop_signal); /* every rank stops after the same epoch */
         double loss = st.loss / n;
         if (!isfinite(loss) || !params_finite(net)) {
             memcpy(net->params, s->best, block);
             if (s->tty) fputs("\r\033[K", stderr);
-            fprintf(stderr,
-                    "%s: error: training diverged at epoch %d: the loss became %s; kept the weights of "
-                    "epoch %d (try a smaller learning_rate than %g, or normalize: minmax)\n",
-                    s->opt.program, epoch, isnan(loss) ? "NaN" : "infinite", s->epoch,
-                    s->cfg.learning_rate);
+            if (rt_writer()) /* every rank diverged alike: one message */
+                fprintf(stderr,
+                        "%s: error: training diverged at epoch %d: the loss became %s; kept the weights of "
+                        "epoch %d (try a smaller learning_rate than %g, or normalize: minmax)\n",
+                        s->opt.program, epoch, isnan(loss) ? "NaN" : "infinite", s->epoch,
+                        s->cfg.learning_rate);
             code = RT_EXIT_DIVERGED;
             break;
         }
@@ -401,6 +467,7 @@ int rt_train(rt_session *s)
     }
     if (write_outputs(s)) return RT_EXIT_INPUT;
     print_summary(s);
-    if (rt_confusion_report(s)) return RT_EXIT_INPUT;
+    if (ranks && !s->opt.quiet) rt_world->report();
+    if (rt_writer() && rt_confusion_report(s)) return RT_EXIT_INPUT;
     return code;
 }
