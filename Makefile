@@ -82,6 +82,8 @@ TEST_DEBS := python3-numpy python3-yaml python3-torch dataset-fashion-mnist clan
 TEST_DEBS += debhelper dpkg-dev man-db
 # make fuzz: libFuzzer and the sanitizer runtimes (Debian 12's clang only recommends them).
 TEST_DEBS += libclang-rt-14-dev
+# tests/t_mpi.sh: nncc --mpi under mpirun (then make builds libnncc_rt_mpi.a).
+TEST_DEBS += libopenmpi-dev openmpi-bin
 
 # make bench's peers: numpy and PyTorch through OpenBLAS (numpy on the reference BLAS is 20x slower).
 BENCH_DEBS := python3-numpy python3-torch libopenblas0-pthread
@@ -234,7 +236,7 @@ install: build
 	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(pkgconfigdir) $(DESTDIR)$(includedir) \
 	   $(DESTDIR)$(man1dir) $(addprefix $(DESTDIR)$(docdir)/,$(EXAMPLE_DIRS))
 	$(INSTALL_PROGRAM) $(NNCC) $(DESTDIR)$(bindir)/nncc
-	$(INSTALL_DATA) $(RTLIB) $(CJSON_LIB) $(DESTDIR)$(libdir)/
+	$(INSTALL_DATA) $(RTLIB) $(CJSON_LIB) $(RTLIB_MPI) $(DESTDIR)$(libdir)/
 	$(INSTALL_DATA) runtime/nncc_rt.h $(DESTDIR)$(includedir)/nncc_rt.h
 	sed -e 's|@prefix@|$(prefix)|' -e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
 	    -e 's|@VERSION@|$(VERSION)|' nncc-rt.pc.in > $(DESTDIR)$(pkgconfigdir)/nncc-rt.pc
@@ -246,6 +248,7 @@ install: build
 # Removes what install wrote, and the directories of nncc's own (docdir); never bin/ or lib/.
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/nncc $(DESTDIR)$(libdir)/libnncc_rt.a $(DESTDIR)$(libdir)/libnncc_cjson.a \
+	   $(DESTDIR)$(libdir)/libnncc_rt_mpi.a \
 	   $(DESTDIR)$(includedir)/nncc_rt.h $(DESTDIR)$(pkgconfigdir)/nncc-rt.pc $(DESTDIR)$(man1dir)/nncc.1
 	rm -f $(addprefix $(DESTDIR)$(docdir)/,$(EXAMPLE_FILES))
 	@for d in $(DESTDIR)$(docdir) $(addprefix $(DESTDIR)$(docdir)/,$(EXAMPLE_DIRS)); do echo "$$d"; done | sort -r | \

@@ -512,6 +512,19 @@ int rt_main(int argc, char **argv, const rt_network *net)
         session_free(&s);
         return RT_EXIT_INPUT;
     }
+    /* The ranks take the same steps only from the same command line and the same data. */
+    const double run[] = {s.cfg.epochs, s.cfg.batch_size, s.cfg.learning_rate, (double)s.cfg.seed,
+                          s.train.n, s.train.d, s.has_test ? s.test.n : -1, s.has_val ? s.val.n : -1,
+                          s.opt.resume};
+    if (rt_world && !rt_world->same(run, sizeof run)) {
+        rt_agree(RT_EXIT_INPUT);
+        if (rt_writer())
+            rt_error(NULL, 0, "the ranks were not given the same run (epochs, batch size, learning rate, seed, "
+                              "--resume or the number of samples differ): give every rank the same command "
+                              "line and data");
+        session_free(&s);
+        return RT_EXIT_INPUT;
+    }
     if (s.opt.gradcheck) code = rt_gradcheck(&s);
     else code = rt_train(&s);
     session_free(&s);
