@@ -1134,6 +1134,12 @@ static void emit_tables(Gen *g)
     if (spec->normalize_targets != NORM_NONE)
         emit(e, "        .normalize_targets = %s,\n", norms[spec->normalize_targets]);
     if (spec->n_classes) emit(e, "        .classes = %s_classes,\n        .n_classes = %d,\n", n, spec->n_classes);
+    if (spec->augment_flip || spec->augment_shift) {
+        const int r = spec->input_rank;
+        emit(e, "        .augment_flip = %d,\n        .augment_shift = %d,\n        .image = {%d, %d, %d},\n",
+             spec->augment_flip, spec->augment_shift, r == 3 ? spec->input_shape[0] : 1, spec->input_shape[r - 2],
+             spec->input_shape[r - 1]);
+    }
     emit(e, "    },\n");
     emit(e, "    .step = %s_step,\n    .forward = %s_forward,\n    .update = %s_update,\n", n, n, n);
     if (any_trainable(net)) emit(e, "    .train_step = %s_train_step,\n", n);

@@ -168,6 +168,7 @@ typedef struct Spec {
     SourceSpec val;         /* kind RT_SRC_NONE: none, or the fraction below */
     double validation;      /* fraction of the training set held out, 0 = none */
     Normalization normalize, normalize_targets;
+    int augment_flip, augment_shift; /* data.augment: horizontal flips; shifts of up to N pixels */
     int lr_schedule;        /* enum rt_lr_schedule */
     int lr_every, lr_warmup;
     double lr_gamma, lr_min;

@@ -1081,20 +1081,48 @@ static void source_read(Ctx *c, SourceSpec *src, const Node *v, const char *whic
     (void)ok;
 }
 
+/* data.augment: {flip: horizontal | none, shift: N}, for an image input ([H, W] or [C, H, W]). */
+static void augment_read(Ctx *c, const Node *v)
+{
+    Spec *s = c->spec;
+    if (v->kind != NODE_MAP) {
+        diag_error(v->loc, "expected a mapping {flip: horizontal, shift: N}, found %s", found(v));
+        return;
+    }
+    const Node *val[2];
+    static const char *const keys[] = {"flip", "shift"};
+    read_keys(v, " in data.augment", keys, 2, val, NULL);
+    if (c->input_ok && s->input_rank != 2 && s->input_rank != 3) {
+        char what[64];
+        if (s->input_rank == 1) snprintf(what, sizeof what, "%d features", s->inputs);
+        else snprintf(what, sizeof what, "of %d dimensions", s->input_rank);
+        diag_error(v->loc, "data.augment flips and shifts images: it needs an image input, 'input: [H, W]' or "
+                           "'input: [C, H, W]'; the input is %s", what);
+        return;
+    }
+    static const char *const flips[] = {"none", "horizontal"};
+    if (val[0])
+        get_choice(val[0], "flip", flips, 2, &s->augment_flip);
+    if (val[1] && c->input_ok) {
+        const int h = s->input_shape[s->input_rank - 2], w = s->input_shape[s->input_rank - 1];
+        get_int32(val[1], "shift", 0, (h < w ? h : w) - 1, &s->augment_shift);
+    }
+}
+
 static void field_data(Ctx *c, const Node *key, const Node *v)
 {
     (void)key;
     Spec *s = c->spec;
     s->normalize = NORM_NONE;
     s->test.kind = s->val.kind = RT_SRC_NONE;
-    const Node *val[4] = {NULL, NULL, NULL, NULL};
+    const Node *val[5] = {NULL, NULL, NULL, NULL, NULL};
     if (v && v->kind != NODE_MAP) {
-        diag_error(v->loc, "expected a mapping {train, test, validation, normalize}, found %s", found(v));
+        diag_error(v->loc, "expected a mapping {train, test, validation, normalize, augment}, found %s", found(v));
         v = NULL;
     }
     if (v) {
-        static const char *const keys[] = {"train", "test", "normalize", "validation"};
-        read_keys(v, " in data", keys, 4, val, NULL);
+        static const char *const keys[] = {"train", "test", "normalize", "validation", "augment"};
+        read_keys(v, " in data", keys, 5, val, NULL);
     }
     if (val[0]) {
         source_read(c, &s->train, val[0], "train", s->seed);
@@ -1143,6 +1171,8 @@ static void field_data(Ctx *c, const Node *key, const Node *v)
     if (val[2])
         get_choice(val[2], "normalization", normalization_names, NORM_COUNT, &n);
     s->normalize = (Normalization)n;
+    if (val[4])
+        augment_read(c, val[4]);
 }
 
 static void field_early_stopping(Ctx *c, const Node *key, const Node *v)

@@ -250,7 +250,23 @@ typedef struct rt_config {
     /* `classes:` of the network file: the order of named classes, or NULL / 0. */
     const char *const *classes;
     int n_classes;
+    /* data.augment, training batches only: random horizontal flips (1) and shifts of up to
+     * augment_shift pixels with zero fill, of the image[0] channels of image[1] x image[2] pixels
+     * each input is (rt_augment.c). */
+    int augment_flip, augment_shift;
+    int image[3];
 } rt_config;
+
+/* ---- rt_augment.c: data.augment ------------------------------------------------------------ */
+
+/* rt_batch_fill() for a training batch of optimiser step `step`: each image flipped and shifted
+ * as cfg->augment_* say, before normalisation (pixels shifted in are 0). The choices for a sample
+ * depend on cfg->seed, step and the sample's index alone, so threads, ranks and --resume do not
+ * change them. */
+void rt_batch_fill_augmented(const rt_dataset *ds, const rt_norm *nm, const int32_t *idx, int m, void *out,
+                             int real_size, const rt_config *cfg, long step);
+/* The choices: *flip 0 or 1; *dx, *dy in [-shift, shift] (the content moves right and down). */
+void rt_augment_choice(const rt_config *cfg, long step, int32_t sample, int *flip, int *dx, int *dy);
 
 typedef struct rt_network {
     const char *name;     /* C identifier; output directory NAME-out/ */
@@ -273,7 +289,7 @@ typedef struct rt_network {
     /* Forward over m <= chunk rows of x (m*inputs reals); adds loss and correct counts to *st;
      * with grad != 0 also back-propagates and ADDS the gradient sums into grads. grad ==
      * RT_GRAD_SHARE (programs built with --mpi, the batch's last chunk): also hands each layer's
-     * gradient to rt_grads_ready() as soon as it is complete. m may be 0 (a rank's empty share). */
+     * gradient to rt_grads_ready() as soon as it is complete. */
     void (*step)(int m, const void *x, const double *y, int grad, rt_stats *st);
     /* Outputs after the last activation: out is m*outputs reals. */
     void (*forward)(int m, const void *x, void *out);

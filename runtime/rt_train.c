@@ -81,6 +81,16 @@ static void fill_labels(const rt_session *s, const rt_dataset *ds, const int32_t
     if (s->target.d) rt_targets_scale(&s->target, ybuf, m);
 }
 
+/* Rows idx[0..m) of ds into xbuf, normalised; for a training batch (the optimiser step about to
+ * be taken) augmented when data.augment says so. */
+static void fill_x(rt_session *s, const rt_dataset *ds, const int32_t *idx, int m, int training)
+{
+    if (training && (s->cfg.augment_flip || s->cfg.augment_shift))
+        rt_batch_fill_augmented(ds, &s->norm, idx, m, s->xbuf, s->net->real_size, &s->cfg, s->step + 1);
+    else
+        rt_batch_fill(ds, &s->norm, idx, m, s->xbuf, s->net->real_size);
+}
+
 /* Runs step() over rows idx[0..m) in chunks: loss and correct counts, and gradients when grad
  * (RT_GRAD_SHARE: only the last chunk hands the complete gradients over). */
 static void run_rows(rt_session *s, const rt_dataset *ds, const int32_t *idx, int m, int grad,
@@ -89,7 +99,7 @@ static void run_rows(rt_session *s, const rt_dataset *ds, const int32_t *idx, in
     const rt_network *net = s->net;
     for (int c = 0; c < m; c += net->chunk) {
         int mc = m - c < net->chunk ? m - c : net->chunk;
-        rt_batch_fill(ds, &s->norm, idx + c, mc, s->xbuf, net->real_size);
+        fill_x(s, ds, idx + c, mc, grad != RT_GRAD_NONE);
         fill_labels(s, ds, idx + c, mc, s->ybuf);
         net->step(mc, s->xbuf, s->ybuf, grad == RT_GRAD_SHARE && c + mc < m ? RT_GRAD_ADD : grad, st);
     }
@@ -388,7 +398,7 @@ int rt_train(rt_session *s)
                 net->update(lr, 1.0 / m, ++s->step);
                 seen += hi - lo;
             } else if (net->train_step && m <= net->chunk) { /* the batch is one chunk: step and update in one */
-                rt_batch_fill(&s->train, &s->norm, s->idx + start, m, s->xbuf, net->real_size);
+                fill_x(s, &s->train, s->idx + start, m, 1);
                 fill_labels(s, &s->train, s->idx + start, m, s->ybuf);
                 net->train_step(m, s->xbuf, s->ybuf, &st, lr, ++s->step);
                 seen += m;
