@@ -87,9 +87,7 @@ int rt_norm_fit(rt_norm *nm, const rt_dataset *train, int kind)
     }
     const unsigned char *xu = train->x_u8;
     const double *xd = train->x_f64;
-    int parallel = n * (size_t)d > 100000;
-
-#pragma omp parallel for schedule(static) if (parallel)
+#pragma omp parallel for schedule(static) if (n * (size_t)d > 100000)
     for (int c = 0; c < nchunks; c++) {
         double *lo = part + (size_t)c * 4 * d, *hi = lo + d, *sum = hi + d;
         size_t r0 = (size_t)c * rows, r1 = r0 + rows < n ? r0 + rows : n;
@@ -134,7 +132,7 @@ int rt_norm_fit(rt_norm *nm, const rt_dataset *train, int kind)
         }
     } else {
         /* Two passes (mean, then squared deviations) stay accurate when the mean is large. */
-#pragma omp parallel for schedule(static) if (parallel)
+#pragma omp parallel for schedule(static) if (n * (size_t)d > 100000)
         for (int c = 0; c < nchunks; c++) {
             double *ss = part + (size_t)c * 4 * d + 3 * (size_t)d;
             size_t r0 = (size_t)c * rows, r1 = r0 + rows < n ? r0 + rows : n;
