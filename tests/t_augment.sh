@@ -140,7 +140,8 @@ float_ge "$acc" 0.95 && ok "augment: the augmented network still learns the clas
 RTLIB_MPI=$(dirname "$NNCC")/libnncc_rt_mpi.a
 if command -v mpirun >/dev/null && [ -f "$RTLIB_MPI" ] && pkg-config --exists mpi-c; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-    export LSAN_OPTIONS="suppressions=$TOP/tests/mpi_lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+    export LSAN_OPTIONS="suppressions=$TOP/tests/mpi_lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+    export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" # whole stacks through libmpi
     if "$NNCC" img.yaml --mpi -o img_mpi.c &&
        gcc -std=c99 -O2 $SAN_FLAGS -I"$RTINC" img_mpi.c "$RTLIB_MPI" "$RTLIB" $RT_LIBS $(pkg-config --libs mpi-c) -lm -fopenmp -o img_mpi &&
        timeout 300 mpirun --oversubscribe -np 2 ./img_mpi --quiet --threads 1 --out m2 &&
