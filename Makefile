@@ -86,7 +86,7 @@ TEST_DEBS += libclang-rt-14-dev
 TEST_DEBS += libopenmpi-dev openmpi-bin
 
 # make bench's peers: numpy and PyTorch through OpenBLAS (numpy on the reference BLAS is 20x slower).
-BENCH_DEBS := python3-numpy python3-torch libopenblas0-pthread
+BENCH_DEBS := python3-numpy python3-torch libopenblas0-pthread libopenmpi-dev openmpi-bin
 
 test-deps bench-deps: DEBS = $(if $(filter bench-deps,$@),$(BENCH_DEBS),$(TEST_DEBS))
 test-deps bench-deps:

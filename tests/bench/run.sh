@@ -20,7 +20,13 @@
 # A CFLAGS set by the user is the one target measured. The --threads 1 and OMP_WAIT_POLICY=PASSIVE
 # runs are for the first target only.
 #
-# Environment: REPEATS (default 3), NNCC, CC, CFLAGS (see above).
+# Scaling out (the first target only): W3 and W4 built with nncc --mpi and run as 2 ranks x 1 thread
+# under mpirun, in both allreduce modes, beside the same workloads as 1 process x 1 and x 2 threads,
+# MPI_Allreduce of their gradient blocks alone (allreduce.c), and a PREDICTED table for 8 and 64
+# nodes from those figures (scaling_model.py). Without mpirun or mpicc these rows are skipped, and
+# the output says so.
+#
+# Environment: REPEATS (default 3), NNCC, CC, CFLAGS (see above), MPIRUN_FLAGS (see "scaling out").
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$TOP/tests/bench
@@ -140,6 +146,80 @@ for t in "${TAGS[@]}"; do
     R[$t.rss2]=$(cat "$WORK/$t/w2_circles.rss") R[$t.rss3]=$(cat "$WORK/$t/w3_fashion.rss") R[$t.rss4]=$(cat "$WORK/$t/w4_wide.rss")
 done
 
+# ---- scaling out: nncc --mpi ---------------------------------------------------------------
+# W3 and W4 built with --mpi (the first target's flags) and run as 2 ranks x 1 thread, beside the
+# same workloads built without it as 1 process x 1 and x 2 threads: one run of each in turn, REPEATS
+# times, so that a busy spell of the machine falls on all of them alike; both allreduce modes
+# (NNCC_ALLREDUCE=overlap, the default, and blocking); and MPI_Allreduce of the two gradient blocks
+# alone (allreduce.c), over the same loopback. Rank 0's metrics.csv gives the training seconds, its
+# `mpi:` line (printed without --quiet) the wait for the sums per step.
+#
+# MPIRUN_FLAGS (default: --bind-to none --mca mpi_yield_when_idle 1) are mpirun's options besides
+# --oversubscribe -np 2: see the README's "Scaling out" for the measurements that chose them.
+MPIRUN_FLAGS=${MPIRUN_FLAGS:---bind-to none --mca mpi_yield_when_idle 1}
+# S[KEY]: the scaling figures. w3.p1 w3.p2 (1 process x 1, x 2 threads), w3.ov w3.bl (2 ranks, overlap,
+# blocking): "median min max" s/epoch; w3.wov w3.wbl: the same of the mpi: line's ms per step;
+# w3.ar: MPI_Allreduce alone, ms; w3.n: parameters; w3.steps: steps an epoch; likewise w4.
+declare -A S
+for w in w3 w4; do # parameters, bytes a real, and the layers' sizes (784-256-128-10) from --check
+    f=$([ $w = w3 ] && echo w3_fashion || echo w4_wide)
+    read -r "S[$w.n]" "S[$w.real]" "S[$w.sizes]" < <("$NNCC" "$BENCH/$f.yaml" --check | awk '
+        /^parameters:/ { n = $2 } /^  float64/ { r = 8 }
+        /^  layer [0-9]+ +dense +[0-9]+ -> [0-9]+/ { if (!s) s = $4; s = s "-" $6 }
+        END { print n, r ? r : 4, s }')
+done
+mpi_skip=""
+if ! mpirun=$(command -v mpirun) || [ ! -x "$mpirun" ]; then
+    mpi_skip="no mpirun on PATH (make bench-deps installs openmpi-bin and libopenmpi-dev)"
+elif ! mpicc=$(command -v mpicc) || [ ! -x "$mpicc" ]; then
+    mpi_skip="no mpicc (make bench-deps installs libopenmpi-dev)"
+fi
+if [ -z "$mpi_skip" ]; then
+    # mpirun refuses root unless told twice; a bench run as root means it.
+    [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    d=$WORK/$main
+    for w in w3_fashion w4_wide; do
+        (cd "$d" && if [ -n "${FLAGS[$main]}" ]; then export CFLAGS=${FLAGS[$main]}; fi &&
+            CC=$WORK/cc-keep "$NNCC" "$BENCH/$w.yaml" --mpi -o "$d/$w-mpi") >"$d/$w-mpi.build.log" 2>&1 ||
+            { mpi_skip="nncc --mpi failed: $(tail -1 "$d/$w-mpi.build.log")"; break; }
+    done
+fi
+if [ -z "$mpi_skip" ] && ! "$mpicc" -O2 "$BENCH/allreduce.c" -o "$WORK/allreduce" >"$WORK/allreduce.log" 2>&1; then
+    mpi_skip="mpicc allreduce.c failed: $(tail -1 "$WORK/allreduce.log")"
+fi
+# shellcheck disable=SC2086 # MPIRUN_FLAGS are words
+mpi2() { mpirun --oversubscribe -np 2 $MPIRUN_FLAGS "$@"; }
+if [ -z "$mpi_skip" ]; then
+    d=$WORK/$main
+    note "[${LABEL[$main]}] scaling: W3 and W4 as 2 ranks x 1 thread (mpirun --oversubscribe -np 2 $MPIRUN_FLAGS), overlap and blocking, beside 1 process x 1 and x 2 threads, x $REPEATS ..."
+    declare -A T # T[w.kind]: one value a line, over the repeats
+    for k in $(seq "$REPEATS"); do
+        for w in w3 w4; do
+            f=$([ $w = w3 ] && echo w3_fashion || echo w4_wide)
+            "$d/$f" --quiet --threads 1 --out "$d/$f-s1" >/dev/null || { note "$f --threads 1 failed"; exit 1; }
+            T[$w.p1]+="$(last_seconds "$d/$f-s1")"$'\n'
+            "$d/$f" --quiet --out "$d/$f-s2" >/dev/null || { note "$f failed"; exit 1; }
+            T[$w.p2]+="$(last_seconds "$d/$f-s2")"$'\n'
+            for mode in overlap blocking; do
+                m=$([ $mode = overlap ] && echo ov || echo bl)
+                # Without --quiet for the mpi: line; stdout is a file, so no progress bar is drawn.
+                NNCC_ALLREDUCE=$mode mpi2 "$d/$f-mpi" --threads 1 --out "$d/$f-mpi-out" >"$d/$f-mpi.$m.log" 2>&1 ||
+                    { note "mpirun $f-mpi ($mode) failed:"; tail -5 "$d/$f-mpi.$m.log" >&2; exit 1; }
+                T[$w.$m]+="$(last_seconds "$d/$f-mpi-out")"$'\n'
+                T[$w.w$m]+="$(sed -n 's/^mpi: .*: \([0-9.]*\) ms per step waiting$/\1/p' "$d/$f-mpi.$m.log")"$'\n'
+                S[$w.steps]=$(sed -n 's/^mpi: [0-9]* ranks; \([0-9]*\) gradient sums.*/\1/p' "$d/$f-mpi.$m.log")
+            done
+        done
+    done
+    for key in "${!T[@]}"; do S[$key]=$(printf %s "${T[$key]}" | grep . | stats); done
+    note "[${LABEL[$main]}] scaling: MPI_Allreduce of ${S[w3.n]} and ${S[w4.n]} floats alone, 2 ranks ..."
+    while read -r n med lo hi; do
+        for w in w3 w4; do [ "$n" = "${S[$w.n]}" ] && S[$w.ar]="$med $lo $hi"; done
+    done < <(mpi2 "$WORK/allreduce" "${S[w3.n]}" "${S[w4.n]}" 2>"$WORK/allreduce.log")
+else
+    note "scaling (nncc --mpi) skipped: $mpi_skip"
+fi
+
 # W5 on real Fashion-MNIST test images (the table), and on dense random inputs (a note): one kernel
 # (the weights the first target trained), compiled for each target.
 w5zeros=""
@@ -256,3 +336,76 @@ echo "- Goal: nncc + cc for the W3 net: $(each cc3)."
 echo "- Goal: the notes' deep net (examples/deep_circles.yaml) generates ${deep_lines:-?} lines of C (nncc -o FILE.c)."
 [ "$blas_name" = OpenBLAS ] || echo "- Warning: numpy and torch use $blas_name here, not OpenBLAS: install libopenblas0-pthread for a fair comparison."
 awk -v l="${load%% *}" -v c="$cores" 'BEGIN { if (l + 0 > 0.5 * c) printf "- Warning: the machine was busy (load average %s on %d cores): threaded timings suffer most.\n", l, c }'
+
+# ---- scaling out: the measured table and the PREDICTED one ---------------------------------
+# per_step W KEY: S[W.KEY]'s "median min max" s/epoch as ms per step (an epoch's steps: the mpi: line's count)
+steps_of() { case $1 in w3) echo "${S[w3.steps]:-938}" ;; *) echo "${S[w4.steps]:-235}" ;; esac; }
+batch_of() { case $1 in w3) echo 64 ;; *) echo 256 ;; esac; }
+per_step() { local v=(${S[$1.$2]:-}); [ -n "${v[0]:-}" ] && awk -v s="$(steps_of "$1")" -v m="${v[0]}" -v lo="${v[1]}" -v hi="${v[2]}" \
+    'BEGIN { printf "%.2f %.2f %.2f\n", 1e3 * m / s, 1e3 * lo / s, 1e3 * hi / s }'; }
+sp() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f×\n", a / b; else print "—" }'; }
+echo
+if [ -n "$mpi_skip" ]; then
+    echo "- Scaling out (nncc --mpi): skipped, $mpi_skip."
+else
+    echo "Scaling out: nncc --mpi, \`mpirun --oversubscribe -np 2 $MPIRUN_FLAGS ./prog --threads 1\` against the same"
+    echo "workload built without --mpi as one process (${LABEL[$main]}); each repeat runs all of them in turn. s/epoch of"
+    echo "training (rank 0's), medians of $REPEATS runs (min–max); waits and sums in ms per step. $(mpirun --version 2>/dev/null | head -1)."
+    echo
+    echo "| workload | 1 process × 1 thread | 1 process × 2 threads | 2 ranks × 1 thread, overlap | 2 ranks × 1 thread, blocking | 2 ranks (overlap) vs 1 × 2 threads | overlap vs blocking | waiting for the sums: overlap / blocking | MPI_Allreduce of the gradient alone |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for w in w3 w4; do
+        p1=(${S[$w.p1]}) p2=(${S[$w.p2]}) ov=(${S[$w.ov]}) bl=(${S[$w.bl]}) wo=(${S[$w.wov]:-}) wb=(${S[$w.wbl]:-}) ar=(${S[$w.ar]:-})
+        name=$([ $w = w3 ] && echo "W3 Fashion 784-256-128-10, batch 64" || echo "W4 784-1024-1024-10, batch 256")
+        kib=$(awk -v n="${S[$w.n]}" -v r="${S[$w.real]}" 'BEGIN { printf "%.1f", n * r / 1024 }')
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s (%s floats, %s KiB) |\n' "$name" \
+            "$(tri "${p1[0]}" "${p1[1]}" "${p1[2]}" 3)" "$(tri "${p2[0]}" "${p2[1]}" "${p2[2]}" 3)" \
+            "$(tri "${ov[0]}" "${ov[1]}" "${ov[2]}" 3)" "$(tri "${bl[0]}" "${bl[1]}" "${bl[2]}" 3)" \
+            "$(sp "${p2[0]}" "${ov[0]}")" "$(sp "${bl[0]}" "${ov[0]}")" \
+            "$(tri "${wo[0]:-}" "${wo[1]:-}" "${wo[2]:-}" 2)" "$(tri "${wb[0]:-}" "${wb[1]:-}" "${wb[2]:-}" 2)" \
+            "$(tri "${ar[0]:-}" "${ar[1]:-}" "${ar[2]:-}" 3)" "${S[$w.n]}" "$kib"
+    done
+    echo
+    for w in w3 w4; do
+        a=($(per_step $w p1)) b=($(per_step $w p2)) c=($(per_step $w ov)) e=($(per_step $w bl))
+        echo "- ${w^^} per step ($(steps_of $w) steps an epoch): ${a[0]} ms (1 × 1), ${b[0]} ms (1 × 2 threads), ${c[0]} ms (2 ranks, overlap), ${e[0]} ms (2 ranks, blocking)."
+    done
+    echo "- \"×\" columns: how many times faster the 2-rank overlap run is (a ratio of medians); the waits are rank 0's"
+    echo "  \`mpi:\` line: time spent in MPI_Wait / MPI_Allreduce per step, which on a shared machine includes waiting"
+    echo "  for the other rank to be scheduled, not the transfer alone (that is the last column: allreduce.c, a"
+    echo "  barrier then one timed MPI_Allreduce, median of 51)."
+fi
+
+# The model: the one-rank step time (1 process x 1 thread, ms per step; from the scaling runs, else
+# from the --threads 1 rows above) and the gradient bytes, through scaling_model.py.
+model_args=()
+for w in w3 w4; do
+    a=($(per_step $w p1))
+    if [ -z "${a[0]:-}" ]; then # no scaling runs: the --threads 1 figures of the first target
+        case $w in
+        w3) v=(${R[$main.w3t1]:-}); a=($(awk -v s="${v[0]:-0}" 'BEGIN { if (s > 0) printf "%.2f\n", 1e3 * s / 938 }')) ;;
+        w4) v=(${R[$main.w4t1]:-}); a=($(awk -v r="${v[0]:-0}" 'BEGIN { if (r > 0) printf "%.2f\n", 1e3 * 60000 / r / 235 }')) ;;
+        esac
+    fi
+    [ -n "${a[0]:-}" ] && [ -n "${S[$w.sizes]:-}" ] && model_args+=("${w^^}" "${S[$w.sizes]}" "${a[0]}" "$(batch_of $w)")
+done
+MODEL_LATENCY_US=5 # a message's latency in the model: between RDMA's ~2 us and TCP's ~15 us
+if [ ${#model_args[@]} -gt 0 ] && [ -x "$PY" ]; then
+    echo
+    echo "PREDICTED, not measured (tests/bench/scaling_model.py --latency-us $MODEL_LATENCY_US --real ${S[w3.real]} ${model_args[*]}):"
+    echo "per-step time and efficiency at N nodes of one rank each; a ring allreduce of B bytes takes 2(N−1)/N × B / bandwidth"
+    echo "+ 2(N−1) × $MODEL_LATENCY_US µs; t_comp = the measured one-process one-thread step time / N (\"split\": the same global"
+    echo "batch) or × 1 (\"a node\": a batch a node); overlap: one sum per layer as back-propagation frees it (the script's comment)."
+    echo
+    "$PY" "$BENCH/scaling_model.py" --latency-us "$MODEL_LATENCY_US" --real "${S[w3.real]}" "${model_args[@]}"
+    if [ -z "$mpi_skip" ]; then
+        # The model at N = 2 with this loopback's measured allreduce, against the measured blocking run.
+        for w in w3 w4; do
+            a=($(per_step $w p1)) e=($(per_step $w bl)) ar=(${S[$w.ar]:-})
+            [ -n "${a[0]:-}" ] && [ -n "${ar[0]:-}" ] && awk -v w="${w^^}" -v c="${a[0]}" -v t="${ar[0]}" -v m="${e[0]:-}" 'BEGIN {
+                printf "- Check at N = 2 on this loopback: %s predicted %.2f ms per step blocking (%.2f / 2 + %.3f), measured %s ms.\n", w, c / 2 + t, c, t, m }'
+        done
+    fi
+else
+    echo "- PREDICTED scaling table: not generated (no one-thread step time or no $PY)."
+fi
