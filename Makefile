@@ -141,8 +141,14 @@ $(BUILD)/libnncc_rt_mpi.a: $(BUILD)/runtime/mpi/rt_mpi.o
 	@rm -f $@
 	ar rcs $@ $^
 
-# nncc finds the runtime beside itself; driver mode links with these flags.
+# nncc finds the runtime beside itself; driver mode links with these flags. The stamp holds them,
+# rewritten when they change (MPI installed after a first build), so driver.o is built again.
 $(BUILD)/compiler/driver.o: CFLAGS_ALL += -DNNCC_RT_LIBS='"$(RT_LIBS)"' $(if $(MPI_LIBS),-DNNCC_MPI_LIBS='"$(MPI_LIBS)"')
+$(BUILD)/compiler/driver.o: $(BUILD)/link-flags.stamp
+$(BUILD)/link-flags.stamp: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(RT_LIBS) | $(MPI_LIBS)' > $@.new; if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+.PHONY: FORCE
 
 # ---- tests -----------------------------------------------------------------------------------
 
@@ -186,7 +192,8 @@ san:
 demo: all
 	@bash tests/demo.sh
 
-bench: all bench-deps
+bench: deps-quiet bench-deps
+	@$(MAKE) --no-print-directory build
 	@bash tests/bench/run.sh
 
 clean:
