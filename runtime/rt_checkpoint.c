@@ -2,8 +2,14 @@
  *
  * Besides the weights (same names as NAME.safetensors): the optimiser buffers, the epoch and
  * step counters, the generator state (as 32-bit halves, exact in F64), early-stopping state (best
- * validation loss, epochs without improvement, the best epoch and its parameters) and the metrics
- * history, so a resumed run's files read as one run's. */
+ * validation loss, epochs without improvement, the best epoch and its parameters), and of the
+ * metrics only their count and the last row: the rows themselves are metrics.csv's, which
+ * --resume reads back (rt_read_metrics) and checks against these two. So a checkpoint's size
+ * depends on the network alone, never on how many epochs the run has logged.
+ *
+ * A checkpoint of an earlier nncc carries the whole history as train.metrics instead of
+ * train.last_metrics: it still resumes, the tensor ignored and the rows read from metrics.csv
+ * without the last row's check. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,14 +36,14 @@ static int whole_in(double v, double lo, double hi)
     return v >= lo && v <= hi && v == floor(v);
 }
 
-/* The name of the first counter out of its range, or NULL. rows is bounded by the file's size
- * (each row is METRIC_COLS doubles of it), so no allocation is larger than the file. */
-static const char *bad_counter(const double *counters, const double *rng, const double *early, size_t file_size)
+/* The name of the first counter out of its range, or NULL. The rows have distinct epochs from 0
+ * to the checkpoint's, so there are at most epoch + 1. */
+static const char *bad_counter(const double *counters, const double *rng, const double *early)
 {
     if (!whole_in(counters[0], 0, 100000000)) return "train.counters[0] (the epoch)";
     if (!whole_in(counters[1], 0, 9e15)) return "train.counters[1] (the optimiser step)";
     if (!(counters[2] >= 0)) return "train.counters[2] (the seconds)";
-    if (!whole_in(counters[3], 0, (double)(file_size / (8 * METRIC_COLS)))) return "train.counters[3] (the metrics rows)";
+    if (!whole_in(counters[3], 0, counters[0] + 1)) return "train.counters[3] (the metrics rows)";
     for (int i = 0; i < 8; i++)
         if (!whole_in(rng[i], 0, 4294967295.0)) return "train.rng";
     if (!whole_in(early[1], 0, 100000000)) return "train.early_stopping[1] (the epochs without improvement)";
@@ -57,14 +63,18 @@ int rt_checkpoint_write(const rt_session *s)
     const char *dtype = net->real_size == 4 ? "F32" : "F64";
     int n = net->n_tensors + net->n_state + 7;
     rt_st_entry *e = calloc((size_t)n, sizeof *e);
-    int rows = s->n_history > 0 ? s->n_history : 1;
-    double *metrics = calloc((size_t)rows * METRIC_COLS, sizeof(double));
     char *path = rt_join(s->out_dir, "checkpoint.safetensors");
-    if (!e || !metrics || !path) {
+    if (!e || !path) {
         free(e);
-        free(metrics);
         free(path);
         rt_error(NULL, 0, "out of memory");
+        return -1;
+    }
+    /* The rows this checkpoint counts are on disk before it is: a power cut cannot leave a
+     * checkpoint whose metrics.csv lacks them. */
+    if (rt_sync_metrics(s)) {
+        free(e);
+        free(path);
         return -1;
     }
     int k = 0;
@@ -76,32 +86,35 @@ int rt_checkpoint_write(const rt_session *s)
     static const char *const state_names[2] = {"optimizer.state.0", "optimizer.state.1"};
     for (int i = 0; i < net->n_state; i++, k++)
         e[k] = (rt_st_entry){state_names[i], dtype, 1, {(int64_t)net->n_params, 0}, net->state[i]};
-    double counters[4] = {s->epoch, (double)s->step, s->seconds, rows};
+    double counters[4] = {s->epoch, (double)s->step, s->seconds, s->n_history};
     double rng[8];
     for (int i = 0; i < 4; i++) {
         rng[2 * i] = (double)(s->rng.s[i] >> 32);
         rng[2 * i + 1] = (double)(s->rng.s[i] & 0xffffffffu);
     }
     double early[3] = {s->best_val_loss, s->bad_epochs, s->best_epoch};
-    for (int i = 0; i < s->n_history; i++) row_to(&s->history[i], metrics + (size_t)i * METRIC_COLS);
+    /* The last metrics row, as metrics.csv holds it (epoch -1 and NaN when there is none). */
+    double last[METRIC_COLS];
+    rt_metrics none = {-1,  NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN,
+                       NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    row_to(s->n_history > 0 ? &s->history[s->n_history - 1] : &none, last);
     e[k++] = (rt_st_entry){"train.counters", "F64", 1, {4, 0}, counters};
     e[k++] = (rt_st_entry){"train.rng", "F64", 1, {8, 0}, rng};
     e[k++] = (rt_st_entry){"train.early_stopping", "F64", 1, {3, 0}, early};
     /* The parameters of the best epoch (the current ones until there is one). */
     e[k++] = (rt_st_entry){"train.best_params", dtype, 1, {(int64_t)net->n_params, 0},
                            s->best_epoch >= 0 && s->kept ? s->kept : net->params};
-    e[k++] = (rt_st_entry){"train.metrics", "F64", 2, {rows, METRIC_COLS}, metrics};
+    e[k++] = (rt_st_entry){"train.last_metrics", "F64", 1, {METRIC_COLS, 0}, last};
     char meta[256];
     snprintf(meta, sizeof meta, "{\"format\": \"nncc-checkpoint\", \"network\": \"%s\", \"epoch\": \"%d\"}",
              net->name, s->epoch);
     int rc = rt_st_write(path, e, k, meta);
     free(e);
-    free(metrics);
     free(path);
     return rc;
 }
 
-int rt_checkpoint_read(rt_session *s)
+int rt_checkpoint_read(rt_session *s, int *rows, rt_metrics *last)
 {
     const rt_network *net = s->net;
     char *path = rt_join(s->out_dir, "checkpoint.safetensors");
@@ -139,35 +152,26 @@ int rt_checkpoint_read(rt_session *s)
         rc = rt_st_read(&f, path, "train.best_params", shape, 1, tmp);
         for (size_t i = 0; !rc && i < net->n_params; i++) rt_param_set(net, s->kept, i, tmp[i]);
     }
-    const char *bad = rc ? NULL : bad_counter(counters, rng, early, f.size);
+    const char *bad = rc ? NULL : bad_counter(counters, rng, early);
     if (bad) {
         rt_error(path, 0, "corrupt checkpoint: %s is out of range", bad);
         rc = -1;
     }
-    if (!rc) {
-        int rows = (int)counters[3];
-        double *metrics = malloc(sizeof(double) * (size_t)(rows ? rows : 1) * METRIC_COLS);
-        if (!metrics) rt_error(path, 0, "out of memory");
-        int64_t shape[2] = {rows, METRIC_COLS};
-        rc = metrics ? rt_st_read_raw(&f, path, "train.metrics", shape, 2, metrics) : -1;
-        free(s->history);
-        s->history = NULL;
-        s->n_history = s->cap_history = 0;
-        if (!rc && counters[0] > 0 && rows > 0) {
-            s->history = malloc(sizeof *s->history * (size_t)rows);
-            if (!s->history) rt_error(path, 0, "out of memory"), rc = -1;
-            for (int i = 0; !rc && i < rows; i++) {
-                if (!whole_in(metrics[(size_t)i * METRIC_COLS], 0, counters[0])) {
-                    rt_error(path, 0, "corrupt checkpoint: train.metrics row %d has epoch %g", i,
-                             metrics[(size_t)i * METRIC_COLS]);
-                    rc = -1;
-                    break;
-                }
-                s->history[i] = row_from(metrics + (size_t)i * METRIC_COLS);
-            }
-            s->n_history = s->cap_history = rc ? 0 : rows;
+    /* The last metrics row (NaN where not measured). An earlier nncc's train.metrics, the whole
+     * history, is ignored: metrics.csv has the rows, and there is no last row to check them by. */
+    double row[METRIC_COLS];
+    int64_t s_row[1] = {METRIC_COLS};
+    const int earlier = !rt_st_has(&f, "train.last_metrics") && rt_st_has(&f, "train.metrics");
+    last->epoch = -1;
+    *rows = rc ? 0 : (int)counters[3];
+    if (!rc && !earlier) rc = rt_st_read_raw(&f, path, "train.last_metrics", s_row, 1, row);
+    if (!rc && !earlier && *rows > 0) {
+        if (!whole_in(row[0], 0, counters[0])) {
+            rt_error(path, 0, "corrupt checkpoint: train.last_metrics[0] (the epoch) is out of range");
+            rc = -1;
+        } else {
+            *last = row_from(row);
         }
-        free(metrics);
     }
     if (!rc) {
         s->epoch = (int)counters[0];

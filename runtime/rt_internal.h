@@ -111,7 +111,15 @@ void rt_targets_unscale(const rt_norm *t, double *y, int n);
 /* rt_report.c: metrics.csv, weights, progress */
 int rt_write_weights(const rt_session *s, const char *path, const void *params);
 int rt_read_weights(rt_session *s, const char *path, int want_norm);
+/* metrics.csv, from s->history: the whole file atomically (--resume's repair); */
 int rt_write_metrics(const rt_session *s);
+/* its last row appended (a run's first row: the file anew), rounded to what its line reads back as; */
+int rt_append_metrics(rt_session *s);
+/* --resume: the rows up to the checkpoint's epoch read back, checked against the checkpoint's
+ * count and last row (last->epoch -1: not known); */
+int rt_read_metrics(rt_session *s, int rows, const rt_metrics *last);
+/* fsync'd, before a checkpoint that counts its rows. */
+int rt_sync_metrics(const rt_session *s);
 void rt_progress(rt_session *s, int epoch, int epochs, double loss, double acc, double done_frac,
                  double rate);
 void rt_log_row(rt_session *s, const rt_metrics *row, int epochs);
@@ -120,7 +128,8 @@ int rt_mkdir_p(const char *dir);
 
 /* rt_checkpoint.c */
 int rt_checkpoint_write(const rt_session *s);
-int rt_checkpoint_read(rt_session *s);
+/* Also the number of metrics rows the run had logged and the last of them, for rt_read_metrics. */
+int rt_checkpoint_read(rt_session *s, int *rows, rt_metrics *last);
 
 /* rt_plot.c: curves.svg and boundary.svg */
 int rt_plot_curves(const rt_session *s, const char *path);

@@ -1,6 +1,9 @@
 /* rt_report.c — what the training program shows and writes: progress, metrics.csv, weights. */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,10 +243,142 @@ int rt_read_weights(rt_session *s, const char *path, int want_norm)
 
 /* ---- metrics.csv -------------------------------------------------------------------------- */
 
-static void put_value(FILE *f, double v)
+/* metrics.csv grows a row at a time, so a log row costs the same at epoch 10 as at epoch 10,000:
+ * a run's first row writes the file whole (header and row, atomically, replacing an older run's)
+ * and each later one is appended with one write(2). What a kill -9 leaves is then rows of epochs
+ * past the last checkpoint, and at most a partial last line; --resume reads the file back
+ * (rt_read_metrics), keeps exactly the rows the checkpoint counted and rewrites it once.
+ *
+ * A row in memory holds what its line reads back as (rt_append_metrics rounds it: %.9g, seconds
+ * %.3f, lr %.17g which is exact), so the history a resumed run reads back is an uninterrupted
+ * run's bit for bit, and so are curves.svg and the summary drawn from it. */
+
+/* A row's longest line: 17 numbers of at most 24 characters, seconds in %.3f of at most 320. */
+enum { ROW_MAX = 1024 };
+
+/* The cells' formats: %.9g, empty when not measured; %.3f; %.17g, empty when not measured. */
+enum { PLAIN, SECONDS, EXACT };
+
+/* The columns after epoch, in the file's order: SPEC 3's six first (readers index them), then lr
+ * and validation; for regression R^2, RMSE and MAE per set. rt_checkpoint.c's row_to keeps the
+ * same order. */
+static const struct {
+    const char *name;
+    size_t at;
+    int format;
+} metric_column[RT_METRICS_COLUMNS - 1] = {
+    {"train_loss", offsetof(rt_metrics, train_loss), PLAIN},
+    {"train_accuracy", offsetof(rt_metrics, train_acc), PLAIN},
+    {"test_loss", offsetof(rt_metrics, test_loss), PLAIN},
+    {"test_accuracy", offsetof(rt_metrics, test_acc), PLAIN},
+    {"seconds", offsetof(rt_metrics, seconds), SECONDS},
+    {"lr", offsetof(rt_metrics, lr), EXACT}, /* exact: compared with PyTorch's schedulers */
+    {"val_loss", offsetof(rt_metrics, val_loss), PLAIN},
+    {"val_accuracy", offsetof(rt_metrics, val_acc), PLAIN},
+    {"train_r2", offsetof(rt_metrics, train_r2), PLAIN},
+    {"train_rmse", offsetof(rt_metrics, train_rmse), PLAIN},
+    {"train_mae", offsetof(rt_metrics, train_mae), PLAIN},
+    {"val_r2", offsetof(rt_metrics, val_r2), PLAIN},
+    {"val_rmse", offsetof(rt_metrics, val_rmse), PLAIN},
+    {"val_mae", offsetof(rt_metrics, val_mae), PLAIN},
+    {"test_r2", offsetof(rt_metrics, test_r2), PLAIN},
+    {"test_rmse", offsetof(rt_metrics, test_rmse), PLAIN},
+    {"test_mae", offsetof(rt_metrics, test_mae), PLAIN},
+};
+
+/* The file's columns: epoch and 8 more; for regression all 17 more. */
+static int metric_columns(const rt_session *s)
 {
-    if (isnan(v)) fputs(",", f);
-    else fprintf(f, ",%.9g", v);
+    return s->net->task == RT_TASK_REGRESSION ? RT_METRICS_COLUMNS : 9;
+}
+
+static double *metric_at(rt_metrics *r, int k)
+{
+    return (double *)(void *)((char *)r + metric_column[k].at);
+}
+
+static double metric_of(const rt_metrics *r, int k)
+{
+    return *(const double *)(const void *)((const char *)r + metric_column[k].at);
+}
+
+/* The header line, '\n' included. */
+static void metrics_header(const rt_session *s, char line[ROW_MAX])
+{
+    int n = snprintf(line, ROW_MAX, "epoch");
+    for (int k = 0; k < metric_columns(s) - 1; k++)
+        n += snprintf(line + n, (size_t)(ROW_MAX - n), ",%s", metric_column[k].name);
+    snprintf(line + n, (size_t)(ROW_MAX - n), "\n");
+}
+
+/* Row r as its line, '\n' included; returns the length. */
+static int format_row(const rt_session *s, const rt_metrics *r, char line[ROW_MAX])
+{
+    int n = snprintf(line, ROW_MAX, "%d", r->epoch);
+    for (int k = 0; k < metric_columns(s) - 1; k++) {
+        double v = metric_of(r, k);
+        size_t room = (size_t)(ROW_MAX - n);
+        if (metric_column[k].format == SECONDS) n += snprintf(line + n, room, ",%.3f", v);
+        else if (isnan(v)) n += snprintf(line + n, room, ",");
+        else if (metric_column[k].format == EXACT) n += snprintf(line + n, room, ",%.17g", v);
+        else n += snprintf(line + n, room, ",%.9g", v);
+    }
+    return n + snprintf(line + n, (size_t)(ROW_MAX - n), "\n");
+}
+
+/* Line (without its '\n') as a row: exactly the file's columns, a whole epoch, numbers or empty
+ * cells. Returns 0, or -1 with the reason in why. */
+static int parse_row(const rt_session *s, const char *line, size_t len, rt_metrics *r, char *why,
+                     size_t nwhy)
+{
+    const int ncols = metric_columns(s);
+    int found = 1;
+    for (size_t i = 0; i < len; i++) found += line[i] == ',';
+    if (found != ncols) {
+        snprintf(why, nwhy, "expected %d columns (epoch,%s,...), found %d", ncols, metric_column[0].name, found);
+        return -1;
+    }
+    const char *p = line, *end = line + len;
+    for (int k = -1; k < ncols - 1; k++) {
+        const char *q = memchr(p, ',', (size_t)(end - p));
+        if (!q) q = end;
+        char cell[ROW_MAX];
+        size_t n = (size_t)(q - p);
+        memcpy(cell, p, n);
+        cell[n] = 0;
+        char *stop = NULL;
+        if (k < 0) { /* epoch: digits alone */
+            int digits = n > 0 && n <= 9;
+            for (size_t i = 0; digits && i < n; i++) digits = cell[i] >= '0' && cell[i] <= '9';
+            if (!digits) {
+                snprintf(why, nwhy, "the epoch '%.40s' is not a whole number", cell);
+                return -1;
+            }
+            r->epoch = (int)strtol(cell, NULL, 10);
+        } else if (n == 0 && metric_column[k].format != SECONDS) {
+            *metric_at(r, k) = NAN;
+        } else {
+            double v = n && !isspace((unsigned char)cell[0]) ? strtod(cell, &stop) : 0;
+            if (!stop || *stop) {
+                snprintf(why, nwhy, "column %d (%s): '%.40s' is not a number", k + 2, metric_column[k].name,
+                         cell);
+                return -1;
+            }
+            *metric_at(r, k) = v;
+        }
+        p = q + 1;
+    }
+    return 0;
+}
+
+/* Row r as its line reads back: what the file keeps of it. 0, or -1 (an internal error). */
+static int round_row(const rt_session *s, rt_metrics *r)
+{
+    char line[ROW_MAX], why[160];
+    int len = format_row(s, r, line);
+    if (len > 0 && len < ROW_MAX && !parse_row(s, line, (size_t)len - 1, r, why, sizeof why)) return 0;
+    rt_error(NULL, 0, "internal error: the metrics row of epoch %d does not read back", r->epoch);
+    return -1;
 }
 
 int rt_write_metrics(const rt_session *s)
@@ -254,33 +389,166 @@ int rt_write_metrics(const rt_session *s)
         free(path);
         return -1;
     }
-    /* SPEC 3's six columns first, as they were (readers index them); then lr and validation,
-     * and for regression R^2, RMSE and MAE per set. Empty where not measured. */
-    const int regression = s->net->task == RT_TASK_REGRESSION;
-    fputs("epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,lr,val_loss,val_accuracy", a.f);
-    if (regression)
-        fputs(",train_r2,train_rmse,train_mae,val_r2,val_rmse,val_mae,test_r2,test_rmse,test_mae", a.f);
-    fputc('\n', a.f);
+    char line[ROW_MAX];
+    metrics_header(s, line);
+    fputs(line, a.f);
     for (int i = 0; i < s->n_history; i++) {
-        const rt_metrics *r = &s->history[i];
-        fprintf(a.f, "%d", r->epoch);
-        put_value(a.f, r->train_loss);
-        put_value(a.f, r->train_acc);
-        put_value(a.f, r->test_loss);
-        put_value(a.f, r->test_acc);
-        fprintf(a.f, ",%.3f", r->seconds);
-        if (isnan(r->lr)) fputs(",", a.f);
-        else fprintf(a.f, ",%.17g", r->lr); /* exact: compared with PyTorch's schedulers */
-        put_value(a.f, r->val_loss);
-        put_value(a.f, r->val_acc);
-        if (regression) {
-            const double reg[9] = {r->train_r2, r->train_rmse, r->train_mae, r->val_r2, r->val_rmse,
-                                   r->val_mae,  r->test_r2,   r->test_rmse, r->test_mae};
-            for (int k = 0; k < 9; k++) put_value(a.f, reg[k]);
-        }
-        fputc('\n', a.f);
+        format_row(s, &s->history[i], line);
+        fputs(line, a.f);
     }
     int rc = rt_atomic_close(&a, 1);
+    free(path);
+    return rc;
+}
+
+int rt_append_metrics(rt_session *s)
+{
+    if (s->n_history == 0) return rt_write_metrics(s);
+    rt_metrics *r = &s->history[s->n_history - 1];
+    if (round_row(s, r)) return -1;
+    char line[ROW_MAX];
+    int len = format_row(s, r, line);
+    if (s->n_history == 1) return rt_write_metrics(s); /* a run's first row: the file anew */
+    char *path = rt_join(s->out_dir, "metrics.csv");
+    if (!path) return -1;
+    int fd = open(path, O_WRONLY | O_APPEND);
+    if (fd < 0 && errno == ENOENT) { /* removed while the run went on: written whole again */
+        free(path);
+        return rt_write_metrics(s);
+    }
+    int err = fd < 0 ? errno : 0;
+    for (const char *p = line; !err && len > 0;) {
+        ssize_t w = write(fd, p, (size_t)len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) err = w < 0 ? errno : EIO;
+        else p += w, len -= (int)w;
+    }
+    if (fd >= 0 && close(fd) != 0 && !err) err = errno;
+    if (err) rt_error(path, 0, "cannot write: %s", strerror(err));
+    free(path);
+    return err ? -1 : 0;
+}
+
+int rt_sync_metrics(const rt_session *s)
+{
+    char *path = rt_join(s->out_dir, "metrics.csv");
+    if (!path) return -1;
+    int fd = open(path, O_WRONLY | O_APPEND), err = 0;
+    if (fd < 0) err = errno == ENOENT ? 0 : errno;
+    else if (fsync(fd) != 0) err = errno;
+    if (fd >= 0) close(fd);
+    if (err) rt_error(path, 0, "cannot write: %s", strerror(err));
+    free(path);
+    return err ? -1 : 0;
+}
+
+/* One line of f into line (at most ROW_MAX - 1 bytes, without its '\n'): 1 for a whole line, 0 at
+ * the end of the file, 2 for a last line without '\n' (a kill's partial row), -1 for a line too
+ * long, -2 for one holding a NUL byte. */
+static int read_line(FILE *f, char line[ROW_MAX], size_t *len)
+{
+    size_t n = 0;
+    for (int c; (c = getc(f)) != EOF;) {
+        if (c == '\n') {
+            line[n] = 0, *len = n;
+            return 1;
+        }
+        if (c == 0 || n == ROW_MAX - 1) return c == 0 ? -2 : -1;
+        line[n++] = (char)c;
+    }
+    line[n] = 0, *len = n;
+    return n ? 2 : 0;
+}
+
+/* The name of the first column where rows a and b differ (NaN equals NaN), or NULL. */
+static const char *row_differs(const rt_session *s, const rt_metrics *a, const rt_metrics *b)
+{
+    if (a->epoch != b->epoch) return "epoch";
+    for (int k = 0; k < metric_columns(s) - 1; k++) {
+        double x = metric_of(a, k), y = metric_of(b, k);
+        if (!(x == y || (isnan(x) && isnan(y)))) return metric_column[k].name;
+    }
+    return NULL;
+}
+
+int rt_read_metrics(rt_session *s, int rows, const rt_metrics *last)
+{
+    char *path = rt_join(s->out_dir, "metrics.csv");
+    if (!path) return -1;
+    free(s->history);
+    s->history = NULL;
+    s->n_history = s->cap_history = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        rt_error(path, 0,
+                 "cannot read: %s; --resume continues its rows from the checkpoint's epoch %d (or start "
+                 "afresh, without --resume)",
+                 strerror(errno), s->epoch);
+        free(path);
+        return -1;
+    }
+    char line[ROW_MAX], want[ROW_MAX], why[200];
+    size_t len;
+    long lineno = 1;
+    int got = read_line(f, line, &len), rc = 0;
+    metrics_header(s, want);
+    want[strlen(want) - 1] = 0;
+    if (got != 1 || strcmp(line, want)) {
+        const char *what = got == 0 ? "the file is empty"
+                           : got == 1 ? "the header differs"
+                                      : "the header is cut or malformed";
+        rt_error(path, 1, "%s: expected this network's header '%s'", what, want);
+        rc = -1;
+    }
+    for (int i = 0; !rc && i < rows; i++) {
+        lineno++;
+        got = read_line(f, line, &len);
+        const int before = i ? s->history[i - 1].epoch : -1;
+        rt_metrics r;
+        if (got == 0 || got == 2) {
+            char upto[48] = "";
+            if (i) snprintf(upto, sizeof upto, " (up to epoch %d)", before);
+            rt_error(path, lineno,
+                     "%s after %d rows%s, but checkpoint.safetensors (epoch %d) counts %d: these are not its "
+                     "run's metrics (restore them, or start afresh without --resume)",
+                     got ? "a cut row" : "the file ends", i, upto, s->epoch, rows);
+            rc = -1;
+        } else if (got < 0) {
+            if (got == -2) rt_error(path, lineno, "not a metrics row: a NUL byte");
+            else rt_error(path, lineno, "not a metrics row: longer than %d bytes", ROW_MAX - 1);
+            rc = -1;
+        } else if (parse_row(s, line, len, &r, why, sizeof why)) {
+            rt_error(path, lineno, "%s", why);
+            rc = -1;
+        } else if (round_row(s, &r)) { /* a number written with more digits than the file's */
+            rc = -1;
+        } else if (r.epoch <= before) {
+            rt_error(path, lineno, "epoch %d after epoch %d: the rows' epochs must increase", r.epoch, before);
+            rc = -1;
+        } else if (r.epoch > s->epoch) {
+            rt_error(path, lineno,
+                     "epoch %d is past checkpoint.safetensors's epoch %d, which counts %d rows up to it, "
+                     "not %d: these are not its run's metrics",
+                     r.epoch, s->epoch, rows, i);
+            rc = -1;
+        } else if (s->n_history == s->cap_history) { /* grown as read: no larger than the file */
+            int cap = s->cap_history ? 2 * s->cap_history : 64;
+            rt_metrics *h = realloc(s->history, sizeof *h * (size_t)cap);
+            if (!h) rt_error(NULL, 0, "out of memory"), rc = -1;
+            else s->history = h, s->cap_history = cap;
+        }
+        if (!rc) s->history[s->n_history++] = r;
+    }
+    const char *col = !rc && rows > 0 && last->epoch >= 0 ? row_differs(s, &s->history[rows - 1], last)
+                                                           : NULL;
+    if (col) {
+        rt_error(path, lineno,
+                 "the row of epoch %d differs from checkpoint.safetensors's (%s): this is not the checkpoint's "
+                 "run's metrics",
+                 s->history[rows - 1].epoch, col);
+        rc = -1;
+    }
+    fclose(f);
     free(path);
     return rc;
 }

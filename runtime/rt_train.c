@@ -245,7 +245,7 @@ static int log_point(rt_session *s, int epochs)
         return -1;
     }
     rt_log_row(s, &row, epochs);
-    return rt_writer() ? rt_write_metrics(s) : 0;
+    return rt_writer() ? rt_append_metrics(s) : 0;
 }
 
 /* Everything a finished (or stopped) run leaves in the output directory. */
@@ -357,8 +357,12 @@ int rt_train(rt_session *s)
         sweep_temps(s);
     }
     if (s->opt.resume) {
-        /* Every rank reads the checkpoint (the output directory is shared, as the data are). */
-        if (rt_agree(rt_checkpoint_read(s) ? RT_EXIT_INPUT : 0)) return RT_EXIT_INPUT;
+        /* Every rank reads the checkpoint and metrics.csv's rows up to its epoch (the output
+         * directory is shared, as the data are); rank 0 rewrites metrics.csv with those rows. */
+        rt_metrics last;
+        int rows, bad = rt_checkpoint_read(s, &rows, &last) || rt_read_metrics(s, rows, &last) ||
+                        (rt_writer() && rt_write_metrics(s));
+        if (rt_agree(bad ? RT_EXIT_INPUT : 0)) return RT_EXIT_INPUT;
         if (!s->opt.quiet)
             printf("resumed from %s/checkpoint.safetensors at epoch %d\n", s->out_dir, s->epoch);
     } else if (log_point(s, epochs)) {

@@ -135,12 +135,90 @@ if "$NNCC" long.yaml -o long.c && build_c long.c long; then
     before=$(ls -A chaos | grep -c '\.[A-Za-z0-9]\{6\}$')
     ./long --quiet --out chaos $resume > /dev/null 2>chaos.err || bad="$bad $(cat chaos.err)"
     temps=$(ls -A chaos | grep -c '\.[A-Za-z0-9]\{6\}$')
-    if [ -z "$bad" ] && [ "$temps" = 0 ] && cmp -s whole/net_long.safetensors chaos/net_long.safetensors; then
-        ok "after $kills of 12 signals delivered (SIGKILL, one SIGTERM, one SIGINT; $before temps left), the resumed run leaves none and ends byte-identical"
+    # metrics.csv (its seconds aside) and curves.svg too: the rows a kill left past a checkpoint
+    # were dropped on --resume and measured again.
+    if [ -z "$bad" ] && [ "$temps" = 0 ] && cmp -s whole/net_long.safetensors chaos/net_long.safetensors &&
+       cmp -s <(cut -d, -f1-5,7- whole/metrics.csv) <(cut -d, -f1-5,7- chaos/metrics.csv) &&
+       cmp -s whole/curves.svg chaos/curves.svg; then
+        ok "after $kills of 12 signals delivered (SIGKILL, one SIGTERM, one SIGINT; $before temps left), the resumed run leaves none and ends byte-identical (weights, metrics, curves)"
     else
         fail "after $kills kill -9s, the resumed run leaves no temp and ends byte-identical" "temps $temps;$bad"
     fi
 else
     fail "after kill -9s, the resumed run leaves no temp and ends byte-identical" "build failed"
+fi
+
+# Long runs stay linear (issue 13): metrics.csv grows a row at a time and the checkpoint holds
+# the metrics' count and last row, not their history (a 12,000-epoch run's was 580 KB). The same
+# network at epoch 100 and at epoch 2000: the same tensors, and a file that differs at most by
+# the epoch's digits in its metadata (the header is padded to 8 bytes).
+cat > lin.yaml <<'YAML'
+input: 4
+layers: [16, 1]
+epochs: 200
+log_every: 5
+YAML
+ck_data() { $PY -c 'import struct, sys; b = open(sys.argv[1], "rb").read(); print(len(b) - 8 - struct.unpack("<Q", b[:8])[0])' "$1"; }
+if "$NNCC" lin.yaml -o lin.c && build_c lin.c lin; then
+    ./lin --quiet --out at100 --epochs 100 && ./lin --quiet --out at2000 --epochs 2000
+    a=$(wc -c < at100/checkpoint.safetensors) b=$(wc -c < at2000/checkpoint.safetensors)
+    if [ "$(ck_data at100/checkpoint.safetensors)" = "$(ck_data at2000/checkpoint.safetensors)" ] &&
+       [ $((b - a)) -le 8 ] && [ $((a - b)) -le 8 ]; then
+        ok "a checkpoint's size does not grow with the epochs ($a bytes at epoch 100, $b at epoch 2000)"
+    else
+        fail "a checkpoint's size does not grow with the epochs" "$a bytes at epoch 100, $b at epoch 2000"
+    fi
+
+    # What a kill -9 leaves in metrics.csv: rows past the checkpoint's epoch and a cut last line.
+    # --resume keeps the rows up to the checkpoint, and the run ends as an uninterrupted one.
+    ./lin --quiet --threads 1 --out lw > /dev/null 2>&1
+    ./lin --quiet --threads 1 --out lp --epochs 100 > /dev/null 2>&1
+    cp lp/metrics.csv lp.csv; cp lp/checkpoint.safetensors lp.ck
+    { sed -n '23,24p' lw/metrics.csv; sed -n 25p lw/metrics.csv | head -c 12; } >> lp/metrics.csv
+    out=$(./lin --quiet --threads 1 --out lp --resume 2>&1); rc=$?
+    if [ $rc = 0 ] && cmp -s lw/lin.safetensors lp/lin.safetensors && cmp -s lw/curves.svg lp/curves.svg &&
+       cmp -s <(cut -d, -f1-5,7- lw/metrics.csv) <(cut -d, -f1-5,7- lp/metrics.csv); then
+        ok "--resume drops the rows past the checkpoint and a cut last line; weights, metrics and curves as one run's"
+    else
+        fail "--resume repairs the metrics a kill left" "rc $rc: $out; $(diff <(cut -d, -f1-5,7- lw/metrics.csv) <(cut -d, -f1-5,7- lp/metrics.csv) | head -n 4)"
+    fi
+
+    # metrics.csv that is not the checkpoint's: a located error, exit 1, the checkpoint untouched.
+    for case in "gone|rm lp/metrics.csv|lp/metrics.csv: error: cannot read: No such file" \
+                "short|sed -i 12q lp/metrics.csv|lp/metrics.csv:13: error: the file ends after 11 rows (up to epoch 50), but checkpoint.safetensors (epoch 100) counts 21" \
+                "cut|sed -i '\$s/,[^,]*,[^,]*\$//' lp/metrics.csv|lp/metrics.csv:22: error: expected 9 columns" \
+                "unended|truncate -s -1 lp/metrics.csv|lp/metrics.csv:22: error: a cut row after 20 rows (up to epoch 95)" \
+                "header|sed -i 1s/train_loss/loss/ lp/metrics.csv|lp/metrics.csv:1: error: the header differs" \
+                "other|sed -i '\$s/^100,0/100,1/' lp/metrics.csv|lp/metrics.csv:22: error: the row of epoch 100 differs from checkpoint.safetensors's (train_loss)" \
+                "past|sed -i '3s/^5,/150,/' lp/metrics.csv|lp/metrics.csv:3: error: epoch 150 is past checkpoint.safetensors's epoch 100"; do
+        IFS='|' read -r name edit want <<< "$case"
+        cp lp.csv lp/metrics.csv; cp lp.ck lp/checkpoint.safetensors
+        eval "$edit"
+        out=$(./lin --quiet --threads 1 --out lp --resume 2>&1); rc=$?
+        [ $rc = 1 ] && echo "$out" | grep -qF "$want" && cmp -s lp.ck lp/checkpoint.safetensors &&
+            ok "--resume with metrics.csv $name: ${want#lp/}" || fail "--resume with metrics.csv $name" "rc $rc: $out"
+    done
+
+    # A checkpoint of an earlier nncc, with the history as train.metrics and no last row, resumes
+    # (the tensor ignored, the rows read from metrics.csv).
+    cp lp.csv lp/metrics.csv; cp lp.ck lp/checkpoint.safetensors
+    $PY - lp/checkpoint.safetensors lp/metrics.csv <<'PY'
+import json, struct, sys
+p = sys.argv[1]; raw = open(p, "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]; head = json.loads(raw[8:8 + n]); data = raw[8 + n:]
+del head["train.last_metrics"]
+rows = [[float(v) if v else float("nan") for v in line.split(",")] + [float("nan")] * 9
+        for line in open(sys.argv[2]).read().splitlines()[1:]]
+extra = b"".join(struct.pack("<18d", *r) for r in rows)
+head["train.metrics"] = {"dtype": "F64", "shape": [len(rows), 18], "data_offsets": [len(data), len(data) + len(extra)]}
+h = json.dumps(head).encode(); h += b" " * (-len(h) % 8)
+open(p, "wb").write(struct.pack("<Q", len(h)) + h + data + extra)
+PY
+    out=$(./lin --quiet --threads 1 --out lp --resume 2>&1); rc=$?
+    [ $rc = 0 ] && cmp -s lw/lin.safetensors lp/lin.safetensors && cmp -s lw/curves.svg lp/curves.svg &&
+        ok "an earlier checkpoint (the history as train.metrics) resumes, the rows from metrics.csv" ||
+        fail "an earlier checkpoint (the history as train.metrics) resumes" "rc $rc: $out"
+else
+    fail "long runs stay linear" "build failed"
 fi
 finish

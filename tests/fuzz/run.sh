@@ -29,8 +29,8 @@ OUT=${BUILD_FUZZ:-build/fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 FUZZ_DIR=tests/fuzz
 
-# name:source:extra flags. fuzz_idx_gz and fuzz_weights are fuzz_idx.c and fuzz_checkpoint.c in
-# their second mode.
+# name:source:extra flags. fuzz_idx_gz is fuzz_idx.c in its second mode; fuzz_weights and
+# fuzz_metrics are fuzz_checkpoint.c in its second and third.
 HARNESSES=(
     frontend:fuzz_frontend.c:
     emit:fuzz_emit.c:
@@ -42,6 +42,7 @@ HARNESSES=(
     safetensors:fuzz_safetensors.c:
     checkpoint:fuzz_checkpoint.c:
     weights:fuzz_checkpoint.c:-DFUZZ_WEIGHTS
+    metrics:fuzz_checkpoint.c:-DFUZZ_METRICS
     infer:fuzz_infer.c:
 )
 # More libFuzzer flags for one harness: infer's emitter prints to stdout and stderr (libFuzzer
@@ -59,6 +60,7 @@ declare -A COVERS=(
     [safetensors]="runtime/rt_safetensors.c third_party/cjson/cJSON.c"
     [checkpoint]="runtime/rt_checkpoint.c runtime/rt_safetensors.c"
     [weights]="runtime/rt_report.c runtime/rt_safetensors.c"
+    [metrics]="runtime/rt_report.c"
     [infer]="compiler/infer.c"
 )
 

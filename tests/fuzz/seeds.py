@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """tests/fuzz/seeds.py — writes the seed corpora of the text and simple binary harnesses into
-tests/fuzz/corpus/NAME/ (frontend, emit, csv, npy, idx, idx_gz, safetensors) and the
+tests/fuzz/corpus/NAME/ (frontend, emit, csv, npy, idx, idx_gz, safetensors, metrics) and the
 dictionaries frontend.dict and emit.dict. seeds.c writes the ones that need the runtime's own
 writers or libhdf5 (hdf5, checkpoint, weights, and more safetensors). Run from anywhere; plain
 Python 3, no numpy. Each seed starts with the bytes its harness reads first (fuzz_common.h)."""
@@ -259,6 +259,25 @@ def safetensors_seeds():
     put("safetensors", "short", b"\x02\0\0\0")
 
 
+# ---- metrics.csv -------------------------------------------------------------------------------
+# fuzz_metrics: mode (task), the checkpoint's epoch, the rows it counts, then metrics.csv.
+METRICS_HEAD = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,lr,val_loss,val_accuracy"
+METRICS_REG = ",train_r2,train_rmse,train_mae,val_r2,val_rmse,val_mae,test_r2,test_rmse,test_mae"
+
+
+def metrics_seeds():
+    rows = ["0,0.693147182,0.5,0.70000001,0.48,0.000,,0.69,0.5",
+            "5,0.512345679,0.81,0.53,0.79,0.012,0.10000000000000001,,",
+            "10,0.301,0.9,,,0.025,0.050000000000000003,inf,-0"]
+    put("metrics", "kill_left", bytes([BINARY, 10, 3]) +
+        (METRICS_HEAD + "\n" + "\n".join(rows) + "\n15,0.2,0.93,,,0.031,0.025,,\n20,0.1").encode())
+    put("metrics", "short", bytes([MULTICLASS, 10, 3]) + (METRICS_HEAD + "\n" + rows[0] + "\n").encode())
+    reg = ["0,2.5,,,,0.000,,,,-1.25,1.58113883,1.25,,,,,,",
+           "4,0.125,,0.25,,0.002,0.01,0.2,,0.95,0.353553391,0.25,0.9,0.4,0.3,0.8,0.5,0.4"]
+    put("metrics", "regression", bytes([REGRESSION, 4, 2]) +
+        (METRICS_HEAD + METRICS_REG + "\n" + "\n".join(reg) + "\n").encode())
+
+
 def main():
     yaml_seeds()
     yaml_dict()
@@ -266,6 +285,7 @@ def main():
     npy_seeds()
     idx_seeds()
     safetensors_seeds()
+    metrics_seeds()
 
 
 if __name__ == "__main__":
