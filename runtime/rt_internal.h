@@ -113,7 +113,8 @@ int rt_write_weights(const rt_session *s, const char *path, const void *params);
 int rt_read_weights(rt_session *s, const char *path, int want_norm);
 /* metrics.csv, from s->history: the whole file atomically (--resume's repair); */
 int rt_write_metrics(const rt_session *s);
-/* its last row appended (a run's first row: the file anew), rounded to what its line reads back as; */
+/* its last row rounded to what its line reads back as (on every rank) and appended by rank 0 (a
+ * run's first row: the file anew); */
 int rt_append_metrics(rt_session *s);
 /* --resume: the rows up to the checkpoint's epoch read back, checked against the checkpoint's
  * count and last row (last->epoch -1: not known); */

@@ -406,6 +406,7 @@ int rt_append_metrics(rt_session *s)
     if (s->n_history == 0) return rt_write_metrics(s);
     rt_metrics *r = &s->history[s->n_history - 1];
     if (round_row(s, r)) return -1;
+    if (!rt_writer()) return 0; /* under MPI every rank keeps the row as the file has it; rank 0 writes */
     char line[ROW_MAX];
     int len = format_row(s, r, line);
     if (s->n_history == 1) return rt_write_metrics(s); /* a run's first row: the file anew */

@@ -245,7 +245,7 @@ static int log_point(rt_session *s, int epochs)
         return -1;
     }
     rt_log_row(s, &row, epochs);
-    return rt_writer() ? rt_append_metrics(s) : 0;
+    return rt_append_metrics(s);
 }
 
 /* Everything a finished (or stopped) run leaves in the output directory. */
