@@ -398,6 +398,52 @@ START_TEST(bad_too_many_errors)
 }
 END_TEST
 
+/* A read stops at the line of a byte no text has, or of a line too long, after the rows before it
+ * are reported (issue 13 D2: rt_csv.c parses as it reads, a block of lines at a time). The rows
+ * before the stop are more than a block or a read of the buffer holds. */
+static const char *load_bytes_fails(const char *bytes, size_t n)
+{
+    char path[] = "/tmp/nncc_csv_stop_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "wb");
+    ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+    rt_source src = csv(path, RT_LABEL_LAST, RT_HEADER_AUTO);
+    rt_dataset ds;
+    capture_begin();
+    int rc = rt_dataset_load(&ds, &src, &binary2);
+    const char *err = capture_end();
+    unlink(path);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_ptr_null(ds.x_f64);
+    return err;
+}
+
+START_TEST(bad_stream_stops)
+{
+    static char text[100000 * 8 + 64];
+    size_t n = (size_t)sprintf(text, "a,b,y\n1,2,5\n1,x,0\n");
+    for (int i = 0; i < 100000; i++)
+        n += (size_t)sprintf(text + n, "%d,2,1\n", i % 10);
+    n += (size_t)sprintf(text + n, "1,2\r,\x1b" "0\n1,2,3\n"); /* line 100004: a CR, then ESC */
+    const char *err = load_bytes_fails(text, n);
+    ck_assert_has(err, ":2: error: label 5 is not 0 or 1\n");
+    ck_assert_has(err, ":3: error: column 2: 'x' is not a number\n");
+    ck_assert_has(err, ":100004: error: a control character, byte 600024 (0x1B): this is not a text CSV file\n");
+    ck_assert_int_eq(count_lines(err), 3);
+
+    static char longer[(1 << 20) + 64];
+    n = (size_t)sprintf(longer, "1,2,0\n1,2,7\n");
+    memset(longer + n, '1', (1 << 20) + 8);
+    n += (1 << 20) + 8;
+    err = load_bytes_fails(longer, n);
+    ck_assert_has(err, ":2: error: label 7 is not 0 or 1\n");
+    ck_assert_has(err, ":3: error: line longer than 1048576 bytes");
+    ck_assert_int_eq(count_lines(err), 2);
+}
+END_TEST
+
 /* ---- rt_data.c: formats from paths, label rules ----------------------------------------- */
 
 START_TEST(kind_from_path)
@@ -710,6 +756,7 @@ Suite *csv_suite(void)
     tcase_add_test(bad, bad_numeric_header_gets_a_note);
     tcase_add_test(bad, bad_missing_file);
     tcase_add_test(bad, bad_too_many_errors);
+    tcase_add_test(bad, bad_stream_stops);
     suite_add_tcase(s, bad);
 
     TCase *data = tcase_create("data");
