@@ -230,7 +230,7 @@ START_TEST(type_errors)
     expect_error("input: 2\nlayers: 16\n",
                  "dir/net.yaml:2:9: error: expected a list of layers (e.g. [16, 1]), found '16'");
     expect_error("input: 2\nlayers: [1]\ndata: [a.csv]\n",
-                 "dir/net.yaml:3:7: error: expected a mapping {train, test, validation, normalize}, found a list");
+                 "dir/net.yaml:3:7: error: expected a mapping {train, test, validation, normalize, augment}, found a list");
     expect_error("input:\nlayers: [1]\n", "dir/net.yaml:1:7: error: expected an integer, found nothing");
     expect_error("- 1\n- 2\n", "dir/net.yaml:1:1: error: expected a mapping of keys (input, layers, ...) at the top "
                                "level, found a list");
