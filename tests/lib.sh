@@ -6,6 +6,12 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NNCC=${NNCC:-$TOP/build/nncc}
 RTLIB=$(dirname "$NNCC")/libnncc_rt.a
 SAN_FLAGS=${NNCC_TEST_CFLAGS:-}   # make san: the sanitizer flags the runtime was built with
+# SANITIZED=1 under make san. The sanitizers check memory and undefined behaviour, not accuracy
+# (plain make check asserts that), and run the generated kernels 50 to 300 times slower; so a test
+# may shorten a long training run under san, as long as every code path still runs, and it says so
+# with san_reduced (a "san: ..." line, counted by run_all.sh) — never a check left out unsaid.
+SANITIZED=0
+[ -n "$SAN_FLAGS" ] && SANITIZED=1
 # Under sanitizers clang cannot honour the generated code's `omp simd` hints and reports it as a
 # warning (-Wpass-failed); vectorisation is not what a sanitizer run checks.
 [ -n "$SAN_FLAGS" ] && SAN_FLAGS="$SAN_FLAGS -Wno-pass-failed"
@@ -21,6 +27,7 @@ ok()   { echo "ok $1"; }
 fail() { echo "FAIL $1${2:+: $2}"; FAILS=$((FAILS + 1)); }
 skip() { echo "skip $1${2:+: $2}"; }
 finish() { exit $((FAILS > 0)); }
+san_reduced() { echo "san: $*"; }
 
 # check NAME CMD...: runs CMD quietly; ok when it exits 0, FAIL with its output otherwise.
 check() {
