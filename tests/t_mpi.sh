@@ -112,8 +112,7 @@ for np in 2 3; do
         fail "float64, -np $np trains"
     fi
 done
-run_np 3 ./c64_mpi --quiet --threads 1 --out np3b &&
-    cmp -s np3/c64.safetensors np3b/c64.safetensors && cmp -s np3/checkpoint.safetensors np3b/checkpoint.safetensors -i 0 2>/dev/null
+run_np 3 ./c64_mpi --quiet --threads 1 --out np3b
 if cmp -s np3/c64.safetensors np3b/c64.safetensors; then ok "two -np 3 runs give bit-identical weights"
 else fail "two -np 3 runs give bit-identical weights" "$(reldiff np3/c64.safetensors np3b/c64.safetensors)"; fi
 NNCC_ALLREDUCE=blocking run_np 2 ./c64_mpi --threads 1 --out np2blk > blk.out &&

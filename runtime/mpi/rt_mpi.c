@@ -28,6 +28,7 @@ typedef struct bucket {
     int started;
 } bucket;
 
+static rt_comm world; /* rt_world while rt_main() runs */
 static const rt_network *the_net;
 static MPI_Datatype real_type;
 static int overlap = 1;
@@ -96,18 +97,11 @@ static int same(const void *block, size_t bytes)
     return r[0] == ~r[1]; /* max(h) == min(h) */
 }
 
-static int size_of_world(void)
-{
-    int n;
-    MPI_Comm_size(MPI_COMM_WORLD, &n);
-    return n;
-}
-
 static void report(void)
 {
     if (!sums_done) return;
     double kib = (double)the_net->n_params * the_net->real_size / 1024;
-    printf("mpi: %d ranks; %ld gradient sums of %.1f KiB (%s): %.3f ms per step waiting\n", size_of_world(),
+    printf("mpi: %d ranks; %ld gradient sums of %.1f KiB (%s): %.3f ms per step waiting\n", world.size,
            sums_done, kib, overlap ? "overlapped with back-propagation" : "blocking",
            1e3 * wait_seconds / (double)sums_done);
 }
@@ -143,7 +137,6 @@ int rt_main_mpi(int argc, char **argv, const rt_network *net)
         fprintf(stderr, "%s: error: MPI_Init failed\n", argv[0]);
         return RT_EXIT_INPUT;
     }
-    static rt_comm world;
     world = (rt_comm){0, 1, sum, max, grads, same, report};
     MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world.size);
