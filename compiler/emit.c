@@ -183,9 +183,17 @@ static void emit_header(Gen *g, const char *file, const char *command)
     const Spec *spec = net->spec;
     char summary[1024];
     size_t len = (size_t)snprintf(summary, sizeof summary, "%d", net->inputs);
-    for (int i = 0; i < net->n_layers && len < sizeof summary; i++)
-        len += (size_t)snprintf(summary + len, sizeof summary - len, " -> %d (%s)", net->layers[i].units,
-                                activation_names[net->layers[i].act]);
+    for (int i = 0; i < net->n_layers && len < sizeof summary; i++) {
+        const Layer *l = &net->layers[i];
+        if (l->kind == LAYER_DENSE)
+            len += (size_t)snprintf(summary + len, sizeof summary - len, " -> %d (%s)", l->units, activation_names[l->act]);
+        else if (l->kind == LAYER_CONV)
+            len += (size_t)snprintf(summary + len, sizeof summary - len, " -> %dx%dx%d (conv %dx%d, %s)", l->out[0], l->out[1],
+                                    l->out[2], l->kernel[0], l->kernel[1], activation_names[l->act]);
+        else
+            len += (size_t)snprintf(summary + len, sizeof summary - len, " -> %dx%dx%d (%s %dx%d)", l->out[0], l->out[1],
+                                    l->out[2], layer_kind_names[l->kind], l->kernel[0], l->kernel[1]);
+    }
     char target[512];
     FILE *t = fmemopen(target, sizeof target, "w");
     target_print(&g->s->target, t);
@@ -240,12 +248,22 @@ static void emit_storage(Gen *g)
     const Net *net = g->net;
     const Schedule *s = g->s;
     const char *n = g->name, *U = g->upper;
-    emit(e, "\n/* Parameters W_l (units, fan_in) and b_l (units): PyTorch's nn.Linear layout. */\n");
+    int spatial = 0;
+    for (int i = 0; i < net->n_layers; i++) spatial |= net->layers[i].kind != LAYER_DENSE;
+    if (spatial)
+        emit(e, "\n/* Parameters W_l and b_l in PyTorch's layouts: nn.Linear's (units, fan_in) and (units), nn.Conv2d's\n"
+                " * (filters, channels, kh, kw) and (filters); pooling layers have none. */\n");
+    else
+        emit(e, "\n/* Parameters W_l (units, fan_in) and b_l (units): PyTorch's nn.Linear layout. */\n");
     emit(e, "typedef struct %s_params {\n", n);
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
-        emit(e, "    real w%d[%d][%d]; /* layers.%d.weight */\n", i + 1, l->units, l->fan_in, i);
-        emit(e, "    real b%d[%d];     /* layers.%d.bias */\n", i + 1, l->units, i);
+        if (l->kind == LAYER_DENSE)
+            emit(e, "    real w%d[%d][%d]; /* layers.%d.weight */\n", i + 1, l->units, l->fan_in, i);
+        else if (l->kind == LAYER_CONV)
+            emit(e, "    real w%d[%d][%d][%d][%d]; /* layers.%d.weight */\n", i + 1, l->out[0], l->in[0], l->kernel[0],
+                 l->kernel[1], i);
+        if (l->n_b) emit(e, "    real b%d[%zu];     /* layers.%d.bias */\n", i + 1, l->n_b, i);
     }
     emit(e, "} %s_params;\n", n);
     emit(e, "typedef char %s_layout_check[sizeof(%s_params) == %s_PARAMS * sizeof(real) ? 1 : -1];\n\n", n, n, U);
@@ -695,6 +713,459 @@ static void emit_backward(Gen *g, int i)
     emit(e, "}\n");
 }
 
+/* ---- spatial layers: conv2d and pooling, image by image ------------------------------------
+ * A spatial layer's rows are its images, (C, H, W) flattened row-major as PyTorch's tensors are:
+ * a dense layer above reads them as its inputs (torch.flatten). Each thread takes its own rows,
+ * as the dense layers do, and dW takes the filters in turn, each summed over every row in order
+ * on one thread. Loops over a dimension of 1 are left out: its index is 0. */
+
+/* A loop over var in [0, n), or NULL when n is 1 (the index is then 0: ix()). */
+static const char *loop_over(const char *var, int n)
+{
+    return n > 1 ? fmt("for (int %s = 0; %s < %d; %s++)", var, var, n, var) : NULL;
+}
+
+static const char *ix(const char *var, int n)
+{
+    return n > 1 ? var : "0";
+}
+
+/* "a * s + b - p", the terms that are 0 left out, and a factor of 1. */
+static const char *affine(const char *a, int s, const char *b, int p)
+{
+    const char *t = strcmp(a, "0") ? (s == 1 ? a : fmt("%s * %d", a, s)) : "";
+    if (strcmp(b, "0")) t = *t ? fmt("%s + %s", t, b) : b;
+    if (p) t = *t ? fmt("%s - %d", t, p) : fmt("-%d", p);
+    return *t ? t : "0";
+}
+
+/* The offset of (c, y * ys, x * xs) in a (C, H, W) image, simplified; y and x are names or 0. */
+static const char *index3(const char *c, const char *y, int ys, int H, const char *x, int xs, int W)
+{
+    const char *t = strcmp(c, "0") ? affine(c, H * W, "0", 0) : "";
+    if (strcmp(y, "0")) t = *t ? fmt("%s + %s", t, affine(y, ys * W, "0", 0)) : affine(y, ys * W, "0", 0);
+    if (strcmp(x, "0")) t = *t ? fmt("%s + %s", t, affine(x, xs, "0", 0)) : affine(x, xs, "0", 0);
+    return *t ? t : "0";
+}
+
+/* Opens the loops over vars (those of size 1 left out) and a block, the body of the last loop or a
+ * bare block when there is none. Returns what close_block() takes. */
+static int open_block(Emitter *e, const char *const *vars, const int *n, int count)
+{
+    int opened = 0;
+    const char *last = NULL;
+    for (int k = 0; k < count; k++) {
+        const char *l = loop_over(vars[k], n[k]);
+        if (!l) continue;
+        if (last) emit_line(e, "%s", last), e->indent++, opened++;
+        last = l;
+    }
+    emit_line(e, "%s", last ? fmt("%s {", last) : "{");
+    e->indent++;
+    return opened;
+}
+
+static void close_block(Emitter *e, int opened)
+{
+    e->indent--;
+    emit_line(e, "}");
+    e->indent -= opened;
+}
+
+/* The loops over vars (those of size 1 left out) around one statement; returns how many opened,
+ * the indent to take back after it. */
+static int open_loops(Emitter *e, const char *const *vars, const int *n, int count)
+{
+    int opened = 0;
+    for (int k = 0; k < count; k++) {
+        const char *l = loop_over(vars[k], n[k]);
+        if (l) emit_line(e, "%s", l), e->indent++, opened++;
+    }
+    return opened;
+}
+
+/* The output columns whose input column ox * sw + j - pw lies inside [0, W), for each kernel
+ * column j: [lo[j], hi[j]). Returns whether any is not the whole row (padding, or a stride that
+ * leaves the input's last columns out). */
+static int column_ranges(const Layer *l, int lo[], int hi[])
+{
+    const int W = l->in[2], OW = l->out[2], SW = l->stride[1], PW = l->pad[1];
+    int partial = 0;
+    for (int j = 0; j < l->kernel[1]; j++) {
+        lo[j] = 0;
+        while (lo[j] < OW && lo[j] * SW + j - PW < 0) lo[j]++;
+        hi[j] = lo[j];
+        while (hi[j] < OW && hi[j] * SW + j - PW < W) hi[j]++;
+        partial |= lo[j] != 0 || hi[j] != OW;
+    }
+    return partial;
+}
+
+typedef struct Spatial {
+    int C, H, W, F, OH, OW, KH, KW, SH, SW, PH, PW;
+    const char *lo, *hi; /* the range of ox for kernel column j (column_ranges); NULL: every ox */
+} Spatial;
+
+/* The layer's sizes; print: also the tables of column ranges it needs (once, before its forward). */
+static Spatial spatial_of(Gen *g, int i, int print)
+{
+    const Layer *l = &g->net->layers[i];
+    Spatial s = {l->in[0], l->in[1], l->in[2], l->out[0], l->out[1], l->out[2], l->kernel[0], l->kernel[1],
+                 l->stride[0], l->stride[1], l->pad[0], l->pad[1], NULL, NULL};
+    if (l->kind != LAYER_CONV) return s;
+    int *lo = xcalloc((size_t)s.KW, sizeof *lo), *hi = xcalloc((size_t)s.KW, sizeof *hi);
+    if (column_ranges(l, lo, hi)) {
+        const char *n = g->name, *j = ix("j", s.KW);
+        s.lo = fmt("%s_ox_lo%d[%s]", n, i + 1, j), s.hi = fmt("%s_ox_hi%d[%s]", n, i + 1, j);
+        if (print) {
+            emit(g->e, "/* layer %d: for kernel column j, the output columns [lo, hi) whose input column is inside */\n", i + 1);
+            emit(g->e, "static const int %s_ox_lo%d[%d] = {", n, i + 1, s.KW);
+            for (int k = 0; k < s.KW; k++) emit(g->e, "%s%d", k ? ", " : "", lo[k]);
+            emit(g->e, "}, %s_ox_hi%d[%d] = {", n, i + 1, s.KW);
+            for (int k = 0; k < s.KW; k++) emit(g->e, "%s%d", k ? ", " : "", hi[k]);
+            emit(g->e, "};\n");
+        }
+    }
+    free(lo), free(hi);
+    return s;
+}
+
+/* stmt (with %s for ox, and %s again for the input column it reads) over the output columns that
+ * kernel column j reaches: a loop, or the one column when the output is one wide. */
+static void emit_columns(Emitter *e, const Spatial *s, const char *stmt)
+{
+    if (s->OW == 1 && !s->lo) {
+        emit_line(e, stmt, "0", affine("0", s->SW, ix("j", s->KW), s->PW));
+        return;
+    }
+    const char *head = s->lo ? fmt("for (int ox = %s; ox < %s; ox++) ", s->lo, s->hi) : fmt("%s ", loop_over("ox", s->OW));
+    emit_line(e, fmt("%s%s", head, stmt), "ox", affine("ox", s->SW, ix("j", s->KW), s->PW));
+}
+
+/* The loops over c, i (the kernel rows inside the input) and j around a convolution's innermost
+ * statement (emit_columns); row_fmt declares `row`, the input row of channel c (%s: its offset);
+ * before and after are the statements around it for each j. */
+static void emit_conv_taps(Emitter *e, const Spatial *s, const char *row_fmt, const char *before, const char *stmt,
+                           const char *after)
+{
+    const int outer = open_block(e, (const char *const[]){"c", "i"}, (const int[]){s->C, s->KH}, 2);
+    const char *iy = affine(ix("oy", s->OH), s->SH, ix("i", s->KH), s->PH);
+    if (s->PH) { /* the rows of the zero padding add nothing */
+        emit_line(e, "const int iy = %s;", iy);
+        emit_line(e, "if (iy >= 0 && iy < %d) {", s->H), e->indent++;
+        iy = "iy";
+    }
+    emit_line(e, row_fmt, index3(ix("c", s->C), iy, 1, s->H, "0", 1, s->W));
+    const int inner = open_block(e, (const char *const[]){"j"}, (const int[]){s->KW}, 1);
+    emit_line(e, "%s", before);
+    emit_columns(e, s, stmt);
+    if (after) emit_line(e, "%s", after);
+    close_block(e, inner);
+    if (s->PH) close_block(e, 0);
+    close_block(e, outer);
+}
+
+static void emit_spatial_forward(Gen *g, int i)
+{
+    Emitter *e = g->e;
+    const Layer *l = &g->net->layers[i];
+    const LayerSchedule *ls = &g->s->layer[i];
+    const char *n = g->name;
+    const int L = i + 1, conv = l->kind == LAYER_CONV;
+    emit(e, "\n/* Layer %d forward: %s %dx%d", L, layer_kind_names[l->kind], l->kernel[0], l->kernel[1]);
+    if (l->stride[0] != 1 || l->stride[1] != 1) emit(e, ", stride %dx%d", l->stride[0], l->stride[1]);
+    if (l->pad[0] || l->pad[1]) emit(e, ", padding %dx%d (zeros)", l->pad[0], l->pad[1]);
+    emit(e, ", %dx%dx%d -> %dx%dx%d%s\n", l->in[0], l->in[1], l->in[2], l->out[0], l->out[1], l->out[2],
+         conv ? fmt(", %s", activation_names[l->act]) : "");
+    const char *also = ls->keep_t ? fmt("; also A%d^T for the dense layer above", L) : "";
+    if (conv)
+        emit(e, " *   Z[f][oy][ox] = b[f] + sum over c, i, j of W[f][c][i][j] X[c][%s][%s],\n"
+                " * A = g(Z); a row of outputs at a time, its sums side by side in acc[]%s. */\n",
+             affine("oy", l->stride[0], "i", l->pad[0]), affine("ox", l->stride[1], "j", l->pad[1]), also);
+    else
+        emit(e, " *   A[c][oy][ox] = the %s of X[c][%s][%s] over i < %d, j < %d%s. */\n",
+             l->kind == LAYER_MAXPOOL ? "largest" : "mean", affine("oy", l->stride[0], "i", 0),
+             affine("ox", l->stride[1], "j", 0), l->kernel[0], l->kernel[1], also);
+    Spatial s = spatial_of(g, i, 1);
+    emit(e, "static void %s_forward%d(int m, int lo, int hi, const real *restrict x)\n{\n", n, L);
+    e->indent = 1;
+    emit_line(e, "const int end = hi < m ? hi : m;");
+    emit_line(e, "for (int r = lo; r < end; r++) {"), e->indent++;
+    emit_line(e, "const real *restrict in = x + (size_t)r * %d;", l->fan_in);
+    const char *store = fmt("%s_a%d[r][%%s] = a;", n, L), *store_t = fmt("%s_at%d[%%s][r] = a;", n, L);
+    const char *oy = ix("oy", s.OH), *ox = ix("ox", s.OW);
+    if (conv) {
+        const char *f = ix("f", s.F);
+        const int rows = open_block(e, (const char *const[]){"f", "oy"}, (const int[]){s.F, s.OH}, 2);
+        emit_line(e, "real acc[%d];", s.OW);
+        emit_line(e, "%sacc[%s] = %s_param.b%d[%s];", s.OW > 1 ? fmt("%s ", loop_over("ox", s.OW)) : "", ox, n, L, f);
+        emit_conv_taps(e, &s, "const real *restrict row = in + %s;",
+                       fmt("const real w = %s_param.w%d[%s][%s][%s][%s];", n, L, f, ix("c", s.C), ix("i", s.KH), ix("j", s.KW)),
+                       "acc[%s] += w * row[%s];", NULL);
+        const int cols = open_block(e, (const char *const[]){"ox"}, (const int[]){s.OW}, 1);
+        const char *z = fmt("acc[%s]", ox), *at = index3(f, oy, 1, s.OH, ox, 1, s.OW);
+        emit_line(e, "const real a = %s;", elementwise(l->act) ? fmt("%s_g_%s(%s)", n, activation_names[l->act], z) : z);
+        emit_line(e, store, at);
+        if (ls->keep_t) emit_line(e, store_t, at);
+        close_block(e, cols);
+        close_block(e, rows);
+    } else {
+        const int max = l->kind == LAYER_MAXPOOL;
+        const char *c = ix("c", s.C);
+        const int cells = open_block(e, (const char *const[]){"c", "oy", "ox"}, (const int[]){s.C, s.OH, s.OW}, 3);
+        emit_line(e, "const real *restrict p = in + %s;", index3(c, oy, s.SH, s.H, ox, s.SW, s.W));
+        emit_line(e, max ? "real a = p[0];" : "real a = 0;");
+        const char *at = affine(ix("i", s.KH), s.W, ix("j", s.KW), 0);
+        const int taps = open_loops(e, (const char *const[]){"i", "j"}, (const int[]){s.KH, s.KW}, 2);
+        if (max) emit_line(e, "a = p[%s] > a ? p[%s] : a;", at, at);
+        else emit_line(e, "a += p[%s];", at);
+        e->indent -= taps;
+        if (!max) emit_line(e, "a /= %d;", s.KH * s.KW);
+        const char *o = index3(c, oy, 1, s.OH, ox, 1, s.OW);
+        emit_line(e, store, o);
+        if (ls->keep_t) emit_line(e, store_t, o);
+        close_block(e, cells);
+    }
+    close_block(e, 0);
+    e->indent = 0;
+    emit(e, "}\n");
+}
+
+/* dZ of the layer below from this spatial layer's dZ, image by image, times g' of the layer below. */
+static void emit_spatial_propagate(Gen *g, int i)
+{
+    Emitter *e = g->e;
+    const Layer *l = &g->net->layers[i], *below = &g->net->layers[i - 1];
+    const char *n = g->name;
+    const int L = i + 1, P = i, conv = l->kind == LAYER_CONV, max = l->kind == LAYER_MAXPOOL;
+    emit(e, "\n/* Layer %d propagate: dZ%d = ", L, P);
+    if (conv) emit(e, "each dZ%d[f][oy][ox] times W[f][c][i][j], added where the forward read its input", L);
+    else if (max) emit(e, "dZ%d routed to the first largest input of each window (PyTorch's choice on ties)", L);
+    else emit(e, "dZ%d shared evenly over each window", L);
+    emit(e, ",\n * then times g'(A%d), g' = %s; image by image. */\n", P, activation_doc[below->act]);
+    Spatial s = spatial_of(g, i, 0);
+    emit(e, "static void %s_propagate%d(int m, int lo, int hi)\n{\n", n, L);
+    e->indent = 1;
+    emit_line(e, "const int end = hi < m ? hi : m;");
+    emit_line(e, "for (int r = lo; r < end; r++) {"), e->indent++;
+    emit_line(e, "const real *restrict dz = %s_dz%d[r]%s;", n, L,
+              max || below->act != ACT_LINEAR ? fmt(", *restrict in = %s_a%d[r]", n, P) : "");
+    emit_line(e, "real *restrict d = %s_dz%d[r];", n, P);
+    emit_line(e, "memset(d, 0, sizeof(real) * %d);", l->fan_in);
+    const char *oy = ix("oy", s.OH), *ox = ix("ox", s.OW);
+    if (conv) {
+        const char *f = ix("f", s.F);
+        const int rows = open_block(e, (const char *const[]){"f", "oy"}, (const int[]){s.F, s.OH}, 2);
+        emit_line(e, "const real *restrict dr = dz + %s;", index3(f, oy, 1, s.OH, "0", 1, s.OW));
+        emit_conv_taps(e, &s, "real *restrict row = d + %s;",
+                       fmt("const real w = %s_param.w%d[%s][%s][%s][%s];", n, L, f, ix("c", s.C), ix("i", s.KH), ix("j", s.KW)),
+                       "row[%2$s] += w * dr[%1$s];", NULL);
+        close_block(e, rows);
+    } else {
+        const char *c = ix("c", s.C);
+        const int cells = open_block(e, (const char *const[]){"c", "oy", "ox"}, (const int[]){s.C, s.OH, s.OW}, 3);
+        emit_line(e, "const int at = %s;", index3(c, oy, s.SH, s.H, ox, s.SW, s.W));
+        const char *off = affine(ix("i", s.KH), s.W, ix("j", s.KW), 0), *o = index3(c, oy, 1, s.OH, ox, 1, s.OW);
+        if (max) emit_line(e, "int best = 0; /* the window's first largest input */");
+        else emit_line(e, "const real share = dz[%s] / %d;", o, s.KH * s.KW);
+        const int taps = open_loops(e, (const char *const[]){"i", "j"}, (const int[]){s.KH, s.KW}, 2);
+        if (max) emit_line(e, "if (in[at + %s] > in[at + best]) best = %s;", off, off);
+        else emit_line(e, "d[at + %s] += share;", off);
+        e->indent -= taps;
+        if (max) emit_line(e, "d[at + best] += dz[%s];", o);
+        close_block(e, cells);
+    }
+    if (below->act != ACT_LINEAR)
+        emit_line(e, "NNCC_SIMD for (int k = 0; k < %d; k++) d[k] *= %s_dg_%s(in[k]);", l->fan_in, n,
+                  activation_names[below->act]);
+    close_block(e, 0);
+    e->indent = 0;
+    emit(e, "}\n");
+}
+
+/* dW, db of a convolution: each filter's sums over every row in order, then added into the
+ * gradients (fused: the optimiser's step taken on them at once). */
+static void emit_conv_backward(Gen *g, int i)
+{
+    Emitter *e = g->e;
+    const Layer *l = &g->net->layers[i];
+    const char *n = g->name;
+    const int L = i + 1;
+    emit(e, "\n/* Layer %d backward: dW%d[f][c][i][j] = the sum over rows and oy, ox of dZ%d[f][oy][ox] times the input\n"
+            " * the forward read for it, db%d[f] = the sum of dZ%d[f]; summed here, divided by m in the update.\n"
+            " * One filter at a time%s. */\n",
+         L, L, L, L, L, g->s->threads ? ", the filters shared out among the threads" : "");
+    Spatial s = spatial_of(g, i, 0);
+    const int per_filter = s.C * s.KH * s.KW;
+    emit(e, "static void %s_backward%d(int m, const real *restrict a_in, int fused)\n{\n", n, L);
+    e->indent = 1;
+    const char *f = ix("f", s.F), *oy = ix("oy", s.OH);
+    if (g->s->threads) emit_line(e, s.F > 1 ? "NNCC_OMP_FOR_NOWAIT" : "NNCC_OMP_SINGLE_NOWAIT");
+    const int filters = open_block(e, (const char *const[]){"f"}, (const int[]){s.F}, 1);
+    emit_line(e, "real gw[%d][%d][%d], gb = 0;", s.C, s.KH, s.KW);
+    emit_line(e, "memset(gw, 0, sizeof gw);");
+    emit_line(e, "for (int r = 0; r < m; r++) {"), e->indent++;
+    emit_line(e, "const real *restrict in = a_in + (size_t)r * %d;", l->fan_in);
+    const int rows = open_block(e, (const char *const[]){"oy"}, (const int[]){s.OH}, 1);
+    emit_line(e, "const real *restrict dr = %s_dz%d[r] + %s;", n, L, index3(f, oy, 1, s.OH, "0", 1, s.OW));
+    emit_line(e, "%sgb += dr[%s];", s.OW > 1 ? fmt("%s ", loop_over("ox", s.OW)) : "", ix("ox", s.OW));
+    emit_conv_taps(e, &s, "const real *restrict row = in + %s;", "real sum = 0;", "sum += dr[%s] * row[%s];",
+                   fmt("gw[%s][%s][%s] += sum;", ix("c", s.C), ix("i", s.KH), ix("j", s.KW)));
+    close_block(e, rows);
+    close_block(e, 0);
+    emit_line(e, "const real *restrict sums = &gw[0][0][0];");
+    const char *wi = s.F > 1 ? fmt("(size_t)f * %d + k", per_filter) : "k";
+    emit_line(e, "if (fused) {"), e->indent++;
+    emit_line(e, "for (int k = 0; k < %d; k++) %s_descend(%s, sums[k]);", per_filter, n,
+              l->w_off ? fmt("%zu + %s", l->w_off, wi) : wi);
+    emit_line(e, "%s_descend(%zu%s, gb);", n, l->b_off, s.F > 1 ? " + (size_t)f" : "");
+    e->indent--, emit_line(e, "} else {"), e->indent++;
+    emit_line(e, "real *restrict gsum = &%s_grad.w%d[%s][0][0][0];", n, L, f);
+    emit_line(e, "for (int k = 0; k < %d; k++) gsum[k] += sums[k];", per_filter);
+    emit_line(e, "%s_grad.b%d[%s] += gb;", n, L, f);
+    close_block(e, 0);
+    close_block(e, filters);
+    e->indent = 0;
+    emit(e, "}\n");
+}
+
+/* The reference kernels of the spatial layers: plain loops over every index with runtime sizes,
+ * the propagation gathered into each input (the fast kernels scatter from each output).
+ * s: C, H, W, F (output channels), OH, OW, KH, KW, SH, SW, PH, PW. */
+static void emit_spatial_reference(Gen *g)
+{
+    Emitter *e = g->e;
+    const Net *net = g->net;
+    const char *n = g->name;
+    int conv = 0, pool = 0, conv_trained = 0, conv_prop = 0, pool_prop = 0;
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        if (l->kind == LAYER_CONV) conv = 1, conv_trained |= l->trainable, conv_prop |= g->s->layer[i].propagate;
+        if (l->kind == LAYER_MAXPOOL || l->kind == LAYER_AVGPOOL) pool = 1, pool_prop |= g->s->layer[i].propagate;
+    }
+    if (!conv && !pool) return;
+    emit(e, "\n/* Spatial layers, s = {C, H, W, F, OH, OW, KH, KW, SH, SW, PH, PW}: the input (C, H, W) at X[c][y][x],\n"
+            " * zero outside; the output (F, OH, OW). */\n");
+    emit(e, "static real %s_ref_at(const int *s, const real *a, int c, int y, int x)\n{\n", n);
+    emit(e, "    return y < 0 || y >= s[1] || x < 0 || x >= s[2] ? 0 : a[((size_t)c * s[1] + y) * s[2] + x];\n}\n");
+    if (conv) {
+        emit(e, "/* conv: A'[f][oy][ox] = g(b[f] + sum_c,i,j W[f][c][i][j] A[c][oy sh + i - ph][ox sw + j - pw]) */\n");
+        emit(e, "static void %s_ref_conv_forward(int m, const int *s, const real *w, const real *b, const real *a, real (*g)(real),\n"
+                "                                real *a_out)\n{\n", n);
+        emit(e, "    const int in = s[0] * s[1] * s[2], out = s[3] * s[4] * s[5];\n"
+                "    for (int r = 0; r < m; r++)\n"
+                "        for (int f = 0; f < s[3]; f++)\n"
+                "            for (int oy = 0; oy < s[4]; oy++)\n"
+                "                for (int ox = 0; ox < s[5]; ox++) {\n"
+                "                    real z = b[f];\n"
+                "                    for (int c = 0; c < s[0]; c++)\n"
+                "                        for (int i = 0; i < s[6]; i++)\n"
+                "                            for (int j = 0; j < s[7]; j++)\n"
+                "                                z += w[((size_t)(f * s[0] + c) * s[6] + i) * s[7] + j] *\n"
+                "                                     %s_ref_at(s, a + (size_t)r * in, c, oy * s[8] + i - s[10], ox * s[9] + j - s[11]);\n"
+                "                    a_out[(size_t)r * out + ((size_t)f * s[4] + oy) * s[5] + ox] = g ? g(z) : z;\n"
+                "                }\n}\n", n);
+    }
+    if (conv_trained) {
+        emit(e, "/* conv: dW[f][c][i][j] = sum_r,oy,ox dZ[f][oy][ox] A[c][oy sh + i - ph][ox sw + j - pw], db[f] = sum dZ[f] */\n");
+        emit(e, "static void %s_ref_conv_backward(int m, const int *s, const real *dz, const real *a, real *dw, real *db)\n{\n", n);
+        emit(e, "    const int in = s[0] * s[1] * s[2], out = s[3] * s[4] * s[5];\n"
+                "    for (int f = 0; f < s[3]; f++) {\n"
+                "        db[f] = 0;\n"
+                "        for (int r = 0; r < m; r++)\n"
+                "            for (int k = 0; k < s[4] * s[5]; k++) db[f] += dz[(size_t)r * out + (size_t)f * s[4] * s[5] + k];\n"
+                "        for (int c = 0; c < s[0]; c++)\n"
+                "            for (int i = 0; i < s[6]; i++)\n"
+                "                for (int j = 0; j < s[7]; j++) {\n"
+                "                    real sum = 0;\n"
+                "                    for (int r = 0; r < m; r++)\n"
+                "                        for (int oy = 0; oy < s[4]; oy++)\n"
+                "                            for (int ox = 0; ox < s[5]; ox++)\n"
+                "                                sum += dz[(size_t)r * out + ((size_t)f * s[4] + oy) * s[5] + ox] *\n"
+                "                                       %s_ref_at(s, a + (size_t)r * in, c, oy * s[8] + i - s[10], ox * s[9] + j - s[11]);\n"
+                "                    dw[((size_t)(f * s[0] + c) * s[6] + i) * s[7] + j] = sum;\n"
+                "                }\n    }\n}\n", n);
+    }
+    if (conv_prop) {
+        emit(e, "/* conv: dZ_below[c][y][x] = g'(A_below) sum over f, i, j of W[f][c][i][j] dZ[f][oy][ox] for every\n"
+                " * output (oy, ox) that read (y, x): oy sh + i - ph = y, ox sw + j - pw = x */\n");
+        emit(e, "static void %s_ref_conv_propagate(int m, const int *s, const real *w, const real *dz, const real *a,\n"
+                "                                  real (*dg)(real), real *dz_below)\n{\n", n);
+        emit(e, "    const int in = s[0] * s[1] * s[2], out = s[3] * s[4] * s[5];\n"
+                "    for (int r = 0; r < m; r++)\n"
+                "        for (int c = 0; c < s[0]; c++)\n"
+                "            for (int y = 0; y < s[1]; y++)\n"
+                "                for (int x = 0; x < s[2]; x++) {\n"
+                "                    real sum = 0;\n"
+                "                    for (int f = 0; f < s[3]; f++)\n"
+                "                        for (int i = 0; i < s[6]; i++)\n"
+                "                            for (int j = 0; j < s[7]; j++) {\n"
+                "                                const int ny = y + s[10] - i, nx = x + s[11] - j;\n"
+                "                                if (ny < 0 || nx < 0 || ny %% s[8] || nx %% s[9] || ny / s[8] >= s[4] || nx / s[9] >= s[5]) continue;\n"
+                "                                sum += w[((size_t)(f * s[0] + c) * s[6] + i) * s[7] + j] *\n"
+                "                                       dz[(size_t)r * out + ((size_t)f * s[4] + ny / s[8]) * s[5] + nx / s[9]];\n"
+                "                            }\n"
+                "                    const size_t k = (size_t)r * in + ((size_t)c * s[1] + y) * s[2] + x;\n"
+                "                    dz_below[k] = dg ? sum * dg(a[k]) : sum;\n"
+                "                }\n}\n");
+    }
+    if (pool) {
+        emit(e, "/* pooling (max: the largest, else the mean) of each window A[c][oy sh + i][ox sw + j], i < KH, j < KW */\n");
+        emit(e, "static void %s_ref_pool_forward(int m, const int *s, int max, const real *a, real *a_out)\n{\n", n);
+        emit(e, "    const int in = s[0] * s[1] * s[2], out = s[3] * s[4] * s[5];\n"
+                "    for (int r = 0; r < m; r++)\n"
+                "        for (int c = 0; c < s[0]; c++)\n"
+                "            for (int oy = 0; oy < s[4]; oy++)\n"
+                "                for (int ox = 0; ox < s[5]; ox++) {\n"
+                "                    real v = max ? -INFINITY : 0;\n"
+                "                    for (int i = 0; i < s[6]; i++)\n"
+                "                        for (int j = 0; j < s[7]; j++) {\n"
+                "                            const real t = %s_ref_at(s, a + (size_t)r * in, c, oy * s[8] + i, ox * s[9] + j);\n"
+                "                            v = max ? (t > v ? t : v) : v + t;\n"
+                "                        }\n"
+                "                    a_out[(size_t)r * out + ((size_t)c * s[4] + oy) * s[5] + ox] = max ? v : v / (s[6] * s[7]);\n"
+                "                }\n}\n", n);
+    }
+    if (pool_prop) {
+        emit(e, "/* pooling: dZ_below[c][y][x] = g'(A_below) times the sum over the windows holding (y, x) of dZ[c][oy][ox],\n"
+                " * max: where (y, x) is the window's first largest input (row-major), else divided by KH KW */\n");
+        emit(e, "static void %s_ref_pool_propagate(int m, const int *s, int max, const real *dz, const real *a, real (*dg)(real),\n"
+                "                                  real *dz_below)\n{\n", n);
+        emit(e, "    const int in = s[0] * s[1] * s[2], out = s[3] * s[4] * s[5];\n"
+                "    for (int r = 0; r < m; r++)\n"
+                "        for (int c = 0; c < s[0]; c++)\n"
+                "            for (int y = 0; y < s[1]; y++)\n"
+                "                for (int x = 0; x < s[2]; x++) {\n"
+                "                    const real *ar = a + (size_t)r * in;\n"
+                "                    real sum = 0;\n"
+                "                    for (int oy = 0; oy < s[4]; oy++)\n"
+                "                        for (int ox = 0; ox < s[5]; ox++) {\n"
+                "                            const int y0 = oy * s[8], x0 = ox * s[9];\n"
+                "                            if (y < y0 || y >= y0 + s[6] || x < x0 || x >= x0 + s[7]) continue;\n"
+                "                            const real g = dz[(size_t)r * out + ((size_t)c * s[4] + oy) * s[5] + ox];\n"
+                "                            if (!max) {\n"
+                "                                sum += g / (s[6] * s[7]);\n"
+                "                                continue;\n"
+                "                            }\n"
+                "                            int by = y0, bx = x0; /* the first largest */\n"
+                "                            for (int i = 0; i < s[6]; i++)\n"
+                "                                for (int j = 0; j < s[7]; j++)\n"
+                "                                    if (%s_ref_at(s, ar, c, y0 + i, x0 + j) > %s_ref_at(s, ar, c, by, bx)) by = y0 + i, bx = x0 + j;\n"
+                "                            if (by == y && bx == x) sum += g;\n"
+                "                        }\n"
+                "                    const size_t k = (size_t)r * in + ((size_t)c * s[1] + y) * s[2] + x;\n"
+                "                    dz_below[k] = dg ? sum * dg(a[k]) : sum;\n"
+                "                }\n}\n", n, n);
+    }
+}
+
+/* A spatial layer's sizes as the reference kernels take them. */
+static const char *spatial_sizes(const Layer *l)
+{
+    return fmt("(const int[]){%d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d}", l->in[0], l->in[1], l->in[2], l->out[0],
+               l->out[1], l->out[2], l->kernel[0], l->kernel[1], l->stride[0], l->stride[1], l->pad[0], l->pad[1]);
+}
+
 static void emit_loss(Gen *g)
 {
     const Net *net = g->net;
@@ -799,7 +1270,9 @@ static void emit_forward_calls(Gen *g)
     const char *n = g->name;
     if (g->s->transpose_x) emit(g->e, "        %s_transpose_input(m, lo, hi, (const real *)x);\n", n);
     for (int i = 0; i < net->n_layers; i++) {
-        if (g->s->layer[i].by_rows) emit(g->e, "        %s_forward%d(m, lo, hi, (const real *)x);\n", n, i + 1);
+        if (net->layers[i].kind != LAYER_DENSE)
+            emit(g->e, "        %s_forward%d(m, lo, hi, %s);\n", n, i + 1, i ? fmt("%s_a%d[0]", n, i) : "(const real *)x");
+        else if (g->s->layer[i].by_rows) emit(g->e, "        %s_forward%d(m, lo, hi, (const real *)x);\n", n, i + 1);
         else emit(g->e, "        %s_forward%d(%slo, hi);\n", n, i + 1, net->layers[i].act == ACT_SOFTMAX ? "m, " : "");
     }
 }
@@ -887,7 +1360,7 @@ static void emit_update(Gen *g)
         int j = i;
         while (j < net->n_layers && net->layers[j].trainable) j++;
         const Layer *first = &net->layers[i], *last = &net->layers[j - 1];
-        const size_t begin = first->w_off, end = last->b_off + (size_t)last->units;
+        const size_t begin = first->w_off, end = last->b_off + last->n_b;
         const char *what = j - i == 1 ? fmt("W%d, b%d", i + 1, i + 1) : fmt("W%d .. b%d", i + 1, j);
         if ((end - begin) * (size_t)net->chunk >= (size_t)1 << 22) emit(e, "    NNCC_OMP_FOR\n");
         emit(e, "    for (size_t i = %zu; i < %zu; i++) { /* %s */\n", begin, end, what);
@@ -912,7 +1385,13 @@ static void emit_reference(Gen *g)
     emit(e, "    for (int r = 0; r < m; r++)\n        for (int j = 0; j < out; j++) {\n"
             "            real z = b[j];\n            for (int i = 0; i < in; i++) z += w[(size_t)j * in + i] * a[(size_t)r * lda + i];\n"
             "            a_out[(size_t)r * out + j] = g ? g(z) : z;\n        }\n}\n");
-    if (train) {
+    int dense_trained = 0, prop = 0;
+    for (int i = 0; i < L; i++) {
+        if (net->layers[i].kind != LAYER_DENSE) continue;
+        dense_trained |= net->layers[i].trainable;
+        prop |= g->s->layer[i].propagate;
+    }
+    if (train && dense_trained) {
         emit(e, "/* dW = dZ^T.A, db = sum_r dZ (sums: the update divides by m) */\n");
         emit(e, "static void %s_ref_backward(int m, int in, int out, const real *dz, const real *a, int lda, real *dw, real *db)\n{\n", n);
         emit(e, "    for (int j = 0; j < out; j++) {\n        db[j] = 0;\n"
@@ -920,18 +1399,16 @@ static void emit_reference(Gen *g)
                 "        for (int i = 0; i < in; i++) {\n            real s = 0;\n"
                 "            for (int r = 0; r < m; r++) s += dz[(size_t)r * out + j] * a[(size_t)r * lda + i];\n"
                 "            dw[(size_t)j * in + i] = s;\n        }\n    }\n}\n");
-        int prop = 0;
-        for (int i = 1; i < L; i++) prop |= g->s->layer[i].propagate;
-        if (prop) {
+    }
+    if (prop) {
             emit(e, "/* dZ_below = W^T.dZ * g'(A_below) (dg NULL: linear): dZ (m, out) -> dZ_below (m, in) */\n");
             emit(e, "static void %s_ref_propagate(int m, int in, int out, const real *w, const real *dz, const real *a,\n"
                     "                             real (*dg)(real), real *dz_below)\n{\n", n);
             emit(e, "    for (int r = 0; r < m; r++)\n        for (int i = 0; i < in; i++) {\n            real s = 0;\n"
                     "            for (int j = 0; j < out; j++) s += dz[(size_t)r * out + j] * w[(size_t)j * in + i];\n"
-                    "            dz_below[(size_t)r * in + i] = dg ? s * dg(a[(size_t)r * in + i]) : s;\n        }\n}\n");
-        }
+                "            dz_below[(size_t)r * in + i] = dg ? s * dg(a[(size_t)r * in + i]) : s;\n        }\n}\n");
     }
-
+    emit_spatial_reference(g);
 }
 
 /* --selftest: the fast kernels against the reference ones (rt_check_reals prints each line). */
@@ -958,6 +1435,17 @@ static void emit_selftest(Gen *g)
     for (int i = 0; i < L; i++) {
         const Layer *l = &net->layers[i];
         const char *gfn = elementwise(l->act) ? fmt("%s_g_%s", n, activation_names[l->act]) : "NULL";
+        if (l->kind == LAYER_CONV)
+            emit(e, "    %s_ref_conv_forward(m, %s, &%s_param.w%d[0][0][0][0], %s_param.b%d, ra%d, %s, ra%d);\n", n,
+                 spatial_sizes(l), n, i + 1, n, i + 1, i, gfn, i + 1);
+        else if (l->kind != LAYER_DENSE)
+            emit(e, "    %s_ref_pool_forward(m, %s, %d, ra%d, ra%d);\n", n, spatial_sizes(l), l->kind == LAYER_MAXPOOL, i,
+                 i + 1);
+        if (l->kind != LAYER_DENSE) {
+            emit(e, "    rt_check_reals(c, \"layer %d forward: A%d\", %s_a%d[0], %d, ra%d, m, %d);\n", i + 1, i + 1, n,
+                 i + 1, g->s->layer[i].ld, i + 1, l->units);
+            continue;
+        }
         emit(e, "    %s_ref_forward(m, %d, %d, %s_param.w%d[0], %s_param.b%d, ra%d, %d, %s, ra%d);\n", n, l->fan_in, l->units,
              n, i + 1, n, i + 1, i, l->fan_in, gfn, i + 1);
         if (l->act == ACT_SOFTMAX) emit(e, "    %s_softmax(0, m, ra%d);\n", n, i + 1);
@@ -970,6 +1458,29 @@ static void emit_selftest(Gen *g)
     for (int i = L - 1; i >= 0; i--) {
         const Layer *l = &net->layers[i];
         const LayerSchedule *ls = &g->s->layer[i];
+        if (l->kind != LAYER_DENSE) {
+            if (l->trainable) {
+                emit(e, "    %s_ref_conv_backward(m, %s, rdz%d, ra%d, &rg->w%d[0][0][0][0], rg->b%d);\n", n, spatial_sizes(l),
+                     i + 1, i, i + 1, i + 1);
+                emit(e, "    rt_check_reals(c, \"layer %d backward: dW%d\", &%s_grad.w%d[0][0][0][0], %zu, &rg->w%d[0][0][0][0], 1, %zu);\n",
+                     i + 1, i + 1, n, i + 1, l->n_w, i + 1, l->n_w);
+                emit(e, "    rt_check_reals(c, \"layer %d backward: db%d\", %s_grad.b%d, %zu, rg->b%d, 1, %zu);\n", i + 1, i + 1,
+                     n, i + 1, l->n_b, i + 1, l->n_b);
+            }
+            if (ls->propagate) {
+                const Layer *b = &net->layers[i - 1];
+                const char *dg = b->act != ACT_LINEAR ? fmt("%s_dg_%s", n, activation_names[b->act]) : "NULL";
+                if (l->kind == LAYER_CONV)
+                    emit(e, "    %s_ref_conv_propagate(m, %s, &%s_param.w%d[0][0][0][0], rdz%d, ra%d, %s, rdz%d);\n", n,
+                         spatial_sizes(l), n, i + 1, i + 1, i, dg, i);
+                else
+                    emit(e, "    %s_ref_pool_propagate(m, %s, %d, rdz%d, ra%d, %s, rdz%d);\n", n, spatial_sizes(l),
+                         l->kind == LAYER_MAXPOOL, i + 1, i, dg, i);
+                emit(e, "    rt_check_reals(c, \"layer %d propagate: dZ%d\", %s_dz%d[0], %d, rdz%d, m, %d);\n", i + 1, i, n, i,
+                     g->s->layer[i - 1].ld, i, l->fan_in);
+            }
+            continue;
+        }
         if (l->trainable) {
             emit(e, "    %s_ref_backward(m, %d, %d, rdz%d, ra%d, %d, rg->w%d[0], rg->b%d);\n", n, l->fan_in, l->units, i + 1, i,
                  l->fan_in, i + 1, i + 1);
@@ -1073,15 +1584,28 @@ static void emit_tables(Gen *g)
     static const char *const inits[] = {"RT_INIT_NORMAL", "RT_INIT_XAVIER", "RT_INIT_HE", "RT_INIT_ZEROS", "RT_INIT_AUTO"};
     emit(e, "\n/* The tensors as the weights file names them, and where they live in %s_param. */\n", n);
     emit(e, "static const rt_tensor %s_tensors[] = {\n", n);
+    int n_tensors = 0;
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
+        if (l->kind == LAYER_CONV) { /* PyTorch's fan_out of a convolution: filters x kh x kw */
+            emit(e, "    {\"layers.%d.weight\", %d, %d, %zu, %s, %d, %d, %d, NULL, %d, %d},\n", i, l->out[0], l->in[0],
+                 l->w_off, inits[l->init], l->w_fan_in, l->out[0] * l->kernel[0] * l->kernel[1], l->trainable,
+                 l->kernel[0], l->kernel[1]);
+            emit(e, "    {\"layers.%d.bias\", %d, 0, %zu, %s, %d, %d, %d, NULL, 0, 0},\n", i, l->out[0], l->b_off,
+                 inits[l->init], l->w_fan_in, l->out[0] * l->kernel[0] * l->kernel[1], l->trainable);
+        }
+        if (l->kind != LAYER_DENSE) {
+            n_tensors += l->kind == LAYER_CONV ? 2 : 0;
+            continue;
+        }
+        n_tensors += 2;
         int fan_out = i + 1 < net->n_layers ? net->layers[i + 1].units : l->units;
         char gw[96] = "NULL", gb[96] = "NULL";
         if (l->weights) snprintf(gw, sizeof gw, "%s_given_w%d", n, i + 1);
         if (l->bias) snprintf(gb, sizeof gb, "%s_given_b%d", n, i + 1);
-        emit(e, "    {\"layers.%d.weight\", %d, %d, %zu, %s, %d, %d, %d, %s},\n", i, l->units, l->fan_in, l->w_off,
+        emit(e, "    {\"layers.%d.weight\", %d, %d, %zu, %s, %d, %d, %d, %s, 0, 0},\n", i, l->units, l->fan_in, l->w_off,
              inits[l->init], l->fan_in, fan_out, l->trainable, gw);
-        emit(e, "    {\"layers.%d.bias\", %d, 0, %zu, %s, %d, %d, %d, %s},\n", i, l->units, l->b_off, inits[l->init],
+        emit(e, "    {\"layers.%d.bias\", %d, 0, %zu, %s, %d, %d, %d, %s, 0, 0},\n", i, l->units, l->b_off, inits[l->init],
              l->fan_in, fan_out, l->trainable, gb);
     }
     emit(e, "};\n");
@@ -1107,7 +1631,7 @@ static void emit_tables(Gen *g)
     emit(e, "    .real_size = sizeof(real),\n    .task = %s,\n    .loss = %s,\n    .optimizer = %s,\n",
          tasks[net->task], losses[spec->loss], opts[spec->optimizer]);
     emit(e, "    .chunk = %s_CHUNK,\n    .n_params = %s_PARAMS,\n", g->upper, g->upper);
-    emit(e, "    .n_tensors = %d,\n    .tensors = %s_tensors,\n", 2 * net->n_layers, n);
+    emit(e, "    .n_tensors = %d,\n    .tensors = %s_tensors,\n", n_tensors, n);
     emit(e, "    .params = &%s_param,\n    .grads = &%s_grad,\n    .n_state = %d,\n", n, n, states);
     if (states == 2) emit(e, "    .state = {&%s_state0, &%s_state1},\n", n, n);
     else if (states == 1) emit(e, "    .state = {&%s_state0, NULL},\n", n);
@@ -1164,11 +1688,21 @@ void emit_train(const Net *net, FILE *out, const char *file, const char *command
     Emitter le = {mem, 0};
     Gen lg = g;
     lg.e = &le;
-    for (int i = 0; i < net->n_layers; i++) emit_forward(&lg, i);
+    for (int i = 0; i < net->n_layers; i++) {
+        if (net->layers[i].kind == LAYER_DENSE) emit_forward(&lg, i);
+        else emit_spatial_forward(&lg, i);
+    }
     emit_loss(&lg);
     for (int i = net->n_layers - 1; i >= 0; i--) {
-        if (net->sched.layer[i].propagate) emit_propagate(&lg, i);
-        if (net->layers[i].trainable) emit_backward(&lg, i);
+        const int dense = net->layers[i].kind == LAYER_DENSE;
+        if (net->sched.layer[i].propagate) {
+            if (dense) emit_propagate(&lg, i);
+            else emit_spatial_propagate(&lg, i);
+        }
+        if (net->layers[i].trainable) {
+            if (dense) emit_backward(&lg, i);
+            else emit_conv_backward(&lg, i);
+        }
     }
     fclose(mem);
     g.uses = lg.uses;

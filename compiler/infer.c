@@ -1337,6 +1337,14 @@ int emit_infer_files(const Net *net, const char *out_c, const char *weights_path
     memset(&k, 0, sizeof k);
     k.net = net, k.name = net->spec->name, k.int8 = int8, k.no_libm = no_libm, k.weights_path = weights_path;
     for (size_t i = 0; k.name[i]; i++) k.upper[i] = (char)toupper((unsigned char)k.name[i]);
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].kind != LAYER_DENSE) {
+            diag_error(net->spec->layers[i].loc, "--emit infer takes dense layers only so far; layers.%d is a %s layer "
+                                                 "(train it with the training program, which saves its weights)",
+                       i, layer_kind_names[net->layers[i].kind]);
+            diag_flush(stderr);
+            return -1;
+        }
     for (int i = 0; i < net->n_layers; i++) {
         /* |sum| <= 127 * 255 * fan_in (int8 weights times the inputs plus 128) must fit int32. */
         if ((int8 || calibrate) && net->layers[i].fan_in > INT32_MAX / (127 * 255)) {

@@ -135,8 +135,15 @@ typedef struct SourceSpec {
     Loc loc;
 } SourceSpec;
 
+/* What a layer is: dense (nn.Linear), or one of the spatial layers that work on (C, H, W) images. */
+typedef enum { LAYER_DENSE, LAYER_CONV, LAYER_MAXPOOL, LAYER_AVGPOOL } LayerKind;
+extern const char *const layer_kind_names[]; /* "units", "conv", "maxpool", "avgpool": the key */
+
 typedef struct LayerSpec {
-    int units;
+    LayerKind kind;
+    int units;       /* dense: units; conv: filters (output channels); pools: 0 */
+    int kernel[2], stride[2], pad[2]; /* spatial layers: (height, width) */
+    int out[3];      /* the output's (C, H, W); dense: (units, 1, 1) */
     Activation act;
     Init init;
     int trainable;
@@ -214,7 +221,12 @@ void target_print(const Target *t, FILE *out); /* one line: name, ISA, vector bi
 
 typedef struct Layer {
     int index;        /* 0-based, as layers.I in the weights file */
-    int fan_in, units;
+    LayerKind kind;
+    int fan_in, units; /* input and output values per row: a spatial layer's C x H x W flattened */
+    int in[3], out[3]; /* (C, H, W) of input and output; a dense layer's (n, 1, 1) */
+    int kernel[2], stride[2], pad[2]; /* spatial layers: (height, width) */
+    int w_fan_in;     /* inputs each output sums (conv: C_in x kh x kw): the initialisers' fan_in */
+    size_t n_w, n_b;  /* reals of W and b (pools: none) */
     Activation act;
     Init init;
     int trainable;

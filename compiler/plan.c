@@ -15,9 +15,9 @@ void plan_build(Net *net)
     for (int i = 0; i < net->n_layers; i++) {
         Layer *l = &net->layers[i];
         l->w_off = off;
-        off += (size_t)l->units * (size_t)l->fan_in;
+        off += l->n_w;
         l->b_off = off;
-        off += (size_t)l->units;
+        off += l->n_b;
         widest_sum += (size_t)l->units;
     }
     net->n_params = off;
@@ -28,7 +28,7 @@ void plan_build(Net *net)
      * that an iteration is one step (one parallel region, the update fused into it). */
     if (bs <= 0 && spec->train.kind == RT_SRC_GENERATOR && spec->train.samples > 0 && spec->train.samples <= MAX_CHUNK)
         net->chunk = spec->train.samples;
-    /* per chunk: A and dZ for every layer, plus Z of a softmax output */
+    /* per chunk: A and dZ for every layer, plus Z of a softmax output (the schedule adds A^T, dZ^T) */
     net->act_reals = (size_t)net->chunk * (2 * widest_sum + (size_t)net->outputs);
     net->param_bytes = net->n_params * (size_t)net->real_size;
     net->grad_bytes = net->param_bytes;
@@ -87,6 +87,19 @@ void plan_print(const Net *net, FILE *out)
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         char shape[64];
+        if (l->kind != LAYER_DENSE) {
+            snprintf(shape, sizeof shape, "%dx%dx%d -> %dx%dx%d", l->in[0], l->in[1], l->in[2], l->out[0], l->out[1],
+                     l->out[2]);
+            fprintf(out, "  layer %-2d %-7s %-22s %-10s %dx%d", i + 1, layer_kind_names[l->kind], shape,
+                    activation_names[l->act], l->kernel[0], l->kernel[1]);
+            if (l->stride[0] != 1 || l->stride[1] != 1) fprintf(out, " stride %dx%d", l->stride[0], l->stride[1]);
+            if (l->pad[0] || l->pad[1]) fprintf(out, " padding %dx%d", l->pad[0], l->pad[1]);
+            if (l->kind == LAYER_CONV)
+                fprintf(out, "  W%d (%d, %d, %d, %d)  b%d (%d)  %zu params%s", i + 1, l->out[0], l->in[0], l->kernel[0],
+                        l->kernel[1], i + 1, l->out[0], l->n_w + l->n_b, l->trainable ? "" : ", frozen");
+            fputc('\n', out);
+            continue;
+        }
         snprintf(shape, sizeof shape, "%d -> %d", l->fan_in, l->units);
         fprintf(out, "  layer %-2d dense  %-14s %-10s W%d (%d, %d)  b%d (%d)  %zu params%s%s\n", i + 1, shape,
                 activation_names[l->act], i + 1, l->units, l->fan_in, i + 1, l->units,

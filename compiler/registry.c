@@ -75,3 +75,6 @@ int registry_find(const char *const *names, int n, const char *name)
             return i;
     return -1;
 }
+
+const char *const layer_kind_names[] = {[LAYER_DENSE] = "units", [LAYER_CONV] = "conv", [LAYER_MAXPOOL] = "maxpool",
+                                        [LAYER_AVGPOOL] = "avgpool"};

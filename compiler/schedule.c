@@ -170,7 +170,13 @@ void schedule_build(Net *net, const Target *target)
     s->dzt_ld = s->rows * size % 1024 == 0 && target->l1d > 0 ? s->rows + 64 / size : s->rows;
     s->transpose_tile = TRANSPOSE_TILE;
 
-    for (int i = 0; i < L; i++) s->work += (long long)net->layers[i].fan_in * net->layers[i].units;
+    for (int i = 0; i < L; i++) {
+        const Layer *l = &net->layers[i];
+        const long long per_output = l->kind == LAYER_DENSE ? l->fan_in
+                                     : l->kind == LAYER_CONV ? l->w_fan_in
+                                                             : (long long)l->kernel[0] * l->kernel[1];
+        s->work += per_output * l->units;
+    }
     s->work *= net->chunk;
     /* one core known (this machine, or a microcontroller): no threads */
     s->threads = target->cores != 1 && s->work >= THREAD_MIN_WORK && net->chunk >= THREAD_MIN_ROWS;
@@ -179,9 +185,11 @@ void schedule_build(Net *net, const Target *target)
     for (int i = 0; i < L; i++) {
         const Layer *l = &net->layers[i];
         LayerSchedule *ls = &s->layer[i];
-        ls->by_rows = i == 0 && l->units < ROW_UNITS;
-        ls->mr = l->units < mr ? l->units : mr;
-        ls->ld = row_stride(target, l->units, i == L - 1, size);
+        const int dense = l->kind == LAYER_DENSE;
+        ls->by_rows = i == 0 && dense && l->units < ROW_UNITS;
+        ls->mr = !dense ? 1 : l->units < mr ? l->units : mr;
+        /* a spatial layer works on one image at a time: its rows as they are */
+        ls->ld = dense ? row_stride(target, l->units, i == L - 1, size) : l->units;
         ls->propagate = i > 0 && trained_below;
         trained_below |= l->trainable;
         ls->needs_dz = trained_below || i == L - 1;
@@ -189,7 +197,7 @@ void schedule_build(Net *net, const Target *target)
          * units) are a cache line each, past the prefetchers, and a hidden layer's dW reads dZ^T,
          * each unit's rows side by side, which the propagation above writes (a scattered store).
          * Rows of a few cache lines stream as they are (the notes' 16 units: one line a row). */
-        ls->dz_t = i < L - 1 && l->trainable && l->units * size >= DZT_MIN_ROW_BYTES;
+        ls->dz_t = dense && i < L - 1 && l->trainable && l->units * size >= DZT_MIN_ROW_BYTES;
         ls->vector_act = activation_vectorises[l->act] == 2 || (activation_vectorises[l->act] == 1 && size == 4);
         if (ls->by_rows) {
             ls->row_block = 1;
@@ -199,7 +207,11 @@ void schedule_build(Net *net, const Target *target)
     for (int i = 0; i < L; i++) {
         const Layer *l = &net->layers[i];
         LayerSchedule *ls = &s->layer[i];
-        ls->keep_t = i + 1 < L && !s->layer[i + 1].by_rows;
+        ls->keep_t = i + 1 < L && net->layers[i + 1].kind == LAYER_DENSE && !s->layer[i + 1].by_rows;
+        if (l->kind != LAYER_DENSE) { /* a spatial layer's loops are its shape's (emit_spatial) */
+            ls->kc = l->fan_in, ls->prop_kc = l->units, ls->panel = l->units;
+            continue;
+        }
         /* the partial sums of a slice wait in A^T: without it, one slice of all the inputs */
         ls->kc = ls->keep_t ? cache_slice(target, s->nr, size, l->fan_in) : l->fan_in;
         ls->prop_kc = cache_slice(target, s->nr, size, l->units);
@@ -211,7 +223,7 @@ void schedule_build(Net *net, const Target *target)
             if (panel < l->units) ls->panel = panel;
         }
     }
-    s->transpose_x = !s->layer[0].by_rows;
+    s->transpose_x = net->layers[0].kind == LAYER_DENSE && !s->layer[0].by_rows;
     infer_layout(net, target);
 }
 
@@ -229,6 +241,12 @@ void schedule_print(const Net *net, FILE *out)
         const Layer *l = &net->layers[i];
         const LayerSchedule *ls = &s->layer[i];
         fprintf(out, "  layer %-2d forward ", i + 1);
+        if (l->kind != LAYER_DENSE) {
+            fprintf(out, "%s, image by image (direct)%s\n", layer_kind_names[l->kind], ls->keep_t ? "; stores A^T" : "");
+            if (ls->propagate) fprintf(out, "           propagate image by image\n");
+            if (l->trainable) fprintf(out, "           dW filter by filter over the images\n");
+            continue;
+        }
         if (ls->by_rows) fprintf(out, "row by row, %d rows x %d units of sums", ls->row_block, l->units);
         else fprintf(out, "%d units x %d rows", ls->mr, s->nr);
         if (ls->kc < l->fan_in) fprintf(out, ", inputs in slices of %d", ls->kc);
@@ -246,6 +264,7 @@ void schedule_print(const Net *net, FILE *out)
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         const LayerSchedule *ls = &s->layer[i];
+        if (l->kind != LAYER_DENSE) continue; /* --emit infer takes dense networks only, so far */
         fprintf(out, "  inference kernel, layer %d: ", i + 1);
         if (!ls->infer_panel) fprintf(out, "float dot products over W's rows");
         else fprintf(out, "float panels of %d unit%s", ls->infer_panel, ls->infer_panel > 1 ? "s" : "");

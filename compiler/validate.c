@@ -487,22 +487,162 @@ static void layer_bias(LayerSpec *l, const Node *v)
         free(b);
 }
 
-/* One item of `layers`: an int (units) or {units, activation?, init?, weights?, bias?, trainable?}. */
-static int layer_read(Ctx *c, const Node *item, int index, int fan_in)
+/* A kernel or stride: K, or [h, w]. */
+static int get_pair(const Node *n, const char *what, int lo, int hi, int out[2])
+{
+    if (n->kind == NODE_SCALAR) {
+        if (!get_int32(n, what, lo, hi, &out[0]))
+            return 0;
+        out[1] = out[0];
+        return 1;
+    }
+    if (n->kind != NODE_SEQ || n->n != 2) {
+        diag_error(n->loc, "expected %s as N or [height, width], found %s", what,
+                   n->kind == NODE_SEQ ? "a list of other than 2 numbers" : found(n));
+        return 0;
+    }
+    return get_int32(n->items[0], what, lo, hi, &out[0]) & get_int32(n->items[1], what, lo, hi, &out[1]);
+}
+
+/* padding: same, valid, N or [ph, pw]; same (stride 1, odd kernels, as PyTorch's) pads k / 2. */
+static int get_padding(const Node *n, const LayerSpec *l, int pad[2])
+{
+    if (n->kind == NODE_SCALAR && n->plain && (!strcmp(n->str, "same") || !strcmp(n->str, "valid"))) {
+        if (n->str[0] == 'v') {
+            pad[0] = pad[1] = 0;
+            return 1;
+        }
+        if (l->stride[0] != 1 || l->stride[1] != 1 || l->kernel[0] % 2 == 0 || l->kernel[1] % 2 == 0) {
+            diag_error(n->loc, "padding: same needs stride 1 and an odd kernel (as PyTorch's), found stride %dx%d, "
+                               "kernel %dx%d; give the padding as a number",
+                       l->stride[0], l->stride[1], l->kernel[0], l->kernel[1]);
+            return 0;
+        }
+        pad[0] = l->kernel[0] / 2, pad[1] = l->kernel[1] / 2;
+        return 1;
+    }
+    if (n->kind == NODE_SCALAR && (!n->plain || strspn(n->str, "0123456789") != strlen(n->str))) {
+        diag_error(n->loc, "expected padding: same, valid, N or [height, width], found %s", found(n));
+        return 0;
+    }
+    return get_pair(n, "padding", 0, 10000, pad);
+}
+
+/* A spatial layer: {conv: F, kernel, stride?, padding?, activation?, init?, trainable?},
+ * {maxpool: K, stride?} or {avgpool: K, stride?}, on an input of shape in (C, H, W). */
+static int spatial_read(Ctx *c, const Node *item, int index, LayerKind kind, const int in[3])
+{
+    LayerSpec *l = &c->spec->layers[index];
+    l->kind = kind;
+    static const char *const conv_keys[] = {"conv", "kernel", "stride", "padding", "activation", "init", "trainable"};
+    static const char *const pool_keys[] = {"maxpool", "stride"}, *const avg_keys[] = {"avgpool", "stride"};
+    const int conv = kind == LAYER_CONV;
+    const char *const *keys = conv ? conv_keys : kind == LAYER_MAXPOOL ? pool_keys : avg_keys;
+    const Node *v[ARRAY_LEN(conv_keys)];
+    char where[48];
+    snprintf(where, sizeof where, " in layers.%d", index);
+    read_keys(item, where, keys, conv ? (int)ARRAY_LEN(conv_keys) : 2, v, NULL);
+    int ok = 1;
+    const Node *kernel_node = conv ? v[1] : v[0];
+    if (conv) {
+        ok &= get_int32(v[0], "conv filters", 1, NNCC_MAX_UNITS, &l->units);
+        if (!v[1]) {
+            diag_error(item->loc, "layers.%d has no 'kernel' (e.g. {conv: 16, kernel: 3})", index);
+            ok = 0;
+        } else {
+            ok &= get_pair(v[1], "kernel", 1, 10000, l->kernel);
+        }
+    } else {
+        ok &= get_pair(v[0], "pool size", 1, 10000, l->kernel);
+        l->act = ACT_LINEAR;
+        l->trainable = 0;
+    }
+    l->stride[0] = conv ? 1 : l->kernel[0], l->stride[1] = conv ? 1 : l->kernel[1];
+    if (v[conv ? 2 : 1])
+        ok &= get_pair(v[conv ? 2 : 1], "stride", 1, 10000, l->stride);
+    if (!ok)
+        return 0;
+    if (conv && v[3])
+        ok &= get_padding(v[3], l, l->pad);
+    int a;
+    if (conv && v[4] && get_choice(v[4], "activation", activation_names, ACT_COUNT, &a)) {
+        l->act = (Activation)a;
+        c->act_loc[index] = v[4]->loc;
+    }
+    if (conv && v[5] && get_choice(v[5], "initialiser", init_names, INIT_COUNT, &a))
+        l->init = (Init)a;
+    if (conv && v[6])
+        get_bool(v[6], &l->trainable);
+    if (!ok || in[0] == 0)
+        return ok;
+    const int h = in[1] + 2 * l->pad[0], w = in[2] + 2 * l->pad[1];
+    if (l->kernel[0] > h || l->kernel[1] > w) {
+        diag_error(kernel_node->loc, "a %dx%d %s is larger than the %dx%d input of layers.%d%s", l->kernel[0],
+                   l->kernel[1], conv ? "kernel" : "pool", in[1], in[2], index,
+                   l->pad[0] || l->pad[1] ? " even once padded" : "");
+        return 0;
+    }
+    l->out[0] = conv ? l->units : in[0];
+    l->out[1] = (h - l->kernel[0]) / l->stride[0] + 1;
+    l->out[2] = (w - l->kernel[1]) / l->stride[1] + 1;
+    const long long values = (long long)l->out[0] * l->out[1] * l->out[2];
+    if (values > NNCC_MAX_UNITS) {
+        diag_error(item->loc, "layers.%d outputs %dx%dx%d = %lld values; the limit is %d", index, l->out[0], l->out[1],
+                   l->out[2], values, NNCC_MAX_UNITS);
+        return 0;
+    }
+    if (!conv)
+        l->units = 0;
+    return 1;
+}
+
+/* One item of `layers`: an int (units), {units, activation?, init?, weights?, bias?, trainable?},
+ * or a spatial layer (spatial_read) when the input is an image: in (C, H, W), or in[0] = 0 when
+ * the shape is not known (an earlier error); image says whether the input is one. */
+static int layer_read(Ctx *c, const Node *item, int index, const int in[3], int image)
 {
     Spec *s = c->spec;
     LayerSpec *l = &s->layers[index];
+    const int fan_in = in[0] * in[1] * in[2];
     l->act = s->activation;
     l->init = s->init;
     l->trainable = 1;
     l->loc = item->loc;
     c->layer_loc[index] = item->loc;
     c->act_loc[index] = c->default_act_loc.line ? c->default_act_loc : item->loc;
-    if (item->kind == NODE_SCALAR)
-        return get_int32(item, "units", 1, NNCC_MAX_UNITS, &l->units);
+    if (item->kind == NODE_SCALAR) {
+        if (!get_int32(item, "units", 1, NNCC_MAX_UNITS, &l->units))
+            return 0;
+        l->out[0] = l->units, l->out[1] = l->out[2] = 1;
+        return 1;
+    }
     if (item->kind != NODE_MAP) {
         diag_error(item->loc, "expected a layer size or a mapping {units, activation, ...}, found a list");
         return 0;
+    }
+    /* the kind: whichever of units, conv, maxpool, avgpool the mapping has */
+    const Node *kind_key = NULL;
+    for (int i = 0; i + 1 < item->n; i += 2) {
+        const Node *k = item->items[i];
+        int kind = k->kind == NODE_SCALAR ? registry_find(layer_kind_names, LAYER_AVGPOOL + 1, k->str) : -1;
+        if (kind < 0)
+            continue;
+        if (kind_key) {
+            diag_error(k->loc, "layers.%d is both '%s' and '%s': one of units, conv, maxpool, avgpool", index,
+                       kind_key->str, k->str);
+            return 0;
+        }
+        kind_key = k;
+        l->kind = (LayerKind)kind;
+    }
+    if (l->kind != LAYER_DENSE) {
+        if (!image) {
+            diag_error(kind_key->loc, "%s needs an image input (input: [C, H, W] or [H, W]), but layers.%d's input is %s",
+                       kind_key->str, index,
+                       index ? "a dense layer's output" : s->input_rank == 1 ? "a list of features" : "of 4 dimensions");
+            return 0;
+        }
+        return spatial_read(c, item, index, l->kind, in);
     }
     static const char *const keys[] = {"units", "activation", "init", "weights", "bias", "trainable"};
     const Node *v[ARRAY_LEN(keys)];
@@ -516,14 +656,15 @@ static int layer_read(Ctx *c, const Node *item, int index, int fan_in)
     } else {
         ok = get_int32(v[0], "units", 1, NNCC_MAX_UNITS, &l->units);
     }
+    l->out[0] = l->units, l->out[1] = l->out[2] = 1;
     int a;
     if (v[1] && get_choice(v[1], "activation", activation_names, ACT_COUNT, &a)) {
         l->act = (Activation)a;
         c->act_loc[index] = v[1]->loc;
     }
-    int in;
-    if (v[2] && get_choice(v[2], "initialiser", init_names, INIT_COUNT, &in))
-        l->init = (Init)in;
+    int init;
+    if (v[2] && get_choice(v[2], "initialiser", init_names, INIT_COUNT, &init))
+        l->init = (Init)init;
     if (v[5])
         get_bool(v[5], &l->trainable);
     /* Shapes of given values need the sizes on both sides. */
@@ -555,14 +696,29 @@ static void field_layers(Ctx *c, const Node *key, const Node *v)
         return;
     }
     int ok = 1;
-    int fan_in = c->input_ok ? s->inputs : 0;
+    /* each layer's input shape (C, H, W), (0, 0, 0) once unknown; image: the input is one */
+    const int r = s->input_rank;
+    int in[3] = {s->inputs, 1, 1}, image = c->input_ok && (r == 2 || r == 3);
+    if (image)
+        in[0] = r == 3 ? s->input_shape[0] : 1, in[1] = s->input_shape[r - 2], in[2] = s->input_shape[r - 1];
+    if (!c->input_ok)
+        in[0] = 0;
     long long params = 0;
     for (int i = 0; i < v->n; i++) {
-        int good = layer_read(c, v->items[i], i, fan_in);
+        int good = layer_read(c, v->items[i], i, in, image);
         ok &= good;
-        if (good && fan_in > 0)
-            params += (long long)s->layers[i].units * (fan_in + 1);
-        fan_in = good ? s->layers[i].units : 0;
+        const LayerSpec *l = &s->layers[i];
+        if (good && in[0] > 0) {
+            long long fan = l->kind == LAYER_CONV ? (long long)in[0] * l->kernel[0] * l->kernel[1]
+                                                  : (long long)in[0] * in[1] * in[2];
+            if (l->kind == LAYER_CONV || l->kind == LAYER_DENSE)
+                params += (long long)l->units * (fan + 1);
+        }
+        image = l->kind != LAYER_DENSE;
+        if (good && in[0] > 0)
+            memcpy(in, l->out, sizeof in);
+        else
+            in[0] = 0;
     }
     s->n_layers = v->n;
     s->layers_loc = v->loc;
@@ -588,6 +744,12 @@ static void field_layers(Ctx *c, const Node *key, const Node *v)
         }
     }
     const LayerSpec *out = &s->layers[s->n_layers - 1];
+    if (out->kind != LAYER_DENSE) {
+        diag_error(out->loc, "the output layer is a %s layer; the last layer must be dense ({units: K, activation: ...})",
+                   layer_kind_names[out->kind]);
+        c->layers_ok = 0;
+        return;
+    }
     if (out->act == ACT_SOFTMAX && out->units < 2) {
         diag_error(c->act_loc[s->n_layers - 1], "softmax needs at least 2 output units, found %d", out->units);
         diag_note(c->act_loc[s->n_layers - 1], "for a yes/no output use one sigmoid unit with log_loss");

@@ -215,7 +215,12 @@ typedef struct rt_tensor {
     int fan_in, fan_out;
     int trainable;       /* 0: the update leaves it alone */
     const double *given; /* values given in the network file, or NULL */
+    int kh, kw;          /* a convolution's weight: (rows = filters, cols = input channels, kh, kw); else 0 */
 } rt_tensor;
+
+/* A tensor's shape as the weights file has it (rank 1, 2 or 4), and its count of values. */
+int rt_tensor_shape(const rt_tensor *t, int64_t shape[4]);
+size_t rt_tensor_count(const rt_tensor *t);
 
 /* Loss and correct predictions summed over the samples of a call. */
 typedef struct rt_stats {
@@ -335,8 +340,8 @@ void rt_params_init(const rt_network *net, rt_rng *rng);
 typedef struct rt_st_entry {
     const char *name;
     const char *dtype;
-    int rank;
-    int64_t shape[2];
+    int rank;         /* 1 to 4 */
+    int64_t shape[4];
     const void *data;
 } rt_st_entry;
 

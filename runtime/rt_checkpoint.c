@@ -80,8 +80,8 @@ int rt_checkpoint_write(const rt_session *s)
     int k = 0;
     for (int t = 0; t < net->n_tensors; t++, k++) {
         const rt_tensor *tn = &net->tensors[t];
-        e[k] = (rt_st_entry){tn->name, dtype, tn->cols ? 2 : 1, {tn->rows, tn->cols},
-                             (const char *)net->params + tn->offset * (size_t)net->real_size};
+        e[k] = (rt_st_entry){tn->name, dtype, 0, {0}, (const char *)net->params + tn->offset * (size_t)net->real_size};
+        e[k].rank = rt_tensor_shape(tn, e[k].shape);
     }
     static const char *const state_names[2] = {"optimizer.state.0", "optimizer.state.1"};
     for (int i = 0; i < net->n_state; i++, k++)
@@ -132,9 +132,10 @@ int rt_checkpoint_read(rt_session *s, int *rows, rt_metrics *last)
     if (!tmp) rc = -1;
     for (int t = 0; !rc && t < net->n_tensors; t++) {
         const rt_tensor *tn = &net->tensors[t];
-        int64_t shape[2] = {tn->rows, tn->cols};
-        size_t count = (size_t)tn->rows * (size_t)(tn->cols ? tn->cols : 1);
-        rc = rt_st_read(&f, path, tn->name, shape, tn->cols ? 2 : 1, tmp);
+        int64_t shape[4];
+        const int rank = rt_tensor_shape(tn, shape);
+        size_t count = rt_tensor_count(tn);
+        rc = rt_st_read(&f, path, tn->name, shape, rank, tmp);
         for (size_t i = 0; !rc && i < count; i++) rt_param_set(net, net->params, tn->offset + i, tmp[i]);
     }
     static const char *const state_names[2] = {"optimizer.state.0", "optimizer.state.1"};

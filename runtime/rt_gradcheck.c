@@ -114,7 +114,7 @@ int rt_gradcheck(rt_session *s)
     for (int t = 0; t < net->n_tensors; t++) {
         const rt_tensor *tn = &net->tensors[t];
         if (!tn->trainable) continue;
-        size_t count = (size_t)tn->rows * (size_t)(tn->cols ? tn->cols : 1);
+        size_t count = rt_tensor_count(tn);
         size_t samples = count <= 256 ? count : 64;
         for (size_t k = 0; k < samples; k++) {
             size_t i = samples == count ? k : rt_rng_below(&pick, (uint32_t)count);

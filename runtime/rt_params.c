@@ -27,7 +27,7 @@ void rt_params_init(const rt_network *net, rt_rng *rng)
 {
     for (int t = 0; t < net->n_tensors; t++) {
         const rt_tensor *tn = &net->tensors[t];
-        size_t count = (size_t)tn->rows * (size_t)(tn->cols ? tn->cols : 1);
+        size_t count = rt_tensor_count(tn);
         int is_bias = tn->cols == 0;
         for (size_t i = 0; i < count; i++) {
             double v = 0.0;
@@ -52,4 +52,15 @@ void rt_params_init(const rt_network *net, rt_rng *rng)
             rt_param_set(net, net->params, tn->offset + i, v);
         }
     }
+}
+
+int rt_tensor_shape(const rt_tensor *t, int64_t shape[4])
+{
+    shape[0] = t->rows, shape[1] = t->cols, shape[2] = t->kh, shape[3] = t->kw;
+    return t->kh ? 4 : t->cols ? 2 : 1;
+}
+
+size_t rt_tensor_count(const rt_tensor *t)
+{
+    return (size_t)t->rows * (size_t)(t->cols ? t->cols : 1) * (size_t)(t->kh ? t->kh * t->kw : 1);
 }

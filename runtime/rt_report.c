@@ -162,9 +162,7 @@ int rt_write_weights(const rt_session *s, const char *path, const void *params)
         const rt_tensor *tn = &net->tensors[t];
         e[t].name = tn->name;
         e[t].dtype = dtype;
-        e[t].rank = tn->cols ? 2 : 1;
-        e[t].shape[0] = tn->rows;
-        e[t].shape[1] = tn->cols;
+        e[t].rank = rt_tensor_shape(tn, e[t].shape);
         e[t].data = (const char *)params + tn->offset * (size_t)net->real_size;
     }
     e[net->n_tensors] = (rt_st_entry){"input.offset", dtype, 1, {net->inputs, 0}, offset};
@@ -194,7 +192,7 @@ int rt_read_weights(rt_session *s, const char *path, int want_norm)
     int rc = 0;
     size_t most = 0;
     for (int t = 0; t < net->n_tensors; t++) {
-        size_t c = (size_t)net->tensors[t].rows * (size_t)(net->tensors[t].cols ? net->tensors[t].cols : 1);
+        size_t c = rt_tensor_count(&net->tensors[t]);
         if (c > most) most = c;
     }
     if ((size_t)net->inputs > most) most = (size_t)net->inputs;
@@ -203,9 +201,10 @@ int rt_read_weights(rt_session *s, const char *path, int want_norm)
     if (!tmp) rc = -1;
     for (int t = 0; !rc && t < net->n_tensors; t++) {
         const rt_tensor *tn = &net->tensors[t];
-        int64_t shape[2] = {tn->rows, tn->cols};
-        size_t count = (size_t)tn->rows * (size_t)(tn->cols ? tn->cols : 1);
-        if (rt_st_read(&f, path, tn->name, shape, tn->cols ? 2 : 1, tmp)) {
+        int64_t shape[4];
+        const int rank = rt_tensor_shape(tn, shape);
+        size_t count = rt_tensor_count(tn);
+        if (rt_st_read(&f, path, tn->name, shape, rank, tmp)) {
             rc = -1;
             break;
         }

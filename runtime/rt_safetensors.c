@@ -138,8 +138,10 @@ static char *st_header(const char *path, const rt_st_entry *entries, int n, cons
     for (int i = 0; i < n; i++) {
         const rt_st_entry *e = &entries[i];
         int dt = e->dtype ? st_dtype(e->dtype) : -1;
-        if (dt < 0 || e->rank < 0 || e->rank > 2 || !e->name || (e->rank && e->shape[0] < 0) ||
-            (e->rank == 2 && e->shape[1] < 0)) {
+        int negative = 0;
+        for (int k = 0; k < e->rank && k < 4; k++)
+            negative |= e->shape[k] < 0;
+        if (dt < 0 || e->rank < 0 || e->rank > 4 || !e->name || negative) {
             rt_error(path, 0, "internal: tensor '%s' has dtype %s and rank %d", e->name ? e->name : "?",
                      e->dtype ? e->dtype : "NULL", e->rank);
             goto fail;

@@ -52,7 +52,7 @@ int rt_main(int argc, char **argv, const rt_network *net)
     if (!net->selftest) return 2;
     for (int t = 0; t < net->n_tensors; t++) {
         const rt_tensor *tn = &net->tensors[t];
-        size_t n = (size_t)tn->rows * (size_t)(tn->cols ? tn->cols : 1);
+        size_t n = (size_t)tn->rows * (size_t)(tn->cols ? tn->cols : 1) * (size_t)(tn->kh ? tn->kh * tn->kw : 1);
         for (size_t i = 0; i < n; i++) set(net, net->params, tn->offset + i, uniform() / sqrt((double)tn->fan_in));
     }
     const int m = net->chunk > 8 ? net->chunk - 3 : net->chunk;

@@ -120,7 +120,7 @@ static int make_buckets(const rt_network *net)
         int layer;
         if (!x->trainable || sscanf(x->name, "layers.%d.", &layer) != 1) continue;
         bucket *b = &buckets[layer];
-        size_t lo = x->offset, hi = x->offset + (size_t)x->rows * (size_t)(x->cols ? x->cols : 1);
+        size_t lo = x->offset, hi = x->offset + rt_tensor_count(x);
         if (b->count && b->first < lo) lo = b->first;
         if (b->count && b->first + b->count > hi) hi = b->first + b->count;
         b->first = lo;

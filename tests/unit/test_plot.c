@@ -32,8 +32,8 @@ static void plot_forward(int m, const void *x, void *out)
 }
 
 static const rt_tensor plot_tensors[2] = {
-    {"layers.0.weight", 1, 2, 0, RT_INIT_NORMAL, 2, 1, 1, NULL},
-    {"layers.0.bias", 1, 0, 2, RT_INIT_NORMAL, 2, 1, 1, NULL},
+    {"layers.0.weight", 1, 2, 0, RT_INIT_NORMAL, 2, 1, 1, NULL, 0, 0},
+    {"layers.0.bias", 1, 0, 2, RT_INIT_NORMAL, 2, 1, 1, NULL, 0, 0},
 };
 
 static rt_network plot_net;

@@ -175,8 +175,8 @@ END_TEST
 #define CHUNK 16
 static double p_block[IN * 4 + 4], g_block[IN * 4 + 4];
 static rt_tensor p_tensors[2] = {
-    {"layers.0.weight", 4, IN, 0, RT_INIT_NORMAL, IN, 4, 1, NULL},
-    {"layers.0.bias", 4, 0, IN * 4, RT_INIT_NORMAL, IN, 4, 1, NULL},
+    {"layers.0.weight", 4, IN, 0, RT_INIT_NORMAL, IN, 4, 1, NULL, 0, 0},
+    {"layers.0.bias", 4, 0, IN * 4, RT_INIT_NORMAL, IN, 4, 1, NULL, 0, 0},
 };
 static struct {
     int calls, m, labels_ok, fail;

@@ -414,10 +414,10 @@ static void frozen_mse_selftest(int m, const void *x, const double *y, rt_check 
 
 /* The tensors as the weights file names them, and where they live in frozen_mse_param. */
 static const rt_tensor frozen_mse_tensors[] = {
-    {"layers.0.weight", 2, 2, 0, RT_INIT_AUTO, 2, 2, 0, frozen_mse_given_w1},
-    {"layers.0.bias", 2, 0, 4, RT_INIT_AUTO, 2, 2, 0, frozen_mse_given_b1},
-    {"layers.1.weight", 2, 2, 6, RT_INIT_AUTO, 2, 2, 1, NULL},
-    {"layers.1.bias", 2, 0, 10, RT_INIT_AUTO, 2, 2, 1, NULL},
+    {"layers.0.weight", 2, 2, 0, RT_INIT_AUTO, 2, 2, 0, frozen_mse_given_w1, 0, 0},
+    {"layers.0.bias", 2, 0, 4, RT_INIT_AUTO, 2, 2, 0, frozen_mse_given_b1, 0, 0},
+    {"layers.1.weight", 2, 2, 6, RT_INIT_AUTO, 2, 2, 1, NULL, 0, 0},
+    {"layers.1.bias", 2, 0, 10, RT_INIT_AUTO, 2, 2, 1, NULL, 0, 0},
 };
 
 static const rt_network frozen_mse_network = {

@@ -361,8 +361,8 @@ static void neuron_selftest(int m, const void *x, const double *y, rt_check *c)
 
 /* The tensors as the weights file names them, and where they live in neuron_param. */
 static const rt_tensor neuron_tensors[] = {
-    {"layers.0.weight", 1, 2, 0, RT_INIT_AUTO, 2, 1, 1, NULL},
-    {"layers.0.bias", 1, 0, 2, RT_INIT_AUTO, 2, 1, 1, NULL},
+    {"layers.0.weight", 1, 2, 0, RT_INIT_AUTO, 2, 1, 1, NULL, 0, 0},
+    {"layers.0.bias", 1, 0, 2, RT_INIT_AUTO, 2, 1, 1, NULL, 0, 0},
 };
 
 static const rt_network neuron_network = {

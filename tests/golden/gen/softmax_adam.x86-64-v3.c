@@ -525,12 +525,12 @@ static void softmax_adam_selftest(int m, const void *x, const double *y, rt_chec
 
 /* The tensors as the weights file names them, and where they live in softmax_adam_param. */
 static const rt_tensor softmax_adam_tensors[] = {
-    {"layers.0.weight", 12, 4, 0, RT_INIT_HE, 4, 8, 1, NULL},
-    {"layers.0.bias", 12, 0, 48, RT_INIT_HE, 4, 8, 1, NULL},
-    {"layers.1.weight", 8, 12, 60, RT_INIT_AUTO, 12, 3, 1, NULL},
-    {"layers.1.bias", 8, 0, 156, RT_INIT_AUTO, 12, 3, 1, NULL},
-    {"layers.2.weight", 3, 8, 164, RT_INIT_AUTO, 8, 3, 1, NULL},
-    {"layers.2.bias", 3, 0, 188, RT_INIT_AUTO, 8, 3, 1, NULL},
+    {"layers.0.weight", 12, 4, 0, RT_INIT_HE, 4, 8, 1, NULL, 0, 0},
+    {"layers.0.bias", 12, 0, 48, RT_INIT_HE, 4, 8, 1, NULL, 0, 0},
+    {"layers.1.weight", 8, 12, 60, RT_INIT_AUTO, 12, 3, 1, NULL, 0, 0},
+    {"layers.1.bias", 8, 0, 156, RT_INIT_AUTO, 12, 3, 1, NULL, 0, 0},
+    {"layers.2.weight", 3, 8, 164, RT_INIT_AUTO, 8, 3, 1, NULL, 0, 0},
+    {"layers.2.bias", 3, 0, 188, RT_INIT_AUTO, 8, 3, 1, NULL, 0, 0},
 };
 
 static const rt_network softmax_adam_network = {
