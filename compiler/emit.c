@@ -171,10 +171,117 @@ static const char *input_t(const Gen *g, int i)
     return i == 0 ? fmt("%s_xt", g->name) : fmt("%s_at%d", g->name, i);
 }
 
+/* The row stride of layer i's input feature by feature: X^T's and a dense layer's A^T are
+ * (features, ROWS), a spatial layer's wider (Schedule.spatial_ld). */
+static const char *input_t_ld(const Gen *g, int i)
+{
+    return i > 0 && g->net->layers[i - 1].kind != LAYER_DENSE ? fmt("%d", g->s->spatial_ld) : fmt("%s_ROWS", g->upper);
+}
+
 /* The row stride of layer i's input (i = 0: X, as the runtime hands it over). */
 static int input_ld(const Gen *g, int i)
 {
     return i == 0 ? g->net->inputs : g->s->layer[i - 1].ld;
+}
+
+/* ---- spatial layers: conv2d and pooling -----------------------------------------------------
+ * A spatial layer keeps its A and dZ feature by feature, the rows of a block side by side as the
+ * lanes of vectors: A^T (C x H x W, rows), the features in PyTorch's (C, H, W) order, stored with
+ * a zero border as wide as the padding of the convolution above, so that no loop tests a bound.
+ * A convolution at one output position is then a dense layer over the taps: register blocks of
+ * filters x rows (madd), every tap a full vector. Under a dense layer the layer also stores A
+ * row by row, which that layer's dW reads; the dense layer hands dZ back feature by feature. Each
+ * thread takes its own blocks of rows; dW takes the filters in turn, each summed over every row
+ * on one thread, so results do not depend on the thread count. */
+
+/* A loop over var in [0, n), or NULL when n is 1 (the index is then 0: ix()). */
+static const char *loop_over(const char *var, int n)
+{
+    return n > 1 ? fmt("for (int %s = 0; %s < %d; %s++)", var, var, n, var) : NULL;
+}
+
+static const char *ix(const char *var, int n)
+{
+    return n > 1 ? var : "0";
+}
+
+/* "a * s + b", the terms that are 0 left out, and a factor of 1. */
+static const char *affine(const char *a, int s, const char *b)
+{
+    const char *t = !strcmp(a, "0") || !s ? "" : s == 1 ? a : strchr(a, ' ') ? fmt("(%s) * %d", a, s) : fmt("%s * %d", a, s);
+    if (strcmp(b, "0")) t = *t ? fmt("%s + %s", t, b) : b;
+    return *t ? t : "0";
+}
+
+/* The loops over vars (those of size 1 left out) around what follows; returns how many opened,
+ * the indent to take back after it. */
+static int open_loops(Emitter *e, const char *const *vars, const int *n, int count)
+{
+    int opened = 0;
+    for (int k = 0; k < count; k++) {
+        const char *l = loop_over(vars[k], n[k]);
+        if (l) emit_line(e, "%s", l), e->indent++, opened++;
+    }
+    return opened;
+}
+
+/* open_loops with a block as the body of the last loop, or a bare block when there is none;
+ * returns what close_block() takes. */
+static int open_block(Emitter *e, const char *const *vars, const int *n, int count)
+{
+    int opened = 0;
+    const char *last = NULL;
+    for (int k = 0; k < count; k++) {
+        const char *l = loop_over(vars[k], n[k]);
+        if (!l) continue;
+        if (last) emit_line(e, "%s", last), e->indent++, opened++;
+        last = l;
+    }
+    emit_line(e, "%s", last ? fmt("%s {", last) : "{");
+    e->indent++;
+    return opened;
+}
+
+static void close_block(Emitter *e, int opened)
+{
+    e->indent--;
+    emit_line(e, "}");
+    e->indent -= opened;
+}
+
+/* A spatial layer's sizes: the input (C, H, W) as stored (Hp, Wp: with its zero border, the
+ * layer's padding), the output (F, OH, OW) as stored (OHp, OWp, its border ob). */
+typedef struct Spatial {
+    int C, H, W, Hp, Wp, F, OH, OW, OHp, OWp, KH, KW, SH, SW, oby, obx;
+    const char *in_t, *out_t, *dz_t, *dzb_t; /* A^T below (X^T for layer 1), A^T, dZ^T, dZ^T below */
+    int in_ld, dz_ld;                        /* row strides of A^T and dZ^T */
+} Spatial;
+
+static Spatial spatial_of(const Gen *g, int i)
+{
+    const Layer *l = &g->net->layers[i];
+    const LayerSchedule *ls = &g->s->layer[i];
+    const char *n = g->name;
+    Spatial s = {l->in[0], l->in[1], l->in[2], l->in[1] + 2 * l->pad[0], l->in[2] + 2 * l->pad[1], l->out[0],
+                 l->out[1], l->out[2], l->out[1] + 2 * ls->opad[0], l->out[2] + 2 * ls->opad[1], l->kernel[0],
+                 l->kernel[1], l->stride[0], l->stride[1], ls->opad[0], ls->opad[1],
+                 i ? fmt("%s_at%d", n, i) : fmt("%s_xt", n), fmt("%s_at%d", n, i + 1), fmt("%s_dzt%d", n, i + 1),
+                 fmt("%s_dzt%d", n, i), g->s->spatial_ld, g->s->dzt_ld};
+    return s;
+}
+
+/* The feature at (c, y, x) of an image stored (C, h, w), each of y, x a name or 0 times its step. */
+static const char *feature(const char *c, const char *y, int ys, const char *x, int xs, int h, int w)
+{
+    const char *t = strcmp(c, "0") ? affine(c, h * w, "0") : "0";
+    t = affine(y, ys * w, t);
+    return affine(x, xs, t);
+}
+
+/* Whether the layer above reads this one's A row by row (a dense layer). */
+static int rows_above(const Gen *g, int i)
+{
+    return i + 1 < g->net->n_layers && g->net->layers[i + 1].kind == LAYER_DENSE;
 }
 
 static void emit_header(Gen *g, const char *file, const char *command)
@@ -279,10 +386,25 @@ static void emit_storage(Gen *g)
             " * %s_NR rows. */\n",
          U, U, U, U);
     emit(e, "#define %s_NR %d\n#define %s_ROWS %d\n", U, s->nr, U, s->rows);
-    if (s->transpose_x) emit(e, "static real %s_xt[%d][%s_ROWS]; /* X^T */\n", n, net->inputs, U);
+    if (s->transpose_x) {
+        const Layer *l = &net->layers[0];
+        const int features = l->kind == LAYER_DENSE ? net->inputs : l->in[0] * (l->in[1] + 2 * l->pad[0]) * (l->in[2] + 2 * l->pad[1]);
+        if (l->kind == LAYER_DENSE) emit(e, "static real %s_xt[%d][%s_ROWS]; /* X^T */\n", n, features, U);
+        else emit(e, "static real %s_xt[%d][%d]; /* X^T */\n", n, features, s->spatial_ld);
+    }
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         const LayerSchedule *ls = &s->layer[i];
+        if (l->kind != LAYER_DENSE) { /* A^T and dZ^T with their zero border; A, dZ for a dense layer above */
+            const Spatial sp = spatial_of(g, i);
+            const int features = sp.F * sp.OHp * sp.OWp, rows = rows_above(g, i);
+            emit(e, "static real %s_at%d[%d][%d]", n, i + 1, features, s->spatial_ld);
+            if (rows) emit(e, ", %s_a%d[%s_ROWS][%d]", n, i + 1, U, l->units);
+            if (ls->needs_dz) emit(e, ", %s_dzt%d[%d][%d]", n, i + 1, features, s->dzt_ld);
+            if (ls->needs_dz && rows) emit(e, ", %s_dz%d[%s_ROWS][%d]", n, i + 1, U, l->units);
+            emit(e, ";\n");
+            continue;
+        }
         emit(e, "static real %s_a%d[%s_ROWS][%d]", n, i + 1, U, ls->ld);
         if (ls->keep_t) emit(e, ", %s_at%d[%d][%s_ROWS]", n, i + 1, l->units, U);
         if (ls->needs_dz) emit(e, ", %s_dz%d[%s_ROWS][%d]", n, i + 1, U, ls->ld);
@@ -563,12 +685,14 @@ static void emit_forward(Gen *g, int i)
     if (sliced) {
         emit(e, "    if (k0 == 0)\n        %s_fill(mr, %s_NR, acc, %s_param.b%d + j0);\n", n, U, n, L);
         emit(e, "    else\n        %s_load(mr, %s_NR, acc, %s_at%d[j0] + r0, %s_ROWS);\n", n, U, n, L, U);
-        emit(e, "    %s_madd(mr, %s_NR, nk, acc, %s_param.w%d[j0] + k0, %d, 1, %s[k0] + r0, %s_ROWS);\n", n, U, n, L, in, xt, U);
+        emit(e, "    %s_madd(mr, %s_NR, nk, acc, %s_param.w%d[j0] + k0, %d, 1, %s[k0] + r0, %s);\n", n, U, n, L, in, xt,
+             input_t_ld(g, i));
         emit(e, "    if (k0 + nk < %d) { /* more inputs to come */\n", in);
         emit(e, "        %s_store(mr, %s_NR, acc, %s_at%d[j0] + r0, %s_ROWS);\n        return;\n    }\n", n, U, n, L, U);
     } else {
         emit(e, "    %s_fill(mr, %s_NR, acc, %s_param.b%d + j0);\n", n, U, n, L);
-        emit(e, "    %s_madd(mr, %s_NR, %d, acc, %s_param.w%d[j0], %d, 1, %s[0] + r0, %s_ROWS);\n", n, U, in, n, L, in, xt, U);
+        emit(e, "    %s_madd(mr, %s_NR, %d, acc, %s_param.w%d[j0], %d, 1, %s[0] + r0, %s);\n", n, U, in, n, L, in, xt,
+             input_t_ld(g, i));
     }
     emit_block_activation(g, l, ls, fmt("%s_NR", U));
     if (ls->keep_t) emit(e, "    %s_store(mr, %s_NR, acc, %s_at%d[j0] + r0, %s_ROWS);\n", n, U, n, L, U);
@@ -713,156 +837,42 @@ static void emit_backward(Gen *g, int i)
     emit(e, "}\n");
 }
 
-/* ---- spatial layers: conv2d and pooling, image by image ------------------------------------
- * A spatial layer's rows are its images, (C, H, W) flattened row-major as PyTorch's tensors are:
- * a dense layer above reads them as its inputs (torch.flatten). Each thread takes its own rows,
- * as the dense layers do, and dW takes the filters in turn, each summed over every row in order
- * on one thread. Loops over a dimension of 1 are left out: its index is 0. */
-
-/* A loop over var in [0, n), or NULL when n is 1 (the index is then 0: ix()). */
-static const char *loop_over(const char *var, int n)
+/* X (m, C x H x W) -> X^T with the first layer's zero border, for rows [lo, hi). */
+static void emit_transpose_image(Gen *g)
 {
-    return n > 1 ? fmt("for (int %s = 0; %s < %d; %s++)", var, var, n, var) : NULL;
-}
-
-static const char *ix(const char *var, int n)
-{
-    return n > 1 ? var : "0";
-}
-
-/* "a * s + b - p", the terms that are 0 left out, and a factor of 1. */
-static const char *affine(const char *a, int s, const char *b, int p)
-{
-    const char *t = strcmp(a, "0") ? (s == 1 ? a : fmt("%s * %d", a, s)) : "";
-    if (strcmp(b, "0")) t = *t ? fmt("%s + %s", t, b) : b;
-    if (p) t = *t ? fmt("%s - %d", t, p) : fmt("-%d", p);
-    return *t ? t : "0";
-}
-
-/* The offset of (c, y * ys, x * xs) in a (C, H, W) image, simplified; y and x are names or 0. */
-static const char *index3(const char *c, const char *y, int ys, int H, const char *x, int xs, int W)
-{
-    const char *t = strcmp(c, "0") ? affine(c, H * W, "0", 0) : "";
-    if (strcmp(y, "0")) t = *t ? fmt("%s + %s", t, affine(y, ys * W, "0", 0)) : affine(y, ys * W, "0", 0);
-    if (strcmp(x, "0")) t = *t ? fmt("%s + %s", t, affine(x, xs, "0", 0)) : affine(x, xs, "0", 0);
-    return *t ? t : "0";
-}
-
-/* Opens the loops over vars (those of size 1 left out) and a block, the body of the last loop or a
- * bare block when there is none. Returns what close_block() takes. */
-static int open_block(Emitter *e, const char *const *vars, const int *n, int count)
-{
-    int opened = 0;
-    const char *last = NULL;
-    for (int k = 0; k < count; k++) {
-        const char *l = loop_over(vars[k], n[k]);
-        if (!l) continue;
-        if (last) emit_line(e, "%s", last), e->indent++, opened++;
-        last = l;
-    }
-    emit_line(e, "%s", last ? fmt("%s {", last) : "{");
+    const Layer *l = &g->net->layers[0];
+    Spatial s = spatial_of(g, 0);
+    Emitter *e = g->e;
+    emit(e, "\n/* X (m, %d) -> X^T (%dx%dx%d, rows) for rows [lo, hi)%s: the first layer reads its input\n"
+            " * feature by feature. Pad rows keep what an earlier call left there (finite values). */\n",
+         l->fan_in, s.C, s.Hp, s.Wp, l->pad[0] || l->pad[1] ? fmt(", inside a zero border of %dx%d", l->pad[0], l->pad[1]) : "");
+    emit(e, "static void %s_transpose_input(int m, int lo, int hi, const real *restrict x)\n{\n", g->name);
+    e->indent = 1;
+    emit_line(e, "const int end = hi < m ? hi : m;");
+    emit_line(e, "for (int r = lo; r < end; r++)");
     e->indent++;
-    return opened;
+    const int loops = open_loops(e, (const char *const[]){"c", "iy", "ix"}, (const int[]){s.C, s.H, s.W}, 3);
+    const char *c = ix("c", s.C), *y = ix("iy", s.H), *xx = ix("ix", s.W);
+    emit_line(e, "%s[%s][r] = x[(size_t)r * %d + %s];", s.in_t,
+              feature(c, affine(y, 1, fmt("%d", l->pad[0])), 1, affine(xx, 1, fmt("%d", l->pad[1])), 1, s.Hp, s.Wp),
+              l->fan_in, feature(c, y, 1, xx, 1, s.H, s.W));
+    e->indent = 0;
+    (void)loops;
+    emit(e, "}\n");
 }
 
-static void close_block(Emitter *e, int opened)
+/* Stores the block acc (units u of the rows r0 .. r0 + NR) at features out(u) of A^T and, under a
+ * dense layer, of A. */
+static void emit_store_block(Gen *g, int i, const Spatial *s, const char *mr, const char *feat, const char *step)
 {
-    e->indent--;
-    emit_line(e, "}");
-    e->indent -= opened;
-}
-
-/* The loops over vars (those of size 1 left out) around one statement; returns how many opened,
- * the indent to take back after it. */
-static int open_loops(Emitter *e, const char *const *vars, const int *n, int count)
-{
-    int opened = 0;
-    for (int k = 0; k < count; k++) {
-        const char *l = loop_over(vars[k], n[k]);
-        if (l) emit_line(e, "%s", l), e->indent++, opened++;
-    }
-    return opened;
-}
-
-/* The output columns whose input column ox * sw + j - pw lies inside [0, W), for each kernel
- * column j: [lo[j], hi[j]). Returns whether any is not the whole row (padding, or a stride that
- * leaves the input's last columns out). */
-static int column_ranges(const Layer *l, int lo[], int hi[])
-{
-    const int W = l->in[2], OW = l->out[2], SW = l->stride[1], PW = l->pad[1];
-    int partial = 0;
-    for (int j = 0; j < l->kernel[1]; j++) {
-        lo[j] = 0;
-        while (lo[j] < OW && lo[j] * SW + j - PW < 0) lo[j]++;
-        hi[j] = lo[j];
-        while (hi[j] < OW && hi[j] * SW + j - PW < W) hi[j]++;
-        partial |= lo[j] != 0 || hi[j] != OW;
-    }
-    return partial;
-}
-
-typedef struct Spatial {
-    int C, H, W, F, OH, OW, KH, KW, SH, SW, PH, PW;
-    const char *lo, *hi; /* the range of ox for kernel column j (column_ranges); NULL: every ox */
-} Spatial;
-
-/* The layer's sizes; print: also the tables of column ranges it needs (once, before its forward). */
-static Spatial spatial_of(Gen *g, int i, int print)
-{
-    const Layer *l = &g->net->layers[i];
-    Spatial s = {l->in[0], l->in[1], l->in[2], l->out[0], l->out[1], l->out[2], l->kernel[0], l->kernel[1],
-                 l->stride[0], l->stride[1], l->pad[0], l->pad[1], NULL, NULL};
-    if (l->kind != LAYER_CONV) return s;
-    int *lo = xcalloc((size_t)s.KW, sizeof *lo), *hi = xcalloc((size_t)s.KW, sizeof *hi);
-    if (column_ranges(l, lo, hi)) {
-        const char *n = g->name, *j = ix("j", s.KW);
-        s.lo = fmt("%s_ox_lo%d[%s]", n, i + 1, j), s.hi = fmt("%s_ox_hi%d[%s]", n, i + 1, j);
-        if (print) {
-            emit(g->e, "/* layer %d: for kernel column j, the output columns [lo, hi) whose input column is inside */\n", i + 1);
-            emit(g->e, "static const int %s_ox_lo%d[%d] = {", n, i + 1, s.KW);
-            for (int k = 0; k < s.KW; k++) emit(g->e, "%s%d", k ? ", " : "", lo[k]);
-            emit(g->e, "}, %s_ox_hi%d[%d] = {", n, i + 1, s.KW);
-            for (int k = 0; k < s.KW; k++) emit(g->e, "%s%d", k ? ", " : "", hi[k]);
-            emit(g->e, "};\n");
-        }
-    }
-    free(lo), free(hi);
-    return s;
-}
-
-/* stmt (with %s for ox, and %s again for the input column it reads) over the output columns that
- * kernel column j reaches: a loop, or the one column when the output is one wide. */
-static void emit_columns(Emitter *e, const Spatial *s, const char *stmt)
-{
-    if (s->OW == 1 && !s->lo) {
-        emit_line(e, stmt, "0", affine("0", s->SW, ix("j", s->KW), s->PW));
-        return;
-    }
-    const char *head = s->lo ? fmt("for (int ox = %s; ox < %s; ox++) ", s->lo, s->hi) : fmt("%s ", loop_over("ox", s->OW));
-    emit_line(e, fmt("%s%s", head, stmt), "ox", affine("ox", s->SW, ix("j", s->KW), s->PW));
-}
-
-/* The loops over c, i (the kernel rows inside the input) and j around a convolution's innermost
- * statement (emit_columns); row_fmt declares `row`, the input row of channel c (%s: its offset);
- * before and after are the statements around it for each j. */
-static void emit_conv_taps(Emitter *e, const Spatial *s, const char *row_fmt, const char *before, const char *stmt,
-                           const char *after)
-{
-    const int outer = open_block(e, (const char *const[]){"c", "i"}, (const int[]){s->C, s->KH}, 2);
-    const char *iy = affine(ix("oy", s->OH), s->SH, ix("i", s->KH), s->PH);
-    if (s->PH) { /* the rows of the zero padding add nothing */
-        emit_line(e, "const int iy = %s;", iy);
-        emit_line(e, "if (iy >= 0 && iy < %d) {", s->H), e->indent++;
-        iy = "iy";
-    }
-    emit_line(e, row_fmt, index3(ix("c", s->C), iy, 1, s->H, "0", 1, s->W));
-    const int inner = open_block(e, (const char *const[]){"j"}, (const int[]){s->KW}, 1);
-    emit_line(e, "%s", before);
-    emit_columns(e, s, stmt);
-    if (after) emit_line(e, "%s", after);
-    close_block(e, inner);
-    if (s->PH) close_block(e, 0);
-    close_block(e, outer);
+    Emitter *e = g->e;
+    const char *U = g->upper;
+    emit_line(e, "%s_store(%s, %s_NR, acc, %s[%s] + r0, %s);", g->name, mr, U, s->out_t, feat,
+              fmt("%d", atoi(step) * s->in_ld));
+    if (!rows_above(g, i)) return;
+    emit_line(e, "for (int u = 0; u < %s; u++)", mr);
+    emit_line(e, "    for (int v = 0; v < %s_NR; v++) %s_a%d[r0 + v][%s + u * %d] = acc[u][v];", U, g->name, i + 1,
+              feat, s->OH * s->OW);
 }
 
 static void emit_spatial_forward(Gen *g, int i)
@@ -870,149 +880,213 @@ static void emit_spatial_forward(Gen *g, int i)
     Emitter *e = g->e;
     const Layer *l = &g->net->layers[i];
     const LayerSchedule *ls = &g->s->layer[i];
-    const char *n = g->name;
+    const char *n = g->name, *U = g->upper;
     const int L = i + 1, conv = l->kind == LAYER_CONV;
+    const Spatial s = spatial_of(g, i);
     emit(e, "\n/* Layer %d forward: %s %dx%d", L, layer_kind_names[l->kind], l->kernel[0], l->kernel[1]);
     if (l->stride[0] != 1 || l->stride[1] != 1) emit(e, ", stride %dx%d", l->stride[0], l->stride[1]);
     if (l->pad[0] || l->pad[1]) emit(e, ", padding %dx%d (zeros)", l->pad[0], l->pad[1]);
     emit(e, ", %dx%dx%d -> %dx%dx%d%s\n", l->in[0], l->in[1], l->in[2], l->out[0], l->out[1], l->out[2],
          conv ? fmt(", %s", activation_names[l->act]) : "");
-    const char *also = ls->keep_t ? fmt("; also A%d^T for the dense layer above", L) : "";
-    if (conv)
-        emit(e, " *   Z[f][oy][ox] = b[f] + sum over c, i, j of W[f][c][i][j] X[c][%s][%s],\n"
-                " * A = g(Z); a row of outputs at a time, its sums side by side in acc[]%s. */\n",
-             affine("oy", l->stride[0], "i", l->pad[0]), affine("ox", l->stride[1], "j", l->pad[1]), also);
-    else
-        emit(e, " *   A[c][oy][ox] = the %s of X[c][%s][%s] over i < %d, j < %d%s. */\n",
-             l->kind == LAYER_MAXPOOL ? "largest" : "mean", affine("oy", l->stride[0], "i", 0),
-             affine("ox", l->stride[1], "j", 0), l->kernel[0], l->kernel[1], also);
-    Spatial s = spatial_of(g, i, 1);
-    emit(e, "static void %s_forward%d(int m, int lo, int hi, const real *restrict x)\n{\n", n, L);
-    e->indent = 1;
-    emit_line(e, "const int end = hi < m ? hi : m;");
-    emit_line(e, "for (int r = lo; r < end; r++) {"), e->indent++;
-    emit_line(e, "const real *restrict in = x + (size_t)r * %d;", l->fan_in);
-    const char *store = fmt("%s_a%d[r][%%s] = a;", n, L), *store_t = fmt("%s_at%d[%%s][r] = a;", n, L);
-    const char *oy = ix("oy", s.OH), *ox = ix("ox", s.OW);
+    const char *where = rows_above(g, i) ? fmt(" -> A%d^T and A%d", L, L) : fmt(" -> A%d^T", L);
+    const char *border = s.oby || s.obx ? fmt(" (inside a zero border of %dx%d)", s.oby, s.obx) : "";
     if (conv) {
-        const char *f = ix("f", s.F);
-        const int rows = open_block(e, (const char *const[]){"f", "oy"}, (const int[]){s.F, s.OH}, 2);
-        emit_line(e, "real acc[%d];", s.OW);
-        emit_line(e, "%sacc[%s] = %s_param.b%d[%s];", s.OW > 1 ? fmt("%s ", loop_over("ox", s.OW)) : "", ox, n, L, f);
-        emit_conv_taps(e, &s, "const real *restrict row = in + %s;",
-                       fmt("const real w = %s_param.w%d[%s][%s][%s][%s];", n, L, f, ix("c", s.C), ix("i", s.KH), ix("j", s.KW)),
-                       "acc[%s] += w * row[%s];", NULL);
-        const int cols = open_block(e, (const char *const[]){"ox"}, (const int[]){s.OW}, 1);
-        const char *z = fmt("acc[%s]", ox), *at = index3(f, oy, 1, s.OH, ox, 1, s.OW);
-        emit_line(e, "const real a = %s;", elementwise(l->act) ? fmt("%s_g_%s(%s)", n, activation_names[l->act], z) : z);
-        emit_line(e, store, at);
-        if (ls->keep_t) emit_line(e, store_t, at);
-        close_block(e, cols);
-        close_block(e, rows);
-    } else {
-        const int max = l->kind == LAYER_MAXPOOL;
-        const char *c = ix("c", s.C);
-        const int cells = open_block(e, (const char *const[]){"c", "oy", "ox"}, (const int[]){s.C, s.OH, s.OW}, 3);
-        emit_line(e, "const real *restrict p = in + %s;", index3(c, oy, s.SH, s.H, ox, s.SW, s.W));
-        emit_line(e, max ? "real a = p[0];" : "real a = 0;");
-        const char *at = affine(ix("i", s.KH), s.W, ix("j", s.KW), 0);
-        const int taps = open_loops(e, (const char *const[]){"i", "j"}, (const int[]){s.KH, s.KW}, 2);
-        if (max) emit_line(e, "a = p[%s] > a ? p[%s] : a;", at, at);
-        else emit_line(e, "a += p[%s];", at);
+        g->uses |= K_MADD | K_FILL | K_STORE;
+        emit(e, " *   %s^T%s%s. Z[f][oy][ox] = b[f] + sum over c, i, j of W[f][c][i][j] A[c][oy * %d + i][ox * %d + j]\n"
+                " * (the input's coordinates inside its border), A = g(Z). A block: filters f0 .. f0 + mr of rows\n"
+                " * r0 .. r0 + %s_NR at every output, each sum starting at b[f] and adding the taps in order. */\n",
+             i ? fmt("A%d", i) : "X", where, border, l->stride[0], l->stride[1], U);
+        emit(e, "NNCC_INLINE void %s_forward%d_block(int mr, int f0, int r0)\n{\n", n, L);
+        e->indent = 1;
+        emit_line(e, "real acc[%d][%s_NR];", ls->mr, U);
+        const int pos = open_block(e, (const char *const[]){"oy", "ox"}, (const int[]){s.OH, s.OW}, 2);
+        const char *oy = ix("oy", s.OH), *ox = ix("ox", s.OW);
+        emit_line(e, "%s_fill(mr, %s_NR, acc, %s_param.b%d + f0);", n, U, n, L);
+        const int taps = open_loops(e, (const char *const[]){"c", "i"}, (const int[]){s.C, s.KH}, 2);
+        emit_line(e, "%s_madd(mr, %s_NR, %d, acc, &%s_param.w%d[f0][%s][%s][0], %d, 1, %s[%s] + r0, %d);", n, U,
+                  s.KW, n, L, ix("c", s.C), ix("i", s.KH), s.C * s.KH * s.KW, s.in_t,
+                  feature(ix("c", s.C), affine(oy, s.SH, ix("i", s.KH)), 1, ox, s.SW, s.Hp, s.Wp), s.in_ld);
         e->indent -= taps;
-        if (!max) emit_line(e, "a /= %d;", s.KH * s.KW);
-        const char *o = index3(c, oy, 1, s.OH, ox, 1, s.OW);
-        emit_line(e, store, o);
-        if (ls->keep_t) emit_line(e, store_t, o);
-        close_block(e, cells);
+        if (elementwise(l->act)) {
+            emit_line(e, "for (int u = 0; u < mr; u++)");
+            emit_line(e, "    %sfor (int v = 0; v < %s_NR; v++) acc[u][v] = %s_g_%s(acc[u][v]);", ls->vector_act ? "NNCC_SIMD " : "",
+                      U, n, activation_names[l->act]);
+        }
+        emit_store_block(g, i, &s, "mr",
+                         feature("f0", affine(oy, 1, fmt("%d", s.oby)), 1, affine(ox, 1, fmt("%d", s.obx)), 1, s.OHp, s.OWp),
+                         fmt("%d", s.OHp * s.OWp));
+        close_block(e, pos);
+        e->indent = 0;
+        emit(e, "}\n");
+        emit(e, "static void %s_forward%d(int lo, int hi)\n{\n", n, L);
+        emit(e, "    for (int r0 = lo; r0 < hi; r0 += %s_NR)%s\n", U, (l->out[0] / ls->mr && l->out[0] % ls->mr) ? " {" : "");
+        emit_blocks(g, 8, l->out[0], ls->mr, "f0", fmt("%s_forward%d_block($N, $S, r0);", n, L));
+        if (l->out[0] / ls->mr && l->out[0] % ls->mr) emit(e, "    }\n");
+        emit(e, "}\n");
+        return;
     }
-    close_block(e, 0);
+    const int max = l->kind == LAYER_MAXPOOL;
+    emit(e, " *   %s^T%s%s. A[c][oy][ox] = the %s of A[c][oy * %d + i][ox * %d + j] over i < %d, j < %d;\n"
+            " * %s_NR rows a vector. */\n",
+         i ? fmt("A%d", i) : "X", where, border, max ? "largest" : "mean", l->stride[0], l->stride[1], l->kernel[0],
+         l->kernel[1], U);
+    emit(e, "static void %s_forward%d(int lo, int hi)\n{\n", n, L);
+    e->indent = 1;
+    emit_line(e, "for (int r0 = lo; r0 < hi; r0 += %s_NR)", U);
+    e->indent++;
+    const int cells = open_block(e, (const char *const[]){"c", "oy", "ox"}, (const int[]){s.C, s.OH, s.OW}, 3);
+    const char *c = ix("c", s.C), *oy = ix("oy", s.OH), *ox = ix("ox", s.OW);
+    emit_line(e, "const real *restrict p = %s[%s] + r0;", s.in_t, feature(c, oy, s.SH, ox, s.SW, s.Hp, s.Wp));
+    emit_line(e, "real acc[1][%s_NR];", U);
+    emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) acc[0][v] = %s;", U, max ? "p[v]" : "0");
+    const int taps = open_loops(e, (const char *const[]){"i", "j"}, (const int[]){s.KH, s.KW}, 2);
+    const char *tap = fmt("p[(size_t)(%s) * %d + v]", affine(ix("i", s.KH), s.Wp, ix("j", s.KW)), s.in_ld);
+    if (max) emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) acc[0][v] = %s > acc[0][v] ? %s : acc[0][v];", U, tap, tap);
+    else emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) acc[0][v] += %s;", U, tap);
+    e->indent -= taps;
+    if (!max) emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) acc[0][v] /= %d;", U, s.KH * s.KW);
+    g->uses |= K_STORE;
+    emit_store_block(g, i, &s, "1",
+                     feature(c, affine(oy, 1, fmt("%d", s.oby)), 1, affine(ox, 1, fmt("%d", s.obx)), 1, s.OHp, s.OWp),
+                     fmt("%d", s.OHp * s.OWp));
+    close_block(e, cells);
     e->indent = 0;
     emit(e, "}\n");
 }
 
-/* dZ of the layer below from this spatial layer's dZ, image by image, times g' of the layer below. */
+/* dZ^T of the layer below from this spatial layer's, block of rows by block, times g' of the
+ * layer below. */
 static void emit_spatial_propagate(Gen *g, int i)
 {
     Emitter *e = g->e;
     const Layer *l = &g->net->layers[i], *below = &g->net->layers[i - 1];
-    const char *n = g->name;
+    const LayerSchedule *ls = &g->s->layer[i];
+    const char *n = g->name, *U = g->upper;
     const int L = i + 1, P = i, conv = l->kind == LAYER_CONV, max = l->kind == LAYER_MAXPOOL;
-    emit(e, "\n/* Layer %d propagate: dZ%d = ", L, P);
-    if (conv) emit(e, "each dZ%d[f][oy][ox] times W[f][c][i][j], added where the forward read its input", L);
+    const Spatial s = spatial_of(g, i);
+    const int below_features = s.C * s.Hp * s.Wp;
+    emit(e, "\n/* Layer %d propagate: dZ%d^T = ", L, P);
+    if (conv) emit(e, "the sum over f of W[f][c][i][j] dZ%d[f][oy][ox] at each input the forward read,\n * in blocks of kernel columns x rows", L);
     else if (max) emit(e, "dZ%d routed to the first largest input of each window (PyTorch's choice on ties)", L);
     else emit(e, "dZ%d shared evenly over each window", L);
-    emit(e, ",\n * then times g'(A%d), g' = %s; image by image. */\n", P, activation_doc[below->act]);
-    Spatial s = spatial_of(g, i, 0);
-    emit(e, "static void %s_propagate%d(int m, int lo, int hi)\n{\n", n, L);
-    e->indent = 1;
-    emit_line(e, "const int end = hi < m ? hi : m;");
-    emit_line(e, "for (int r = lo; r < end; r++) {"), e->indent++;
-    emit_line(e, "const real *restrict dz = %s_dz%d[r]%s;", n, L,
-              max || below->act != ACT_LINEAR ? fmt(", *restrict in = %s_a%d[r]", n, P) : "");
-    emit_line(e, "real *restrict d = %s_dz%d[r];", n, P);
-    emit_line(e, "memset(d, 0, sizeof(real) * %d);", l->fan_in);
+    emit(e, ", then times g'(A%d), g' = %s. */\n", P, activation_doc[below->act]);
     const char *oy = ix("oy", s.OH), *ox = ix("ox", s.OW);
+    const char *out_feat = feature("0", affine(oy, 1, fmt("%d", s.oby)), 1, affine(ox, 1, fmt("%d", s.obx)), 1, s.OHp, s.OWp);
     if (conv) {
-        const char *f = ix("f", s.F);
-        const int rows = open_block(e, (const char *const[]){"f", "oy"}, (const int[]){s.F, s.OH}, 2);
-        emit_line(e, "const real *restrict dr = dz + %s;", index3(f, oy, 1, s.OH, "0", 1, s.OW));
-        emit_conv_taps(e, &s, "real *restrict row = d + %s;",
-                       fmt("const real w = %s_param.w%d[%s][%s][%s][%s];", n, L, f, ix("c", s.C), ix("i", s.KH), ix("j", s.KW)),
-                       "row[%2$s] += w * dr[%1$s];", NULL);
-        close_block(e, rows);
+        g->uses |= K_MADD | K_LOAD | K_STORE;
+        emit(e, "NNCC_INLINE void %s_propagate%d_block(int nj, int j0, int r0)\n{\n", n, L);
+        e->indent = 1;
+        emit_line(e, "real acc[%d][%s_NR];", ls->prop_kc, U);
+        const int pos = open_block(e, (const char *const[]){"oy", "ox", "c", "i"}, (const int[]){s.OH, s.OW, s.C, s.KH}, 4);
+        emit_line(e, "real *restrict d = %s[%s] + r0;", s.dzb_t,
+                  feature(ix("c", s.C), affine(oy, s.SH, ix("i", s.KH)), 1, ox, s.SW, s.Hp, s.Wp));
+        emit_line(e, "%s_load(nj, %s_NR, acc, d + (size_t)j0 * %d, %d);", n, U, s.dz_ld, s.dz_ld);
+        emit_line(e, "%s_madd(nj, %s_NR, %d, acc, &%s_param.w%d[0][%s][%s][j0], 1, %d, %s[%s] + r0, %d);", n, U, s.F, n, L,
+                  ix("c", s.C), ix("i", s.KH), s.C * s.KH * s.KW, s.dz_t, out_feat, s.OHp * s.OWp * s.dz_ld);
+        emit_line(e, "%s_store(nj, %s_NR, acc, d + (size_t)j0 * %d, %d);", n, U, s.dz_ld, s.dz_ld);
+        close_block(e, pos);
+        e->indent = 0;
+        emit(e, "}\n");
+    }
+    emit(e, "static void %s_propagate%d(int lo, int hi)\n{\n", n, L);
+    e->indent = 1;
+    emit_line(e, "for (int r0 = lo; r0 < hi; r0 += %s_NR) {", U), e->indent++;
+    emit_line(e, "for (int k = 0; k < %d; k++)", below_features);
+    emit_line(e, "    NNCC_SIMD for (int v = 0; v < %s_NR; v++) %s[k][r0 + v] = 0;", U, s.dzb_t);
+    if (conv) {
+        emit_blocks(g, 4 * e->indent, s.KW, ls->prop_kc, "j0", fmt("%s_propagate%d_block($N, $S, r0);", n, L));
     } else {
-        const char *c = ix("c", s.C);
         const int cells = open_block(e, (const char *const[]){"c", "oy", "ox"}, (const int[]){s.C, s.OH, s.OW}, 3);
-        emit_line(e, "const int at = %s;", index3(c, oy, s.SH, s.H, ox, s.SW, s.W));
-        const char *off = affine(ix("i", s.KH), s.W, ix("j", s.KW), 0), *o = index3(c, oy, 1, s.OH, ox, 1, s.OW);
-        if (max) emit_line(e, "int best = 0; /* the window's first largest input */");
-        else emit_line(e, "const real share = dz[%s] / %d;", o, s.KH * s.KW);
-        const int taps = open_loops(e, (const char *const[]){"i", "j"}, (const int[]){s.KH, s.KW}, 2);
-        if (max) emit_line(e, "if (in[at + %s] > in[at + best]) best = %s;", off, off);
-        else emit_line(e, "d[at + %s] += share;", off);
-        e->indent -= taps;
-        if (max) emit_line(e, "d[at + best] += dz[%s];", o);
+        const char *c = ix("c", s.C);
+        const char *at = feature(c, oy, s.SH, ox, s.SW, s.Hp, s.Wp);
+        const char *feat = feature(c, affine(oy, 1, fmt("%d", s.oby)), 1, affine(ox, 1, fmt("%d", s.obx)), 1, s.OHp, s.OWp);
+        emit_line(e, "const real *restrict dz = %s[%s] + r0;", s.dz_t, feat);
+        if (max) {
+            emit_line(e, "const real *restrict best = %s[%s] + r0; /* the forward's result */", s.out_t, feat);
+            emit_line(e, "int taken[%s_NR] = {0}; /* a row's gradient has gone to the first largest input */", U);
+        }
+        const int taps = open_block(e, (const char *const[]){"i", "j"}, (const int[]){s.KH, s.KW}, 2);
+        const char *tap = affine(ix("i", s.KH), s.Wp, ix("j", s.KW));
+        emit_line(e, "real *restrict d = %s[%s%s] + r0;", s.dzb_t, at, strcmp(tap, "0") ? fmt(" + %s", tap) : "");
+        if (max) {
+            emit_line(e, "const real *restrict a = %s[%s%s] + r0;", s.in_t, at, strcmp(tap, "0") ? fmt(" + %s", tap) : "");
+            emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) {", U);
+            emit_line(e, "    const int hit = !taken[v] && a[v] == best[v];");
+            emit_line(e, "    d[v] += hit ? dz[v] : 0;");
+            emit_line(e, "    taken[v] |= hit;");
+            emit_line(e, "}");
+        } else {
+            emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) d[v] += dz[v] / %d;", U, s.KH * s.KW);
+        }
+        close_block(e, taps);
         close_block(e, cells);
     }
-    if (below->act != ACT_LINEAR)
-        emit_line(e, "NNCC_SIMD for (int k = 0; k < %d; k++) d[k] *= %s_dg_%s(in[k]);", l->fan_in, n,
-                  activation_names[below->act]);
+    if (below->act != ACT_LINEAR) {
+        emit_line(e, "for (int k = 0; k < %d; k++)", below_features);
+        emit_line(e, "    NNCC_SIMD for (int v = 0; v < %s_NR; v++) %s[k][r0 + v] *= %s_dg_%s(%s[k][r0 + v]);", U, s.dzb_t, n,
+                  activation_names[below->act], s.in_t);
+    }
     close_block(e, 0);
     e->indent = 0;
     emit(e, "}\n");
 }
 
-/* dW, db of a convolution: each filter's sums over every row in order, then added into the
- * gradients (fused: the optimiser's step taken on them at once). */
+/* dW, db of a convolution: for each filter and tap, the products dZ A summed over every output
+ * position and block of rows, the rows in the lanes of kc vectors (one per kernel column), the
+ * lanes added at the end; then added into the gradients (fused: the optimiser's step taken on
+ * them at once). The lanes of the rows past m are zeroed in dZ first. */
 static void emit_conv_backward(Gen *g, int i)
 {
     Emitter *e = g->e;
     const Layer *l = &g->net->layers[i];
-    const char *n = g->name;
+    const char *n = g->name, *U = g->upper;
     const int L = i + 1;
-    emit(e, "\n/* Layer %d backward: dW%d[f][c][i][j] = the sum over rows and oy, ox of dZ%d[f][oy][ox] times the input\n"
-            " * the forward read for it, db%d[f] = the sum of dZ%d[f]; summed here, divided by m in the update.\n"
-            " * One filter at a time%s. */\n",
-         L, L, L, L, L, g->s->threads ? ", the filters shared out among the threads" : "");
-    Spatial s = spatial_of(g, i, 0);
+    const Spatial s = spatial_of(g, i);
+    emit(e, "\n/* Layer %d backward: dW%d[f][c][i][j] = the sum over rows and outputs (oy, ox) of dZ%d[f][oy][ox] times\n"
+            " * A%d[c][oy * %d + i][ox * %d + j], db%d[f] = the sum of dZ%d[f]; summed here, divided by m in the\n"
+            " * update. A filter at a time%s, the rows side by side in vectors, their lanes added\n"
+            " * at the end; the lanes past m zeroed in dZ%d first. */\n",
+         L, L, L, i, l->stride[0], l->stride[1], L, L, g->s->threads ? " (the filters shared out among the threads)" : "", L);
     const int per_filter = s.C * s.KH * s.KW;
-    emit(e, "static void %s_backward%d(int m, const real *restrict a_in, int fused)\n{\n", n, L);
+    emit(e, "static void %s_backward%d(int m, int fused)\n{\n", n, L);
     e->indent = 1;
-    const char *f = ix("f", s.F), *oy = ix("oy", s.OH);
+    emit_line(e, "const int rows = (m + %s_NR - 1) / %s_NR * %s_NR; /* whole blocks */", U, U, U);
+    const char *f = ix("f", s.F), *oy = ix("oy", s.OH), *ox = ix("ox", s.OW);
     if (g->s->threads) emit_line(e, s.F > 1 ? "NNCC_OMP_FOR_NOWAIT" : "NNCC_OMP_SINGLE_NOWAIT");
     const int filters = open_block(e, (const char *const[]){"f"}, (const int[]){s.F}, 1);
-    emit_line(e, "real gw[%d][%d][%d], gb = 0;", s.C, s.KH, s.KW);
-    emit_line(e, "memset(gw, 0, sizeof gw);");
-    emit_line(e, "for (int r = 0; r < m; r++) {"), e->indent++;
-    emit_line(e, "const real *restrict in = a_in + (size_t)r * %d;", l->fan_in);
-    const int rows = open_block(e, (const char *const[]){"oy"}, (const int[]){s.OH}, 1);
-    emit_line(e, "const real *restrict dr = %s_dz%d[r] + %s;", n, L, index3(f, oy, 1, s.OH, "0", 1, s.OW));
-    emit_line(e, "%sgb += dr[%s];", s.OW > 1 ? fmt("%s ", loop_over("ox", s.OW)) : "", ix("ox", s.OW));
-    emit_conv_taps(e, &s, "const real *restrict row = in + %s;", "real sum = 0;", "sum += dr[%s] * row[%s];",
-                   fmt("gw[%s][%s][%s] += sum;", ix("c", s.C), ix("i", s.KH), ix("j", s.KW)));
-    close_block(e, rows);
+    const char *feat = feature(f, affine(oy, 1, fmt("%d", s.oby)), 1, affine(ox, 1, fmt("%d", s.obx)), 1, s.OHp, s.OWp);
+    int loops = open_loops(e, (const char *const[]){"oy", "ox"}, (const int[]){s.OH, s.OW}, 2);
+    emit_line(e, "for (int r = m; r < rows; r++) %s[%s][r] = 0;", s.dz_t, feat);
+    e->indent -= loops;
+    emit_line(e, "real gw[%d][%d][%d], sum[%d][%s_NR], gb = 0;", s.C, s.KH, s.KW, s.KW, U);
+    /* db */
+    emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) sum[0][v] = 0;", U);
+    emit_line(e, "for (int r0 = 0; r0 < rows; r0 += %s_NR)", U);
+    e->indent++;
+    loops = open_loops(e, (const char *const[]){"oy", "ox"}, (const int[]){s.OH, s.OW}, 2);
+    emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) sum[0][v] += %s[%s][r0 + v];", U, s.dz_t, feat);
+    e->indent -= loops + 1;
+    emit_line(e, "for (int v = 0; v < %s_NR; v++) gb += sum[0][v];", U);
+    /* dW */
+    const int taps = open_block(e, (const char *const[]){"c", "i"}, (const int[]){s.C, s.KH}, 2);
+    emit_line(e, "for (int j = 0; j < %d; j++)", s.KW);
+    emit_line(e, "    NNCC_SIMD for (int v = 0; v < %s_NR; v++) sum[j][v] = 0;", U);
+    emit_line(e, "for (int r0 = 0; r0 < rows; r0 += %s_NR)", U);
+    e->indent++;
+    const int pos = open_block(e, (const char *const[]){"oy", "ox"}, (const int[]){s.OH, s.OW}, 2);
+    emit_line(e, "const real *restrict d = %s[%s] + r0;", s.dz_t, feat);
+    emit_line(e, "const real *restrict a = %s[%s] + r0;", s.in_t,
+              feature(ix("c", s.C), affine(oy, s.SH, ix("i", s.KH)), 1, ox, s.SW, s.Hp, s.Wp));
+    emit_line(e, "for (int j = 0; j < %d; j++)", s.KW);
+    emit_line(e, "    NNCC_SIMD for (int v = 0; v < %s_NR; v++) sum[j][v] += d[v] * a[(size_t)j * %d + v];", U, s.in_ld);
+    close_block(e, pos);
+    e->indent--;
+    emit_line(e, "for (int j = 0; j < %d; j++) {", s.KW), e->indent++;
+    emit_line(e, "real t = 0;");
+    emit_line(e, "for (int v = 0; v < %s_NR; v++) t += sum[j][v];", U);
+    emit_line(e, "gw[%s][%s][j] = t;", ix("c", s.C), ix("i", s.KH));
     close_block(e, 0);
+    close_block(e, taps);
     emit_line(e, "const real *restrict sums = &gw[0][0][0];");
     const char *wi = s.F > 1 ? fmt("(size_t)f * %d + k", per_filter) : "k";
     emit_line(e, "if (fused) {"), e->indent++;
@@ -1044,6 +1118,14 @@ static void emit_spatial_reference(Gen *g)
         if (l->kind == LAYER_MAXPOOL || l->kind == LAYER_AVGPOOL) pool = 1, pool_prop |= g->s->layer[i].propagate;
     }
     if (!conv && !pool) return;
+    emit(e, "\n/* A spatial layer's A^T or dZ^T, (c, h + 2 by, w + 2 bx) features of ld reals, as rows (m, c x h x w) */\n");
+    emit(e, "static void %s_rows_of(int m, int c, int h, int w, int by, int bx, int ld, const real *t, real *out)\n{\n", n);
+    emit(e, "    for (int r = 0; r < m; r++)\n"
+            "        for (int k = 0; k < c; k++)\n"
+            "            for (int y = 0; y < h; y++)\n"
+            "                for (int x = 0; x < w; x++)\n"
+            "                    out[(size_t)r * c * h * w + ((size_t)k * h + y) * w + x] =\n"
+            "                        t[(((size_t)k * (h + 2 * by) + y + by) * (w + 2 * bx) + x + bx) * ld + r];\n}\n");
     emit(e, "\n/* Spatial layers, s = {C, H, W, F, OH, OW, KH, KW, SH, SW, PH, PW}: the input (C, H, W) at X[c][y][x],\n"
             " * zero outside; the output (F, OH, OW). */\n");
     emit(e, "static real %s_ref_at(const int *s, const real *a, int c, int y, int x)\n{\n", n);
@@ -1270,8 +1352,7 @@ static void emit_forward_calls(Gen *g)
     const char *n = g->name;
     if (g->s->transpose_x) emit(g->e, "        %s_transpose_input(m, lo, hi, (const real *)x);\n", n);
     for (int i = 0; i < net->n_layers; i++) {
-        if (net->layers[i].kind != LAYER_DENSE)
-            emit(g->e, "        %s_forward%d(m, lo, hi, %s);\n", n, i + 1, i ? fmt("%s_a%d[0]", n, i) : "(const real *)x");
+        if (net->layers[i].kind != LAYER_DENSE) emit(g->e, "        %s_forward%d(lo, hi);\n", n, i + 1);
         else if (g->s->layer[i].by_rows) emit(g->e, "        %s_forward%d(m, lo, hi, (const real *)x);\n", n, i + 1);
         else emit(g->e, "        %s_forward%d(%slo, hi);\n", n, i + 1, net->layers[i].act == ACT_SOFTMAX ? "m, " : "");
     }
@@ -1282,7 +1363,8 @@ static void emit_step(Gen *g)
     const Net *net = g->net;
     const char *n = g->name, *U = g->upper;
     const int L = net->n_layers, train = any_trainable(net);
-    if (g->s->transpose_x) emit_transpose_input(g);
+    if (g->s->transpose_x && net->layers[0].kind != LAYER_DENSE) emit_transpose_image(g);
+    else if (g->s->transpose_x) emit_transpose_input(g);
     emit(g->e, "\n/* One chunk of m <= %s_CHUNK rows: forward through every layer, the loss%s.\n"
                " * Each thread carries its own rows from the input through the loss and back down to dZ1: no\n"
                " * thread waits for another until dW, which sums over every row and so waits once for all.\n"
@@ -1297,13 +1379,17 @@ static void emit_step(Gen *g)
     emit(g->e, "        %s_loss(m, lo, hi, %s_a%d[0], y, %s_dz%d[0]);\n", n, n, L, n, L);
     if (train) {
         emit(g->e, "        if (grad) {\n");
-        for (int i = L - 1; i >= 1; i--)
-            if (g->s->layer[i].propagate) emit(g->e, "            %s_propagate%d(m, lo, hi);\n", n, i + 1);
+        for (int i = L - 1; i >= 1; i--) {
+            if (!g->s->layer[i].propagate) continue;
+            if (net->layers[i].kind == LAYER_DENSE) emit(g->e, "            %s_propagate%d(m, lo, hi);\n", n, i + 1);
+            else emit(g->e, "            %s_propagate%d(lo, hi);\n", n, i + 1);
+        }
         if (g->s->threads) emit(g->e, "            NNCC_OMP_BARRIER /* dW sums over every row */\n");
         for (int i = L - 1; i >= 0; i--) {
             if (!net->layers[i].trainable) continue;
             const char *a_in = i == 0 ? "(const real *)x" : fmt("%s_a%d[0]", n, i);
-            emit(g->e, "            %s_backward%d(m, %s, fused);\n", n, i + 1, a_in);
+            if (net->layers[i].kind == LAYER_DENSE) emit(g->e, "            %s_backward%d(m, %s, fused);\n", n, i + 1, a_in);
+            else emit(g->e, "            %s_backward%d(m, fused);\n", n, i + 1);
             if (!net->mpi) continue;
             emit(g->e, "            if (grad == RT_GRAD_SHARE) { /* dW%d, db%d complete: sum them over the ranks */\n", i + 1,
                  i + 1);
@@ -1423,6 +1509,10 @@ static void emit_selftest(Gen *g)
          train ? ", then the weights after the fused\n * train_step() against update() on the reference dW" : "");
     emit(e, "static void %s_selftest(int m, const void *x, const double *y, rt_check *c)\n{\n", n);
     emit(e, "    const real *ra0 = x; /* ra_l, rdz_l: the reference A_l, dZ_l, (m, units) */\n");
+    size_t widest = 0; /* a spatial layer's A or dZ row by row, for the checks */
+    for (int i = 0; i < L; i++)
+        if (net->layers[i].kind != LAYER_DENSE && (size_t)net->layers[i].units > widest) widest = (size_t)net->layers[i].units;
+    if (widest) emit(e, "    real *fast = malloc((size_t)m * %zu * sizeof(real));\n", widest);
     for (int i = 0; i < L; i++) {
         emit(e, "    real *ra%d = calloc((size_t)m * %d, sizeof(real))", i + 1, net->layers[i].units);
         if (g->s->layer[i].needs_dz) emit(e, ", *rdz%d = calloc((size_t)m * %d, sizeof(real))", i + 1, net->layers[i].units);
@@ -1442,8 +1532,11 @@ static void emit_selftest(Gen *g)
             emit(e, "    %s_ref_pool_forward(m, %s, %d, ra%d, ra%d);\n", n, spatial_sizes(l), l->kind == LAYER_MAXPOOL, i,
                  i + 1);
         if (l->kind != LAYER_DENSE) {
-            emit(e, "    rt_check_reals(c, \"layer %d forward: A%d\", %s_a%d[0], %d, ra%d, m, %d);\n", i + 1, i + 1, n,
-                 i + 1, g->s->layer[i].ld, i + 1, l->units);
+            const LayerSchedule *ls = &g->s->layer[i];
+            emit(e, "    %s_rows_of(m, %d, %d, %d, %d, %d, %d, &%s_at%d[0][0], fast);\n", n, l->out[0], l->out[1],
+                 l->out[2], ls->opad[0], ls->opad[1], g->s->spatial_ld, n, i + 1);
+            emit(e, "    rt_check_reals(c, \"layer %d forward: A%d\", fast, %d, ra%d, m, %d);\n", i + 1, i + 1, l->units, i + 1,
+                 l->units);
             continue;
         }
         emit(e, "    %s_ref_forward(m, %d, %d, %s_param.w%d[0], %s_param.b%d, ra%d, %d, %s, ra%d);\n", n, l->fan_in, l->units,
@@ -1476,8 +1569,10 @@ static void emit_selftest(Gen *g)
                 else
                     emit(e, "    %s_ref_pool_propagate(m, %s, %d, rdz%d, ra%d, %s, rdz%d);\n", n, spatial_sizes(l),
                          l->kind == LAYER_MAXPOOL, i + 1, i, dg, i);
-                emit(e, "    rt_check_reals(c, \"layer %d propagate: dZ%d\", %s_dz%d[0], %d, rdz%d, m, %d);\n", i + 1, i, n, i,
-                     g->s->layer[i - 1].ld, i, l->fan_in);
+                emit(e, "    %s_rows_of(m, %d, %d, %d, %d, %d, %d, &%s_dzt%d[0][0], fast);\n", n, b->out[0], b->out[1],
+                     b->out[2], l->pad[0], l->pad[1], g->s->dzt_ld, n, i);
+                emit(e, "    rt_check_reals(c, \"layer %d propagate: dZ%d\", fast, %d, rdz%d, m, %d);\n", i + 1, i, l->fan_in, i,
+                     l->fan_in);
             }
             continue;
         }
@@ -1509,6 +1604,7 @@ static void emit_selftest(Gen *g)
              g->upper);
         emit(e, "    free(rg), free(p0);\n");
     }
+    if (widest) emit(e, "    free(fast);\n");
     for (int i = 0; i < L; i++) {
         emit(e, "    free(ra%d);", i + 1);
         if (g->s->layer[i].needs_dz) emit(e, " free(rdz%d);", i + 1);

@@ -242,7 +242,10 @@ typedef struct LayerSchedule {
     int mr;         /* forward and dW: units per register block (the tail takes units % mr) */
     int kc;         /* forward: inputs per cache slice (fan_in: one slice) */
     int panel;      /* forward: units per panel of weights kept in L2 (units: one panel) */
-    int prop_kc;    /* propagation into this layer's input: units per slice */
+    int prop_kc;    /* propagation into this layer's input: units per slice; a convolution's: kernel
+                     * columns per register block */
+    int opad[2];    /* a spatial layer: the zero border its output is stored with, the padding of the
+                     * convolution above (so that its loops never test a bound) */
     int ld;         /* row stride of A and dZ: units, or padded off a whole number of KiB */
     int keep_t;     /* forward also stores A^T (units, rows) for the next layer's forward */
     int dz_t;       /* dW reads dZ^T, written by the propagation from the layer above */
@@ -267,6 +270,8 @@ typedef struct Schedule {
     int prop_rows;      /* propagation: rows per register block */
     int rows;           /* the chunk padded to whole blocks of nr */
     int dzt_ld;         /* row stride of dZ^T */
+    int spatial_ld;     /* row stride of the spatial layers' A^T and dZ^T (and dzt_ld with them): the
+                         * chunk padded to an odd number of cache lines */
     int transpose_x;    /* X^T is copied for the first layer's blocked forward */
     int transpose_tile; /* inputs per tile of that copy */
     int threads;        /* step() opens a parallel region: enough rows and work for two cores */
