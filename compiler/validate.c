@@ -496,9 +496,12 @@ static int get_pair(const Node *n, const char *what, int lo, int hi, int out[2])
         out[1] = out[0];
         return 1;
     }
-    if (n->kind != NODE_SEQ || n->n != 2) {
-        diag_error(n->loc, "expected %s as N or [height, width], found %s", what,
-                   n->kind == NODE_SEQ ? "a list of other than 2 numbers" : found(n));
+    if (n->kind != NODE_SEQ) {
+        diag_error(n->loc, "expected %s as N or [height, width], found %s", what, found(n));
+        return 0;
+    }
+    if (n->n != 2) {
+        diag_error(n->loc, "expected %s as N or [height, width], found a list of %d", what, n->n);
         return 0;
     }
     return get_int32(n->items[0], what, lo, hi, &out[0]) & get_int32(n->items[1], what, lo, hi, &out[1]);
@@ -560,9 +563,8 @@ static int spatial_read(Ctx *c, const Node *item, int index, LayerKind kind, con
     l->stride[0] = conv ? 1 : l->kernel[0], l->stride[1] = conv ? 1 : l->kernel[1];
     if (v[conv ? 2 : 1])
         ok &= get_pair(v[conv ? 2 : 1], "stride", 1, 10000, l->stride);
-    if (!ok)
-        return 0;
-    if (conv && v[3])
+    /* padding: same needs the kernel and stride; a bad one of those was said already */
+    if (conv && v[3] && (ok || !(v[3]->kind == NODE_SCALAR && !strcmp(v[3]->str, "same"))))
         ok &= get_padding(v[3], l, l->pad);
     int a;
     if (conv && v[4] && get_choice(v[4], "activation", activation_names, ACT_COUNT, &a)) {
