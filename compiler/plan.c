@@ -52,7 +52,7 @@ static void human_bytes(char *buf, size_t n, size_t bytes)
 int plan_check_static(const Net *net)
 {
     size_t total = net->param_bytes + net->grad_bytes + net->state_bytes + net->act_bytes;
-    if (net->sched.transpose_x) /* X^T, (inputs, rows) */
+    if (net->sched.transpose_x && net->layers[0].kind == LAYER_DENSE) /* X^T, (inputs, rows); a spatial net's counted */
         total += (size_t)net->inputs * (size_t)net->sched.rows * (size_t)net->real_size;
     if (total <= MAX_STATIC_BYTES)
         return 1;

@@ -156,6 +156,34 @@ static void infer_layout(Net *net, const Target *t)
     }
 }
 
+/* A network with spatial layers: the activation bytes as the program declares them (plan.c's
+ * estimate knows neither the transposed buffers nor the zero borders). */
+static void spatial_bytes(Net *net)
+{
+    const Schedule *s = &net->sched;
+    const Layer *first = &net->layers[0];
+    size_t reals = (size_t)first->in[0] * (size_t)(first->in[1] + 2 * first->pad[0]) *
+                   (size_t)(first->in[2] + 2 * first->pad[1]) * (size_t)s->spatial_ld; /* X^T */
+    for (int i = 0; i < net->n_layers; i++) {
+        const Layer *l = &net->layers[i];
+        const LayerSchedule *ls = &s->layer[i];
+        const size_t rows = (size_t)s->rows;
+        if (l->kind == LAYER_DENSE) {
+            reals += rows * (size_t)ls->ld * (size_t)(1 + ls->needs_dz);
+            if (ls->keep_t) reals += (size_t)l->units * rows;
+            if (ls->dz_t) reals += (size_t)l->units * (size_t)s->dzt_ld;
+            continue;
+        }
+        const size_t features = (size_t)l->out[0] * (size_t)(l->out[1] + 2 * ls->opad[0]) * (size_t)(l->out[2] + 2 * ls->opad[1]);
+        const int above = i + 1 < net->n_layers && net->layers[i + 1].kind == LAYER_DENSE;
+        reals += features * (size_t)s->spatial_ld * (size_t)(1 + ls->needs_dz);
+        if (above) reals += rows * (size_t)l->units * (size_t)(1 + ls->needs_dz);
+    }
+    if (net->spec->loss == LOSS_CROSS_ENTROPY) reals += (size_t)net->chunk * (size_t)net->outputs;
+    net->act_reals = reals;
+    net->act_bytes = reals * (size_t)net->real_size;
+}
+
 void schedule_build(Net *net, const Target *target)
 {
     Schedule *s = &net->sched;
@@ -245,6 +273,7 @@ void schedule_build(Net *net, const Target *target)
         }
     }
     s->transpose_x = !s->layer[0].by_rows;
+    if (net->layers[0].kind != LAYER_DENSE) spatial_bytes(net);
     infer_layout(net, target);
 }
 
