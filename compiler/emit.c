@@ -175,7 +175,7 @@ static const char *input_t(const Gen *g, int i)
  * (features, ROWS), a spatial layer's wider (Schedule.spatial_ld). */
 static const char *input_t_ld(const Gen *g, int i)
 {
-    return i > 0 && g->net->layers[i - 1].kind != LAYER_DENSE ? fmt("%d", g->s->spatial_ld) : fmt("%s_ROWS", g->upper);
+    return i > 0 && SPATIAL(g->net->layers[i - 1].kind) ? fmt("%d", g->s->spatial_ld) : fmt("%s_ROWS", g->upper);
 }
 
 /* The row stride of layer i's input (i = 0: X, as the runtime hands it over). */
@@ -278,10 +278,10 @@ static const char *feature(const char *c, const char *y, int ys, const char *x, 
     return affine(x, xs, t);
 }
 
-/* Whether the layer above reads this one's A row by row (a dense layer). */
+/* Whether the layer above reads this one's A row by row (a dense layer, a dropout). */
 static int rows_above(const Gen *g, int i)
 {
-    return i + 1 < g->net->n_layers && g->net->layers[i + 1].kind == LAYER_DENSE;
+    return i + 1 < g->net->n_layers && !SPATIAL(g->net->layers[i + 1].kind);
 }
 
 static void emit_header(Gen *g, const char *file, const char *command)
@@ -294,6 +294,8 @@ static void emit_header(Gen *g, const char *file, const char *command)
         const Layer *l = &net->layers[i];
         if (l->kind == LAYER_DENSE)
             len += (size_t)snprintf(summary + len, sizeof summary - len, " -> %d (%s)", l->units, activation_names[l->act]);
+        else if (l->kind == LAYER_DROPOUT)
+            len += (size_t)snprintf(summary + len, sizeof summary - len, " -> (dropout %g)", l->drop);
         else if (l->kind == LAYER_CONV)
             len += (size_t)snprintf(summary + len, sizeof summary - len, " -> %dx%dx%d (conv %dx%d, %s)", l->out[0], l->out[1],
                                     l->out[2], l->kernel[0], l->kernel[1], activation_names[l->act]);
@@ -356,7 +358,7 @@ static void emit_storage(Gen *g)
     const Schedule *s = g->s;
     const char *n = g->name, *U = g->upper;
     int spatial = 0;
-    for (int i = 0; i < net->n_layers; i++) spatial |= net->layers[i].kind != LAYER_DENSE;
+    for (int i = 0; i < net->n_layers; i++) spatial |= SPATIAL(net->layers[i].kind);
     if (spatial)
         emit(e, "\n/* Parameters W_l and b_l in PyTorch's layouts: nn.Linear's (units, fan_in) and (units), nn.Conv2d's\n"
                 " * (filters, channels, kh, kw) and (filters); pooling layers have none. */\n");
@@ -395,7 +397,7 @@ static void emit_storage(Gen *g)
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         const LayerSchedule *ls = &s->layer[i];
-        if (l->kind != LAYER_DENSE) { /* A^T and dZ^T with their zero border; A, dZ for a dense layer above */
+        if (SPATIAL(l->kind)) { /* A^T and dZ^T with their zero border; A, dZ for a dense layer above */
             const Spatial sp = spatial_of(g, i);
             const int features = sp.F * sp.OHp * sp.OWp, rows = rows_above(g, i);
             emit(e, "static real %s_at%d[%d][%d]", n, i + 1, features, s->spatial_ld);
@@ -1103,6 +1105,84 @@ static void emit_conv_backward(Gen *g, int i)
     emit(e, "}\n");
 }
 
+/* ---- dropout ---------------------------------------------------------------------------------- */
+
+/* The threshold of a 32-bit hash below which a value is dropped (p 2^32), and the scale of those
+ * kept, 1 / (1 - p). */
+static const char *drop_threshold(const Layer *l)
+{
+    const double t = l->drop * 4294967296.0;
+    return fmt("%.0fu", t > 4294967295.0 ? 4294967295.0 : t);
+}
+
+static const char *drop_args(const Layer *l)
+{
+    return fmt("%s, R(%s)", drop_threshold(l), lit(1 / (1 - l->drop)));
+}
+
+static int any_dropout(const Net *net)
+{
+    for (int i = 0; i < net->n_layers; i++)
+        if (net->layers[i].kind == LAYER_DROPOUT) return 1;
+    return 0;
+}
+
+static void emit_dropout_mask(Gen *g)
+{
+    if (!any_dropout(g->net)) return;
+    const char *n = g->name;
+    emit(g->e, "\n/* ---- dropout (PyTorch's nn.Dropout, inverted): on the rows of a training step (rt_rows.training)\n"
+               " * value k of row r is kept when a 32-bit hash of (rt_rows.key[r], k) is at least the layer's threshold\n"
+               " * (p 2^32), then scaled by 1 / (1 - p); the runtime's key is a hash of (seed, step, sample), so the\n"
+               " * masks are the same for any thread count, any MPI rank and after --resume ---- */\n");
+    emit(g->e, "static inline int %s_kept(int r, int k, uint32_t threshold)\n{\n", n);
+    emit(g->e, "    uint64_t z = rt_rows.key[r] ^ ((uint64_t)k * 0x9e3779b97f4a7c15u);\n"
+               "    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;\n"
+               "    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;\n"
+               "    return (uint32_t)((z ^ (z >> 31)) >> 32) >= threshold;\n}\n");
+}
+
+static void emit_dropout_forward(Gen *g, int i)
+{
+    Emitter *e = g->e;
+    const Layer *l = &g->net->layers[i];
+    const LayerSchedule *ls = &g->s->layer[i];
+    const char *n = g->name;
+    const int L = i + 1;
+    emit(e, "\n/* Layer %d forward: dropout %g, A%d (m, %d) -> A%d%s: drop (a training step's rows), each value kept\n"
+            " * or zeroed by %s_kept() and the kept ones scaled; else A%d as it is. */\n",
+         L, l->drop, i, l->units, L, ls->keep_t ? fmt(" and A%d^T", L) : "", n, i);
+    emit(e, "static void %s_forward%d(int m, int lo, int hi, const real *restrict x, int drop)\n{\n", n, L);
+    emit(e, "    for (int r = lo; r < hi; r++)\n        for (int k = 0; k < %d; k++) {\n", l->units);
+    emit(e, "            real a = x[(size_t)r * %d + k];\n", i ? g->s->layer[i - 1].ld : l->fan_in);
+    emit(e, "            if (drop && r < m) a = %s_kept(r, k, %s) ? a * R(%s) : 0;\n", n,
+         drop_threshold(l), lit(1 / (1 - l->drop)));
+    emit(e, "            %s_a%d[r][k] = a;\n", n, L);
+    if (ls->keep_t) emit(e, "            %s_at%d[k][r] = a;\n", n, L);
+    emit(e, "        }\n}\n");
+}
+
+/* dZ of the layer below: dZ%d through the same mask, times g' of the layer below. */
+static void emit_dropout_propagate(Gen *g, int i)
+{
+    Emitter *e = g->e;
+    const Layer *l = &g->net->layers[i], *below = &g->net->layers[i - 1];
+    const char *n = g->name;
+    const int L = i + 1, P = i, spatial = SPATIAL(below->kind);
+    emit(e, "\n/* Layer %d propagate: dZ%d = dZ%d through the forward's mask and scale, times g'(A%d), g' = %s%s. */\n", L, P,
+         L, P, activation_doc[below->act], spatial ? fmt("; also dZ%d^T", P) : "");
+    emit(e, "static void %s_propagate%d(int m, int lo, int hi)\n{\n", n, L);
+    emit(e, "    const int end = hi < m ? hi : m, drop = rt_rows.training;\n");
+    emit(e, "    for (int r = lo; r < end; r++)\n        for (int k = 0; k < %d; k++) {\n", l->units);
+    emit(e, "            real d = %s_dz%d[r][k];\n", n, L);
+    emit(e, "            if (drop) d = %s_kept(r, k, %s) ? d * R(%s) : 0;\n", n,
+         drop_threshold(l), lit(1 / (1 - l->drop)));
+    if (below->act != ACT_LINEAR) emit(e, "            d *= %s_dg_%s(%s_a%d[r][k]);\n", n, activation_names[below->act], n, P);
+    emit(e, "            %s_dz%d[r][k] = d;\n", n, P);
+    if (spatial) emit(e, "            %s_dzt%d[k][r] = d;\n", n, P);
+    emit(e, "        }\n}\n");
+}
+
 /* The reference kernels of the spatial layers: plain loops over every index with runtime sizes,
  * the propagation gathered into each input (the fast kernels scatter from each output).
  * s: C, H, W, F (output channels), OH, OW, KH, KW, SH, SW, PH, PW. */
@@ -1346,13 +1426,15 @@ static void emit_region_open(Gen *g, const char *what)
 }
 
 /* The forward chain on rows [lo, hi), shared by step() and forward(). */
-static void emit_forward_calls(Gen *g)
+static void emit_forward_calls(Gen *g, const char *drop)
 {
     const Net *net = g->net;
     const char *n = g->name;
     if (g->s->transpose_x) emit(g->e, "        %s_transpose_input(m, lo, hi, (const real *)x);\n", n);
     for (int i = 0; i < net->n_layers; i++) {
-        if (net->layers[i].kind != LAYER_DENSE) emit(g->e, "        %s_forward%d(lo, hi);\n", n, i + 1);
+        if (SPATIAL(net->layers[i].kind)) emit(g->e, "        %s_forward%d(lo, hi);\n", n, i + 1);
+        else if (net->layers[i].kind == LAYER_DROPOUT)
+            emit(g->e, "        %s_forward%d(m, lo, hi, %s, %s);\n", n, i + 1, i ? fmt("%s_a%d[0]", n, i) : "(const real *)x", drop);
         else if (g->s->layer[i].by_rows) emit(g->e, "        %s_forward%d(m, lo, hi, (const real *)x);\n", n, i + 1);
         else emit(g->e, "        %s_forward%d(%slo, hi);\n", n, i + 1, net->layers[i].act == ACT_SOFTMAX ? "m, " : "");
     }
@@ -1363,7 +1445,7 @@ static void emit_step(Gen *g)
     const Net *net = g->net;
     const char *n = g->name, *U = g->upper;
     const int L = net->n_layers, train = any_trainable(net);
-    if (g->s->transpose_x && net->layers[0].kind != LAYER_DENSE) emit_transpose_image(g);
+    if (g->s->transpose_x && SPATIAL(net->layers[0].kind)) emit_transpose_image(g);
     else if (g->s->transpose_x) emit_transpose_input(g);
     emit(g->e, "\n/* One chunk of m <= %s_CHUNK rows: forward through every layer, the loss%s.\n"
                " * Each thread carries its own rows from the input through the loss and back down to dZ1: no\n"
@@ -1375,13 +1457,13 @@ static void emit_step(Gen *g)
     if (train) emit(g->e, "static void %s_run(int m, const void *x, const double *y, int grad, int fused, rt_stats *st)\n{\n", n);
     else emit(g->e, "static void %s_step(int m, const void *x, const double *y, int grad, rt_stats *st)\n{\n", n);
     emit_region_open(g, train ? "forward, loss, propagate, then dW" : "forward and loss");
-    emit_forward_calls(g);
+    emit_forward_calls(g, "rt_rows.training");
     emit(g->e, "        %s_loss(m, lo, hi, %s_a%d[0], y, %s_dz%d[0]);\n", n, n, L, n, L);
     if (train) {
         emit(g->e, "        if (grad) {\n");
         for (int i = L - 1; i >= 1; i--) {
             if (!g->s->layer[i].propagate) continue;
-            if (net->layers[i].kind == LAYER_DENSE) emit(g->e, "            %s_propagate%d(m, lo, hi);\n", n, i + 1);
+            if (!SPATIAL(net->layers[i].kind)) emit(g->e, "            %s_propagate%d(m, lo, hi);\n", n, i + 1);
             else emit(g->e, "            %s_propagate%d(lo, hi);\n", n, i + 1);
         }
         if (g->s->threads) emit(g->e, "            NNCC_OMP_BARRIER /* dW sums over every row */\n");
@@ -1418,7 +1500,7 @@ static void emit_step(Gen *g)
     emit(g->e, "\n/* Outputs A_%d of m <= %s_CHUNK rows: (m, %d). */\n", L, U, net->outputs);
     emit(g->e, "static void %s_forward(int m, const void *x, void *out)\n{\n", n);
     emit_region_open(g, "the forward");
-    emit_forward_calls(g);
+    emit_forward_calls(g, "0");
     emit(g->e, "    }\n");
     emit(g->e, "    memcpy(out, %s_a%d, sizeof(real) * (size_t)m * %d);\n}\n", n, L, net->outputs);
 }
@@ -1495,6 +1577,20 @@ static void emit_reference(Gen *g)
                 "            dz_below[(size_t)r * in + i] = dg ? s * dg(a[(size_t)r * in + i]) : s;\n        }\n}\n");
     }
     emit_spatial_reference(g);
+    if (!any_dropout(net)) return;
+    emit(e, "/* dropout: A' = A, or where a training step's row drops a value 0 and the rest A / (1 - p) (scale) */\n");
+    emit(e, "static void %s_ref_dropout(int m, int n, uint32_t threshold, real scale, const real *a, real *a_out)\n{\n", n);
+    emit(e, "    for (int r = 0; r < m; r++)\n        for (int k = 0; k < n; k++)\n"
+            "            a_out[(size_t)r * n + k] = !rt_rows.training ? a[(size_t)r * n + k]\n"
+            "                                       : %s_kept(r, k, threshold) ? a[(size_t)r * n + k] * scale : 0;\n}\n", n);
+    int drop_prop = 0;
+    for (int i = 0; i < L; i++) drop_prop |= net->layers[i].kind == LAYER_DROPOUT && g->s->layer[i].propagate;
+    if (!drop_prop) return;
+    emit(e, "/* dropout: dZ_below = dZ through the same mask and scale, times g'(A_below) (dg NULL: linear) */\n");
+    emit(e, "static void %s_ref_dropout_propagate(int m, int n, uint32_t threshold, real scale, const real *dz, const real *a,\n"
+            "                                     real (*dg)(real), real *dz_below)\n{\n", n);
+    emit(e, "    %s_ref_dropout(m, n, threshold, scale, dz, dz_below);\n"
+            "    for (size_t k = 0; dg && k < (size_t)m * n; k++) dz_below[k] *= dg(a[k]);\n}\n", n);
 }
 
 /* --selftest: the fast kernels against the reference ones (rt_check_reals prints each line). */
@@ -1511,7 +1607,7 @@ static void emit_selftest(Gen *g)
     emit(e, "    const real *ra0 = x; /* ra_l, rdz_l: the reference A_l, dZ_l, (m, units) */\n");
     size_t widest = 0; /* a spatial layer's A or dZ row by row, for the checks */
     for (int i = 0; i < L; i++)
-        if (net->layers[i].kind != LAYER_DENSE && (size_t)net->layers[i].units > widest) widest = (size_t)net->layers[i].units;
+        if (SPATIAL(net->layers[i].kind) && (size_t)net->layers[i].units > widest) widest = (size_t)net->layers[i].units;
     if (widest) emit(e, "    real *fast = malloc((size_t)m * %zu * sizeof(real));\n", widest);
     for (int i = 0; i < L; i++) {
         emit(e, "    real *ra%d = calloc((size_t)m * %d, sizeof(real))", i + 1, net->layers[i].units);
@@ -1528,10 +1624,16 @@ static void emit_selftest(Gen *g)
         if (l->kind == LAYER_CONV)
             emit(e, "    %s_ref_conv_forward(m, %s, &%s_param.w%d[0][0][0][0], %s_param.b%d, ra%d, %s, ra%d);\n", n,
                  spatial_sizes(l), n, i + 1, n, i + 1, i, gfn, i + 1);
-        else if (l->kind != LAYER_DENSE)
+        else if (SPATIAL(l->kind))
             emit(e, "    %s_ref_pool_forward(m, %s, %d, ra%d, ra%d);\n", n, spatial_sizes(l), l->kind == LAYER_MAXPOOL, i,
                  i + 1);
-        if (l->kind != LAYER_DENSE) {
+        if (l->kind == LAYER_DROPOUT) {
+            emit(e, "    %s_ref_dropout(m, %d, %s, ra%d, ra%d);\n", n, l->units, drop_args(l), i, i + 1);
+            emit(e, "    rt_check_reals(c, \"layer %d forward: A%d\", %s_a%d[0], %d, ra%d, m, %d);\n", i + 1, i + 1, n, i + 1,
+                 g->s->layer[i].ld, i + 1, l->units);
+            continue;
+        }
+        if (SPATIAL(l->kind)) {
             const LayerSchedule *ls = &g->s->layer[i];
             emit(e, "    %s_rows_of(m, %d, %d, %d, %d, %d, %d, &%s_at%d[0][0], fast);\n", n, l->out[0], l->out[1],
                  l->out[2], ls->opad[0], ls->opad[1], g->s->spatial_ld, n, i + 1);
@@ -1551,7 +1653,17 @@ static void emit_selftest(Gen *g)
     for (int i = L - 1; i >= 0; i--) {
         const Layer *l = &net->layers[i];
         const LayerSchedule *ls = &g->s->layer[i];
-        if (l->kind != LAYER_DENSE) {
+        if (l->kind == LAYER_DROPOUT) {
+            if (!ls->propagate) continue;
+            const Layer *b = &net->layers[i - 1];
+            const char *dg = b->act != ACT_LINEAR ? fmt("%s_dg_%s", n, activation_names[b->act]) : "NULL";
+            emit(e, "    %s_ref_dropout_propagate(m, %d, %s, rdz%d, ra%d, %s, rdz%d);\n", n, l->units, drop_args(l), i + 1, i, dg,
+                 i);
+            emit(e, "    rt_check_reals(c, \"layer %d propagate: dZ%d\", %s_dz%d[0], %d, rdz%d, m, %d);\n", i + 1, i, n, i,
+                 g->s->layer[i - 1].ld, i, l->fan_in);
+            continue;
+        }
+        if (SPATIAL(l->kind)) {
             if (l->trainable) {
                 emit(e, "    %s_ref_conv_backward(m, %s, rdz%d, ra%d, &rg->w%d[0][0][0][0], rg->b%d);\n", n, spatial_sizes(l),
                      i + 1, i, i + 1, i + 1);
@@ -1786,6 +1898,7 @@ void emit_train(const Net *net, FILE *out, const char *file, const char *command
     lg.e = &le;
     for (int i = 0; i < net->n_layers; i++) {
         if (net->layers[i].kind == LAYER_DENSE) emit_forward(&lg, i);
+        else if (net->layers[i].kind == LAYER_DROPOUT) emit_dropout_forward(&lg, i);
         else emit_spatial_forward(&lg, i);
     }
     emit_loss(&lg);
@@ -1793,6 +1906,7 @@ void emit_train(const Net *net, FILE *out, const char *file, const char *command
         const int dense = net->layers[i].kind == LAYER_DENSE;
         if (net->sched.layer[i].propagate) {
             if (dense) emit_propagate(&lg, i);
+            else if (net->layers[i].kind == LAYER_DROPOUT) emit_dropout_propagate(&lg, i);
             else emit_spatial_propagate(&lg, i);
         }
         if (net->layers[i].trainable) {
@@ -1808,6 +1922,7 @@ void emit_train(const Net *net, FILE *out, const char *file, const char *command
     emit_activations(&g);
     emit_kernels(&g);
     emit_optimizer(&g);
+    emit_dropout_mask(&g);
     fputs(layers, out);
     free(layers);
     emit_step(&g);

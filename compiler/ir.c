@@ -30,6 +30,7 @@ void ir_build(const Spec *spec, Net *net)
         l->trainable = ls->trainable;
         l->weights = ls->weights;
         l->bias = ls->bias;
+        l->drop = ls->drop;
         switch (l->kind) {
         case LAYER_DENSE: l->w_fan_in = l->fan_in, l->n_b = (size_t)l->units; break;
         case LAYER_CONV: l->w_fan_in = in[0] * l->kernel[0] * l->kernel[1], l->n_b = (size_t)l->out[0]; break;

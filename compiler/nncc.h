@@ -136,14 +136,17 @@ typedef struct SourceSpec {
 } SourceSpec;
 
 /* What a layer is: dense (nn.Linear), or one of the spatial layers that work on (C, H, W) images. */
-typedef enum { LAYER_DENSE, LAYER_CONV, LAYER_MAXPOOL, LAYER_AVGPOOL } LayerKind;
-extern const char *const layer_kind_names[]; /* "units", "conv", "maxpool", "avgpool": the key */
+typedef enum { LAYER_DENSE, LAYER_CONV, LAYER_MAXPOOL, LAYER_AVGPOOL, LAYER_DROPOUT, LAYER_KIND_COUNT } LayerKind;
+extern const char *const layer_kind_names[]; /* "units", "conv", "maxpool", "avgpool", "dropout": the key */
+/* Whether a layer works on (C, H, W) images (conv, pooling) */
+#define SPATIAL(kind) ((kind) == LAYER_CONV || (kind) == LAYER_MAXPOOL || (kind) == LAYER_AVGPOOL)
 
 typedef struct LayerSpec {
     LayerKind kind;
     int units;       /* dense: units; conv: filters (output channels); pools: 0 */
     int kernel[2], stride[2], pad[2]; /* spatial layers: (height, width) */
     int out[3];      /* the output's (C, H, W); dense: (units, 1, 1) */
+    double drop;     /* dropout: the probability of zeroing each value in training */
     Activation act;
     Init init;
     int trainable;
@@ -226,6 +229,7 @@ typedef struct Layer {
     int in[3], out[3]; /* (C, H, W) of input and output; a dense layer's (n, 1, 1) */
     int kernel[2], stride[2], pad[2]; /* spatial layers: (height, width) */
     int w_fan_in;     /* inputs each output sums (conv: C_in x kh x kw): the initialisers' fan_in */
+    double drop;      /* dropout's probability */
     size_t n_w, n_b;  /* reals of W and b (pools: none) */
     Activation act;
     Init init;

@@ -87,6 +87,10 @@ void plan_print(const Net *net, FILE *out)
     for (int i = 0; i < net->n_layers; i++) {
         const Layer *l = &net->layers[i];
         char shape[64];
+        if (l->kind == LAYER_DROPOUT) {
+            fprintf(out, "  layer %-2d dropout %d, p = %g in training\n", i + 1, l->units, l->drop);
+            continue;
+        }
         if (l->kind != LAYER_DENSE) {
             snprintf(shape, sizeof shape, "%dx%dx%d -> %dx%dx%d", l->in[0], l->in[1], l->in[2], l->out[0], l->out[1],
                      l->out[2]);

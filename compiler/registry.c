@@ -77,4 +77,4 @@ int registry_find(const char *const *names, int n, const char *name)
 }
 
 const char *const layer_kind_names[] = {[LAYER_DENSE] = "units", [LAYER_CONV] = "conv", [LAYER_MAXPOOL] = "maxpool",
-                                        [LAYER_AVGPOOL] = "avgpool"};
+                                        [LAYER_AVGPOOL] = "avgpool", [LAYER_DROPOUT] = "dropout"};

@@ -168,14 +168,14 @@ static void spatial_bytes(Net *net)
         const Layer *l = &net->layers[i];
         const LayerSchedule *ls = &s->layer[i];
         const size_t rows = (size_t)s->rows;
-        if (l->kind == LAYER_DENSE) {
+        if (!SPATIAL(l->kind)) {
             reals += rows * (size_t)ls->ld * (size_t)(1 + ls->needs_dz);
             if (ls->keep_t) reals += (size_t)l->units * rows;
             if (ls->dz_t) reals += (size_t)l->units * (size_t)s->dzt_ld;
             continue;
         }
         const size_t features = (size_t)l->out[0] * (size_t)(l->out[1] + 2 * ls->opad[0]) * (size_t)(l->out[2] + 2 * ls->opad[1]);
-        const int above = i + 1 < net->n_layers && net->layers[i + 1].kind == LAYER_DENSE;
+        const int above = i + 1 < net->n_layers && !SPATIAL(net->layers[i + 1].kind);
         reals += features * (size_t)s->spatial_ld * (size_t)(1 + ls->needs_dz);
         if (above) reals += rows * (size_t)l->units * (size_t)(1 + ls->needs_dz);
     }
@@ -202,7 +202,7 @@ void schedule_build(Net *net, const Target *target)
      * the cache's sets, and the input of a convolution would no longer fit in L2 (Fashion's second
      * convolution, 16x16x16 features: 0.9 s of a 1.5 s step stalled on such reads). An odd number
      * of cache lines between rows uses every set. */
-    if (net->layers[0].kind != LAYER_DENSE) {
+    if (SPATIAL(net->layers[0].kind)) {
         const int line = 64 / size;
         s->spatial_ld = ceil_to(s->rows, line);
         if (target->l1d > 0 && s->spatial_ld / line % 2 == 0) s->spatial_ld += line;
@@ -212,6 +212,7 @@ void schedule_build(Net *net, const Target *target)
     for (int i = 0; i < L; i++) {
         const Layer *l = &net->layers[i];
         const long long per_output = l->kind == LAYER_DENSE ? l->fan_in
+                                     : l->kind == LAYER_DROPOUT ? 1
                                      : l->kind == LAYER_CONV ? l->w_fan_in
                                                              : (long long)l->kernel[0] * l->kernel[1];
         s->work += per_output * l->units;
@@ -219,7 +220,7 @@ void schedule_build(Net *net, const Target *target)
     s->work *= net->chunk;
     /* one core known (this machine, or a microcontroller): no threads */
     /* a spatial layer's weights are few for its work: two blocks of rows are enough */
-    const int min_rows = net->layers[0].kind != LAYER_DENSE ? 2 * s->nr : THREAD_MIN_ROWS;
+    const int min_rows = SPATIAL(net->layers[0].kind) ? 2 * s->nr : THREAD_MIN_ROWS;
     s->threads = target->cores != 1 && s->work >= THREAD_MIN_WORK && net->chunk >= min_rows;
 
     int trained_below = 0; /* a trainable layer at or before i */
@@ -239,10 +240,11 @@ void schedule_build(Net *net, const Target *target)
          * units) are a cache line each, past the prefetchers, and a hidden layer's dW reads dZ^T,
          * each unit's rows side by side, which the propagation above writes (a scattered store).
          * Rows of a few cache lines stream as they are (the notes' 16 units: one line a row). */
-        ls->dz_t = dense && i < L - 1 && l->trainable && l->units * size >= DZT_MIN_ROW_BYTES;
+        ls->dz_t = dense && i < L - 1 && net->layers[i + 1].kind == LAYER_DENSE && l->trainable &&
+                   l->units * size >= DZT_MIN_ROW_BYTES;
         /* the spatial layers keep their A and dZ feature by feature, rows side by side (dZ^T from
          * the dense layer above) */
-        if (!dense) ls->dz_t = ls->needs_dz;
+        if (SPATIAL(l->kind)) ls->dz_t = ls->needs_dz;
         ls->vector_act = activation_vectorises[l->act] == 2 || (activation_vectorises[l->act] == 1 && size == 4);
         if (ls->by_rows) {
             ls->row_block = 1;
@@ -253,7 +255,7 @@ void schedule_build(Net *net, const Target *target)
         const Layer *l = &net->layers[i];
         LayerSchedule *ls = &s->layer[i];
         ls->keep_t = i + 1 < L && net->layers[i + 1].kind == LAYER_DENSE && !s->layer[i + 1].by_rows;
-        if (l->kind != LAYER_DENSE) { /* a spatial layer's loops are its shape's (emit.c, spatial layers) */
+        if (SPATIAL(l->kind)) { /* a spatial layer's loops are its shape's (emit.c, spatial layers) */
             ls->kc = l->fan_in, ls->panel = l->units;
             ls->prop_kc = l->kernel[1] < mr ? l->kernel[1] : mr;
             ls->keep_t = 1; /* A^T is its A */
@@ -272,8 +274,8 @@ void schedule_build(Net *net, const Target *target)
             if (panel < l->units) ls->panel = panel;
         }
     }
-    s->transpose_x = !s->layer[0].by_rows;
-    if (net->layers[0].kind != LAYER_DENSE) spatial_bytes(net);
+    s->transpose_x = net->layers[0].kind != LAYER_DROPOUT && !s->layer[0].by_rows;
+    if (SPATIAL(net->layers[0].kind)) spatial_bytes(net);
     infer_layout(net, target);
 }
 
@@ -298,11 +300,16 @@ void schedule_print(const Net *net, FILE *out)
         const Layer *l = &net->layers[i];
         const LayerSchedule *ls = &s->layer[i];
         fprintf(out, "  layer %-2d forward ", i + 1);
+        if (l->kind == LAYER_DROPOUT) {
+            fprintf(out, "dropout, row by row; stores A^T\n");
+            if (ls->propagate) fprintf(out, "           propagate row by row\n");
+            continue;
+        }
         if (l->kind != LAYER_DENSE) {
             if (l->kind == LAYER_CONV) fprintf(out, "conv, %d filters x %d rows a block at each output", ls->mr, s->nr);
             else fprintf(out, "%s, %d rows a vector", layer_kind_names[l->kind], s->nr);
             fprintf(out, "; A feature by feature%s", ls->opad[0] || ls->opad[1] ? fmt_pad(ls->opad) : "");
-            fprintf(out, "%s\n", i + 1 < net->n_layers && net->layers[i + 1].kind == LAYER_DENSE ? " and row by row" : "");
+            fprintf(out, "%s\n", i + 1 < net->n_layers && !SPATIAL(net->layers[i + 1].kind) ? " and row by row" : "");
             if (ls->propagate && l->kind == LAYER_CONV)
                 fprintf(out, "           propagate %d kernel columns x %d rows a block\n", ls->prop_kc, s->nr);
             else if (ls->propagate) fprintf(out, "           propagate %d rows a vector\n", s->nr);

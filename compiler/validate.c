@@ -598,6 +598,28 @@ static int spatial_read(Ctx *c, const Node *item, int index, LayerKind kind, con
     return 1;
 }
 
+/* {dropout: P}: each value zeroed with probability P in training, the rest scaled by 1 / (1 - P)
+ * (PyTorch's nn.Dropout); the shape as it comes. */
+static int dropout_read(Ctx *c, const Node *item, int index, const int in[3])
+{
+    LayerSpec *l = &c->spec->layers[index];
+    static const char *const keys[] = {"dropout"};
+    const Node *v[1];
+    char where[48];
+    snprintf(where, sizeof where, " in layers.%d", index);
+    read_keys(item, where, keys, 1, v, NULL);
+    l->act = ACT_LINEAR;
+    l->trainable = 0;
+    memcpy(l->out, in, sizeof l->out);
+    if (!get_number(v[0], &l->drop))
+        return 0;
+    if (!(l->drop >= 0 && l->drop < 1)) {
+        diag_error(v[0]->loc, "dropout is a probability in [0, 1), found %s", show(v[0]->str));
+        return 0;
+    }
+    return 1;
+}
+
 /* One item of `layers`: an int (units), {units, activation?, init?, weights?, bias?, trainable?},
  * or a spatial layer (spatial_read) when the input is an image: in (C, H, W), or in[0] = 0 when
  * the shape is not known (an earlier error); image says whether the input is one. */
@@ -626,22 +648,27 @@ static int layer_read(Ctx *c, const Node *item, int index, const int in[3], int 
     const Node *kind_key = NULL;
     for (int i = 0; i + 1 < item->n; i += 2) {
         const Node *k = item->items[i];
-        int kind = k->kind == NODE_SCALAR ? registry_find(layer_kind_names, LAYER_AVGPOOL + 1, k->str) : -1;
+        int kind = k->kind == NODE_SCALAR ? registry_find(layer_kind_names, LAYER_KIND_COUNT, k->str) : -1;
         if (kind < 0)
             continue;
         if (kind_key) {
-            diag_error(k->loc, "layers.%d is both '%s' and '%s': one of units, conv, maxpool, avgpool", index,
+            diag_error(k->loc, "layers.%d is both '%s' and '%s': one of units, conv, maxpool, avgpool, dropout", index,
                        kind_key->str, k->str);
             return 0;
         }
         kind_key = k;
         l->kind = (LayerKind)kind;
     }
+    if (l->kind == LAYER_DROPOUT)
+        return dropout_read(c, item, index, in);
     if (l->kind != LAYER_DENSE) {
         if (!image) {
             diag_error(kind_key->loc, "%s needs an image input (input: [C, H, W] or [H, W]), but layers.%d's input is %s",
                        kind_key->str, index,
-                       index ? "a dense layer's output" : s->input_rank == 1 ? "a list of features" : "of 4 dimensions");
+                       index && s->layers[index - 1].kind == LAYER_DROPOUT ? "a dropout layer's output (a dropout before "
+                                                                              "a spatial layer is not supported yet)"
+                       : index ? "a dense layer's output"
+                       : s->input_rank == 1 ? "a list of features" : "of 4 dimensions");
             return 0;
         }
         return spatial_read(c, item, index, l->kind, in);
@@ -716,7 +743,7 @@ static void field_layers(Ctx *c, const Node *key, const Node *v)
             if (l->kind == LAYER_CONV || l->kind == LAYER_DENSE)
                 params += (long long)l->units * (fan + 1);
         }
-        image = l->kind != LAYER_DENSE;
+        image = SPATIAL(l->kind);
         if (good && in[0] > 0)
             memcpy(in, l->out, sizeof in);
         else

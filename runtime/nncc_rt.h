@@ -318,6 +318,19 @@ int rt_main(int argc, char **argv, const rt_network *net);
 /* step()'s grad argument. */
 enum { RT_GRAD_NONE = 0, RT_GRAD_ADD = 1, RT_GRAD_SHARE = 2 };
 
+/* The rows step() is about to see (dropout layers): training is 1 for the rows of an optimiser
+ * step (and for --gradcheck and --selftest), 0 for evaluation; key[r] is row r's random key, a
+ * hash of (seed, step, sample), so a row's draws are the same for any thread count, any MPI rank
+ * and after --resume. Set by the runtime before each step() call, read-only during it. */
+enum { RT_MAX_CHUNK = 1024 };
+typedef struct rt_row_keys {
+    int training;
+    uint64_t key[RT_MAX_CHUNK];
+} rt_row_keys;
+extern rt_row_keys rt_rows;
+/* Training rows idx[0..m) (NULL: 0..m) for optimiser step `step`. */
+void rt_rows_training(uint64_t seed, long step, const int32_t *idx, int m);
+
 /* ---- rt_mpi.c (libnncc_rt_mpi.a; programs built with nncc --mpi) -------------------------- */
 
 /* rt_main() as one rank of `mpirun -np N`: each batch's rows are split across the ranks, the

@@ -76,3 +76,13 @@ void rt_batch_fill_augmented(const rt_dataset *ds, const rt_norm *nm, const int3
             AUGMENT_ROW(out64, ds->x_f64);
     }
 }
+
+rt_row_keys rt_rows;
+
+void rt_rows_training(uint64_t seed, long step, const int32_t *idx, int m)
+{
+    const uint64_t stream = mix(seed ^ 0x64726f706f757421ULL); /* "dropout!": a stream of its own */
+    rt_rows.training = 1;
+    for (int i = 0; i < m && i < RT_MAX_CHUNK; i++)
+        rt_rows.key[i] = mix(mix(stream ^ (uint64_t)step) ^ (uint64_t)(uint32_t)(idx ? idx[i] : i));
+}

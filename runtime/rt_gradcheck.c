@@ -95,6 +95,7 @@ int rt_gradcheck(rt_session *s)
                sizeof(double) * (size_t)s->train.ny);
 
     memset(net->grads, 0, net->n_params * (size_t)net->real_size);
+    rt_rows_training(s->cfg.seed, 1, idx, m); /* dropout's masks fixed for every evaluation below */
     rt_stats st = {0, 0};
     net->step(m, s->xbuf, s->ybuf, 1, &st);
     const double loss = st.loss / m;

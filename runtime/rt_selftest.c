@@ -97,6 +97,7 @@ int rt_selftest(rt_session *s)
     printf("selftest: %s, %d rows, fast kernels against the reference kernels (bound %g)\n", net->name, m,
            c.tol);
     fflush(stdout);
+    rt_rows_training(s->cfg.seed, 1, NULL, m); /* dropout's masks drawn */
     net->selftest(m, x, y, &c);
     free(x);
     free(y);

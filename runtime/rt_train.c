@@ -85,6 +85,8 @@ static void fill_labels(const rt_session *s, const rt_dataset *ds, const int32_t
  * be taken) augmented when data.augment says so. */
 static void fill_x(rt_session *s, const rt_dataset *ds, const int32_t *idx, int m, int training)
 {
+    if (training) rt_rows_training(s->cfg.seed, s->step + 1, idx, m);
+    else rt_rows.training = 0;
     if (training && (s->cfg.augment_flip || s->cfg.augment_shift))
         rt_batch_fill_augmented(ds, &s->norm, idx, m, s->xbuf, s->net->real_size, &s->cfg, s->step + 1);
     else
