@@ -872,6 +872,10 @@ static void emit_store_block(Gen *g, int i, const Spatial *s, const char *mr, co
     emit_line(e, "%s_store(%s, %s_NR, acc, %s[%s] + r0, %s);", g->name, mr, U, s->out_t, feat,
               fmt("%d", atoi(step) * s->in_ld));
     if (!rows_above(g, i)) return;
+    if (!strcmp(mr, "1")) { /* a pool's one feature */
+        emit_line(e, "for (int v = 0; v < %s_NR; v++) %s_a%d[r0 + v][%s] = acc[0][v];", U, g->name, i + 1, feat);
+        return;
+    }
     emit_line(e, "for (int u = 0; u < %s; u++)", mr);
     emit_line(e, "    for (int v = 0; v < %s_NR; v++) %s_a%d[r0 + v][%s + u * %d] = acc[u][v];", U, g->name, i + 1,
               feat, s->OH * s->OW);

@@ -728,7 +728,7 @@ static void field_layers(Ctx *c, const Node *key, const Node *v)
     /* each layer's input shape (C, H, W), (0, 0, 0) once unknown; image: the input is one */
     const int r = s->input_rank;
     int in[3] = {s->inputs, 1, 1}, image = !c->input_ok || r == 2 || r == 3; /* unknown: no second error */
-    if (image)
+    if (c->input_ok && (r == 2 || r == 3))
         in[0] = r == 3 ? s->input_shape[0] : 1, in[1] = s->input_shape[r - 2], in[2] = s->input_shape[r - 1];
     if (!c->input_ok)
         in[0] = 0;

@@ -3,7 +3,8 @@
 # under gcc and clang with and without OpenMP; --check shows the spatial layers; --emit infer
 # refuses them with a located error and writes nothing; examples/fashion_cnn.yaml trains on
 # Fashion-MNIST (the first 6000 training and 1000 test images, 2 epochs, >= 0.80 test accuracy;
-# NNCC_TEST_CNN_FULL=1: the whole example, >= 0.90). The numerics against PyTorch: t_cnn_torch.sh.
+# NNCC_TEST_CNN_FULL=1: the whole example, >= 0.90, and examples/cats_vs_dogs_cnn.yaml, >= 0.70).
+# The numerics against PyTorch: t_cnn_torch.sh.
 source "$(dirname "$0")/lib.sh"
 FASHION=/usr/share/datasets/fashion-mnist
 
@@ -53,6 +54,20 @@ if [ $rc = 1 ] && grep -q 'odd.yaml:4:5: error: --emit infer takes dense layers 
     ok "cnn --emit infer refused at the layer, exit 1, nothing written"
 else
     fail cnn_infer_refused "exit $rc: $(head -c 300 "$WORK/err")"
+fi
+
+# NNCC_TEST_CNN_FULL=1: the cats-vs-dogs CNN example, 40 epochs (about 4 minutes on 2 cores), >= 0.70
+CATS=$SHARED/data/cats-vs-dogs
+if [ "${NNCC_TEST_CNN_FULL:-0}" = 1 ] && [ "$SANITIZED" = 0 ]; then
+    if [ ! -f "$CATS/trainset.hdf5" ]; then
+        skip cnn_cats_full "$CATS/trainset.hdf5 not found"
+    elif "$NNCC" "$TOP/examples/cats_vs_dogs_cnn.yaml" -o "$WORK/cats" 2> "$WORK/err" &&
+        "$WORK/cats" --quiet --out "$WORK/cats-out" > /dev/null 2>&1; then
+        acc=$(last_metric "$WORK/cats-out" test_accuracy) secs=$(last_metric "$WORK/cats-out" seconds)
+        if float_ge "$acc" 0.70; then ok "cnn cats full ($acc test accuracy in $secs s)"; else fail cnn_cats_full "test accuracy $acc < 0.70"; fi
+    else
+        fail cnn_cats_full "$(head -c 300 "$WORK/err")"
+    fi
 fi
 
 if [ ! -d "$FASHION" ]; then

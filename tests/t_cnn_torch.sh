@@ -13,8 +13,14 @@
 # batch of three chunks split over threads, and max pools after ReLU on zero-background images,
 # where windows hold tied maxima (at zero, and at relu(bias) > 0, where the gradient must reach
 # one position only: the case fails unless such ties occurred, and a torch that sends it to every
-# tied position is shown to disagree). Then --selftest (fast kernels against reference kernels)
-# on every case and --gradcheck on two.
+# tied position is shown to disagree). Dropout (inverted, as nn.Dropout) after a max pool and
+# after a dense layer in a CNN (seed 12345), and on the input and between dense layers of a dense
+# net (seed 0), and in a full batch of three chunks: torch multiplies by nncc's masks, replicated
+# from their definition (a hash of seed, step, sample, value index) for each step (several an
+# epoch in the first two); the masks must drop about P of the values, nncc's train_loss in
+# metrics.csv (an evaluation: no dropout) must be torch's without masks, and masks one step off
+# are shown to disagree. Then --selftest (fast kernels
+# against reference kernels) on every case and --gradcheck on three.
 source "$(dirname "$0")/lib.sh"
 REF=$TOP/tests/reference/cnn_torch.py
 TOL=1e-9
@@ -29,11 +35,12 @@ if out=$($PY "$REF" selfcheck 2>&1); then ok "cnn reference: $out"
 else fail "cnn reference selfcheck" "$(echo "$out" | tail -c 300)"; fi
 
 BUILT=""
-# case NAME "C H W N KIND SEED" EPOCHS MIN-TIES YAML-BODY: N images of C x H x W; the body has the
-# input, layers, loss, optimiser, batch size. MIN-TIES: max-pool windows that must have held a
-# maximum tied at a nonzero value during training.
+# case NAME "C H W N KIND SEED" EPOCHS MIN-TIES YAML-BODY [CHECK-FLAGS]: N images of C x H x W;
+# the body has the input, layers, loss, optimiser, batch size. MIN-TIES: max-pool windows that
+# must have held a maximum tied at a nonzero value during training. CHECK-FLAGS: more options of
+# cnn_torch.py check ("metrics" passes the EPOCHS run's metrics.csv as --metrics).
 case_() {
-    local name=$1 data=$2 epochs=$3 ties=$4 body=$5 dir=$WORK/$1
+    local name=$1 data=$2 epochs=$3 ties=$4 body=$5 flags=${6:-} dir=$WORK/$1
     mkdir -p "$dir"
     # shellcheck disable=SC2086
     $PY "$REF" data $data "$dir/data.csv" || { fail "cnn $name" "cnn_torch.py data $data failed"; return; }
@@ -56,8 +63,10 @@ case_() {
             return
         fi
     done
+    [ "$flags" = metrics ] && flags="--metrics $dir/e$epochs/metrics.csv"
+    # shellcheck disable=SC2086
     if out=$($PY "$REF" check "$dir/net.yaml" "$init" "$dir/data.csv" "$epochs" \
-        "$dir/e1/$name.safetensors" "$dir/e$epochs/$name.safetensors" $TOL "$ties" 2>&1); then
+        "$dir/e1/$name.safetensors" "$dir/e$epochs/$name.safetensors" $TOL "$ties" $flags 2>&1); then
         ok "cnn $name vs torch ($out)"
     else
         fail "cnn $name vs torch" "$(echo "$out" | tail -c 600)"
@@ -178,6 +187,50 @@ loss: log_loss
 optimizer: momentum
 learning_rate: 0.3'
 
+# Dropout (PyTorch's inverted nn.Dropout), in torch a multiplication by nncc's masks replicated
+# from their definition (a hash of seed, step, sample and value index): after a max pool, on
+# (C, H, W) values, and after a dense layer; a seed other than 0; 3 batches an epoch (steps 1-6).
+# nncc's train_loss (an evaluation, without dropout) must be torch's without masks.
+case_ dropout_cnn_adam_ce "1 9 8 40 multiclass:3 10" 2 0 'input: [1, 9, 8]
+seed: 12345
+layers:
+  - {conv: 4, kernel: 3, padding: same, activation: relu}
+  - {maxpool: 2}
+  - {dropout: 0.3}
+  - {units: 10, activation: relu}
+  - {dropout: 0.5}
+  - {units: 3, activation: softmax}
+loss: cross_entropy
+optimizer: adam
+learning_rate: 0.01
+batch_size: 16' metrics
+
+# Dense layers only: dropout on the input (layer 0) and between dense layers; seed 0 (the
+# default), 5 batches an epoch (the last smaller), 3 epochs (steps 1-15).
+case_ dropout_dense_input_sgd_logloss "1 4 5 47 binary 11" 3 0 'input: 20
+layers:
+  - {dropout: 0.2}
+  - {units: 12, activation: tanh}
+  - {dropout: 0.5}
+  - {units: 6, activation: sigmoid}
+  - {units: 1, activation: sigmoid}
+loss: log_loss
+optimizer: sgd
+learning_rate: 0.5
+batch_size: 10' metrics
+
+# A full batch of 600 rows: chunks of 256, each chunk's rows keyed by their own sample indices
+# (256.., 512..), and the threads; 3 steps.
+case_ dropout_dense_full_chunked_momentum_ce "1 4 5 600 multiclass:3 12" 3 0 'input: 20
+layers:
+  - {dropout: 0.25}
+  - {units: 16, activation: relu}
+  - {dropout: 0.4}
+  - {units: 3, activation: softmax}
+loss: cross_entropy
+optimizer: momentum
+learning_rate: 0.3' metrics
+
 # The comparison can fail. (1) nncc's initial weights are not its trained ones. (2) The tie case
 # has teeth: torch with max pools that send the gradient to every tied maximum (not to one)
 # must disagree with nncc. (Which one of the tied positions gets it, first or last, cannot show
@@ -198,8 +251,12 @@ n=maxpool_ties_two_convs_momentum_ce
 negative $n "untrained weights" "$WORK/$n/init/$n.safetensors" "$WORK/$n/init/$n.safetensors"
 negative $n "a max pool's gradient sent to every tied maximum" "$WORK/$n/e1/$n.safetensors" \
     "$WORK/$n/e2/$n.safetensors" --grad-to-every-tie
+# (3) The dropout masks have teeth: torch's masks of the step after each one must disagree.
+n=dropout_cnn_adam_ce
+negative $n "dropout masks one step off" "$WORK/$n/e1/$n.safetensors" "$WORK/$n/e2/$n.safetensors" \
+    "--dropout-step-offset 1"
 
-# --selftest on every case that built; --gradcheck (as t_gradcheck.sh runs it) on two.
+# --selftest on every case that built; --gradcheck (as t_gradcheck.sh runs it) on three.
 passed=0 failed=""
 for name in $BUILT; do
     if "$WORK/$name/train" --selftest > "$WORK/$name/selftest.log" 2>&1; then passed=$((passed + 1))
@@ -209,7 +266,7 @@ if [ -z "$BUILT" ]; then fail "cnn selftest" "no case built"
 elif [ -z "$failed" ]; then ok "cnn selftest: fast kernels = reference kernels on $passed networks"
 else fail "cnn selftest" "$failed"; fi
 
-for name in rgb_same_maxpool3s2_adam_ce pad1_kernel5_avgpool_momentum_mse; do
+for name in rgb_same_maxpool3s2_adam_ce pad1_kernel5_avgpool_momentum_mse dropout_cnn_adam_ce; do
     [ -x "$WORK/$name/train" ] || { fail "cnn gradcheck $name" "did not build"; continue; }
     out=$("$WORK/$name/train" --gradcheck --quiet --threads 1 2>&1)
     rc=$?

@@ -2,7 +2,8 @@
 """cnn_torch.py — the reference for convolutional networks: PyTorch autograd at float64.
 
 It reads the same network file as nncc (the subset listed in KEYS), builds an nn.ModuleList with
-one module per entry of `layers` (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Linear; activations
+one module per entry of `layers` (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d, nn.Linear, and for
+dropout a parameterless module multiplying by nncc's mask; activations
 are applied in forward, and the first Linear after a spatial layer flattens (C, H, W) row-major as
 torch.flatten(x, 1) does), loads nncc's initial weights into it with load_state_dict(strict=True)
 — so nncc's tensor names and shapes ARE PyTorch's — and trains it with torch.optim on the same
@@ -14,17 +15,25 @@ smaller), the loss a mean over the batch. Shares no code with nncc. Run with Deb
         N images of C x H x W (zero background around a random rectangle of values, so that a
         max-pool window often holds equal values) and their labels: KIND binary, multiclass:K or
         regression:K
-  cnn_torch.py check NET.yaml INIT.st DATA.csv EPOCHS A1.st AK.st TOL [min-ties]
+  cnn_torch.py check NET.yaml INIT.st DATA.csv EPOCHS A1.st AK.st TOL [min-ties] [options]
         trains EPOCHS epochs from INIT.st; compares nncc's weights after 1 epoch (A1) and after
         EPOCHS epochs (AK) with torch's, per tensor max |a - b| / max |b|; prints one line
         (steps, worst difference and its tensor, max-pool ties); exit 1 above TOL, or when fewer
         than min-ties pool windows held a tie at a nonzero value, or when a tensor did not move
         from its initial value in the first epoch (a vacuous comparison); with
         --grad-to-every-tie the max pools send the gradient to every tied maximum instead of
-        PyTorch's one (a negative control: nncc must then disagree)
+        PyTorch's one (a negative control: nncc must then disagree). Dropout layers are a
+        multiplication by nncc's masks, replicated from their definition (see "dropout masks"),
+        drawn for each training step from (seed, step, the batch rows' sample indices); the check
+        also fails when a layer's masks did not drop about P of its values (5 standard
+        deviations). --metrics M.csv: nncc's train_loss rows (an evaluation, without dropout)
+        must be torch's loss without masks to 1e-8 (metrics.csv prints 9 digits);
+        --dropout-step-offset N: torch uses the masks of step s + N at step s (a negative control)
   cnn_torch.py selfcheck
         the reference itself: the ModuleList's forward (loaded through this file's safetensors
-        reader, strictly) against hand-written numpy loops for conv / pools / flatten / dense
+        reader, strictly) against hand-written numpy loops for conv / pools / flatten / dense /
+        dropout (in training against a mask hashed value by value on Python ints, and in
+        evaluation the identity); mix() against splitmix64's known output; the thresholds
 """
 import json
 import struct
@@ -110,6 +119,9 @@ class Spec:
                 L = {"kind": "conv", "units": int(item["conv"]), "kernel": pair(item["kernel"]),
                      "stride": pair(item.get("stride", 1)), "padding": pad,
                      "act": item.get("activation", default_act)}
+            elif "dropout" in item:
+                extra = set(item) - {"dropout"}
+                L = {"kind": "dropout", "p": float(item["dropout"])}
             elif "maxpool" in item or "avgpool" in item:
                 kind = "maxpool" if "maxpool" in item else "avgpool"
                 extra = set(item) - {kind, "stride"}
@@ -127,6 +139,7 @@ class Spec:
         self.lr = float(spec.get("learning_rate", 0.1))
         self.wd = float(spec.get("weight_decay", 0))
         self.batch = int(spec.get("batch_size", 0))
+        self.seed = int(spec.get("seed", 0)) % 2**64
         opt = spec.get("optimizer", "sgd")
         if isinstance(opt, str):
             opt = {"name": opt}
@@ -145,7 +158,66 @@ class Spec:
         return int(np.prod(self.shape))
 
 
+# ---- dropout masks ------------------------------------------------------------------------------
+# nncc's masks are a deterministic hash, replicated here from its definition (not its code):
+# splitmix64's finaliser mix(); a training step's row key mix(mix(stream ^ step) ^ sample) with
+# stream = mix(seed ^ "dropout!"), step counted from 1 and sample the row's index in the training
+# set; value k of the row (the dropout layer's input flattened, (C, H, W) row-major) kept iff
+# mix(key ^ k * golden) >> 32 >= round(P 2^32), the kept ones scaled by 1 / (1 - P).
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+DROPOUT_STREAM = 0x64726F706F757421  # "dropout!"
+
+
+def mix(z):
+    """splitmix64's finaliser on a uint64 array (numpy's uint64 arithmetic wraps mod 2^64)."""
+    z = np.asarray(z, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def row_keys(seed, step, samples):
+    stream = mix(np.uint64((seed ^ DROPOUT_STREAM) % 2**64))
+    sm = mix(stream ^ np.uint64(step % 2**64))
+    return mix(sm ^ (np.asarray(samples, dtype=np.int64) & 0xFFFFFFFF).astype(np.uint64))
+
+
+def threshold(p):
+    """round(p 2^32) as nncc prints it ("%.0f", which rounds to nearest even as Python's does), capped."""
+    return int(f"{min(p * 4294967296.0, 4294967295.0):.0f}")
+
+
+def dropout_mask(p, seed, step, samples, n):
+    """(rows, n) float64: 0 where dropped, 1 / (1 - p) where kept."""
+    keys = row_keys(seed, step, samples)
+    with np.errstate(over="ignore"):
+        kg = np.arange(n, dtype=np.uint64) * GOLDEN
+    h = mix(keys[:, None] ^ kg[None, :]) >> np.uint64(32)
+    kept = h >= np.uint64(threshold(p))
+    return np.where(kept, 1.0 / (1.0 - p), 0.0)
+
+
 # ---- the torch model ---------------------------------------------------------------------------
+
+def mask_dropout_class():
+    """nn.Dropout as multiplication by a given mask (set before each training step, None in
+    evaluation: the identity). No parameters, so the state_dict is unchanged."""
+    from torch import nn
+
+    class MaskDropout(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mask = None  # a tensor (rows, features) or None
+
+        def forward(self, x):
+            if self.mask is None:
+                return x
+            return x * self.mask.reshape(x.shape)
+
+    return MaskDropout
+
 
 def build(spec):
     """An nn.Module whose .layers is an nn.ModuleList, one module per `layers` entry, so that its
@@ -153,6 +225,7 @@ def build(spec):
     import torch
     from torch import nn
 
+    MaskDropout = mask_dropout_class()
     mods = []
     shape = list(spec.shape)
     for L in spec.layers:
@@ -162,6 +235,9 @@ def build(spec):
             m = nn.MaxPool2d(L["kernel"], stride=L["stride"])
         elif L["kind"] == "avgpool":
             m = nn.AvgPool2d(L["kernel"], stride=L["stride"])
+        elif L["kind"] == "dropout":
+            m = MaskDropout()
+            m.features = int(np.prod(shape))
         else:
             m = nn.Linear(int(np.prod(shape)), L["units"])
         mods.append(m)
@@ -219,8 +295,32 @@ def batches(spec, n):
     return [(s, min(s + bs, n)) for s in range(0, n, bs)]
 
 
-def train(spec, init_path, data_path, epochs):
-    """Yields (epoch, steps, {name: weights}) after each epoch."""
+def set_masks(spec, model, step, lo, hi):
+    """The masks of training step `step` (from 1) on the rows of samples lo..hi-1; returns
+    [(dropped, values)] per dropout layer."""
+    import torch
+
+    counts = []
+    for L, m in zip(spec.layers, model.layers):
+        if L["kind"] == "dropout":
+            mk = dropout_mask(L["p"], spec.seed, step, np.arange(lo, hi), m.features)
+            m.mask = torch.from_numpy(mk)
+            counts.append((int((mk == 0).sum()), mk.size))
+    return counts
+
+
+def clear_masks(model):
+    for m in model.layers:
+        if hasattr(m, "mask"):
+            m.mask = None
+
+
+def train(spec, init_path, data_path, epochs, step_offset=0, stats=None):
+    """Yields (epoch, steps, ties, {name: weights}) after each epoch. The dropout masks of step s
+    are those of step s + step_offset (a negative control when not 0). stats, a dict of two
+    lists, is filled as it goes: "dropped", [dropped, values] per dropout layer over all steps,
+    and "eval_loss", the whole training set's loss in evaluation (no masks) after epochs 0, 1, ...
+    as nncc's metrics.csv reports it."""
     import torch
 
     torch.set_default_dtype(torch.float64)
@@ -239,24 +339,41 @@ def train(spec, init_path, data_path, epochs):
         raise SystemExit(f"cnn_torch.py: optimizer {spec.opt} not implemented")
     F = torch.nn.functional
     steps = 0
+
+    def loss_of(out, y):
+        if spec.loss == "log_loss":
+            return F.binary_cross_entropy(out, y)
+        if spec.loss == "cross_entropy":  # out holds the logits
+            return F.cross_entropy(out, y[:, 0].long())
+        if spec.loss == "mse":
+            if spec.layers[-1]["act"] == "softmax":
+                out = torch.softmax(out, dim=1)
+            return F.mse_loss(out, y)
+        raise SystemExit(f"cnn_torch.py: loss {spec.loss} not implemented")
+
+    def evaluate():
+        if stats is not None:
+            with torch.no_grad():
+                stats["eval_loss"].append(float(loss_of(model(Xt), Yt)))
+
+    evaluate()  # epoch 0: the initial weights
     for e in range(epochs):
         for lo, hi in batches(spec, X.shape[0]):
+            counts = set_masks(spec, model, steps + 1 + step_offset, lo, hi)
+            if stats is not None:
+                for j, (d, t) in enumerate(counts):
+                    if len(stats["dropped"]) <= j:
+                        stats["dropped"].append([0, 0])
+                    stats["dropped"][j][0] += d
+                    stats["dropped"][j][1] += t
             out = model(Xt[lo:hi], count_ties=True)
-            y = Yt[lo:hi]
-            if spec.loss == "log_loss":
-                loss = F.binary_cross_entropy(out, y)
-            elif spec.loss == "cross_entropy":  # out holds the logits
-                loss = F.cross_entropy(out, y[:, 0].long())
-            elif spec.loss == "mse":
-                if spec.layers[-1]["act"] == "softmax":
-                    out = torch.softmax(out, dim=1)
-                loss = F.mse_loss(out, y)
-            else:
-                raise SystemExit(f"cnn_torch.py: loss {spec.loss} not implemented")
+            loss = loss_of(out, Yt[lo:hi])
+            clear_masks(model)
             opt.zero_grad()
             loss.backward()
             opt.step()
             steps += 1
+        evaluate()
         yield e + 1, steps, model.ties, {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
 
 
@@ -288,17 +405,38 @@ def grad_to_every_tie():
     torch.nn.MaxPool2d.forward = forward
 
 
+def take_option(args, name):
+    """args without `name VALUE`, and VALUE (None when absent)."""
+    if name not in args:
+        return args, None
+    i = args.index(name)
+    return args[:i] + args[i + 2:], args[i + 1]
+
+
+def metrics_losses(path):
+    """{epoch: train_loss} of nncc's metrics.csv."""
+    with open(path) as f:
+        head = f.readline().strip().split(",")
+        rows = [line.strip().split(",") for line in f if line.strip()]
+    e, l = head.index("epoch"), head.index("train_loss")
+    return {int(r[e]): float(r[l]) for r in rows}
+
+
 def check(args):
     if "--grad-to-every-tie" in args:
         args = [a for a in args if a != "--grad-to-every-tie"]
         grad_to_every_tie()
+    args, offset = take_option(args, "--dropout-step-offset")
+    args, metrics = take_option(args, "--metrics")
+    offset = int(offset or 0)
     spec = Spec(args[0])
     init, data, epochs, a1, ak, tol = args[1], args[2], int(args[3]), args[4], args[5], float(args[6])
     min_ties = int(args[7]) if len(args) > 7 else 0
     parts, bad = [], []
     st0 = read_safetensors(init)
     moved = None
-    for e, steps, ties, ref in train(spec, init, data, epochs):
+    stats = {"dropped": [], "eval_loss": []}
+    for e, steps, ties, ref in train(spec, init, data, epochs, offset, stats):
         if e == 1:  # the least any tensor moved in the first epoch, relative to its size
             moved = min((np.abs(ref[k] - st0[k]).max() / max(np.abs(st0[k]).max(), 1e-300), k) for k in ref)
             if not moved[0] > 1e-6:
@@ -316,6 +454,28 @@ def check(args):
         msg += f"; max-pool windows with tied maxima: {ties[0]} ({ties[1]} at a nonzero value)"
         if ties[1] < min_ties:
             bad.append(f"only {ties[1]} max-pool windows tied at a nonzero value, wanted {min_ties}")
+    drops = [L for L in spec.layers if L["kind"] == "dropout"]
+    if drops:  # the masks drop about P of the values: within 5 binomial standard deviations
+        fr = []
+        for (i, L), (d, t) in zip([(i, L) for i, L in enumerate(spec.layers) if L["kind"] == "dropout"],
+                                  stats["dropped"]):
+            p = L["p"]
+            sd = (p * (1 - p) / t) ** 0.5
+            fr.append(f"layers.{i} {d}/{t} = {d / t:.3f} (p {p:g})")
+            if abs(d / t - p) > 5 * sd:
+                bad.append(f"dropout layers.{i} dropped {d}/{t} = {d / t:.4f} of its values, p is {p:g} "
+                           f"(more than 5 standard deviations, {sd:.2g}, away)")
+        msg += "; dropped " + ", ".join(fr) + (f" (masks of step + {offset})" if offset else "")
+    if metrics:  # nncc's train_loss (an evaluation: no dropout) against torch's without masks
+        got = metrics_losses(metrics)  # the rows it logged: epoch 0 and the last at least
+        if not {0, epochs} <= set(got) or not set(got) <= set(range(epochs + 1)):
+            bad.append(f"{metrics} has epochs {sorted(got)}, wanted 0 and {epochs} among 0..{epochs}")
+        wl = max((abs(got[e] - stats["eval_loss"][e]) / abs(stats["eval_loss"][e]) for e in got
+                  if e < len(stats["eval_loss"])), default=float("inf"))
+        msg += (f"; train_loss (an evaluation: no dropout) at epochs {','.join(map(str, sorted(got)))} "
+                f"= torch's without masks to {wl:.2g}")
+        if not wl <= 1e-8:  # metrics.csv prints %.9g
+            bad.append(f"train_loss in metrics.csv differs from torch's evaluation loss by {wl:.3g} relative")
     print(msg if not bad else "; ".join(bad) + " — " + msg)
     return 1 if bad else 0
 
@@ -355,9 +515,29 @@ def np_act(name, z):
             "softmax": lambda: z}[name]()
 
 
-def np_forward(spec, st, x):
-    """One sample (C, H, W) through the layers, with explicit loops."""
+def py_mix(z):
+    """mix() on Python ints, one value at a time (to check the numpy one)."""
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 % 2**64
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EB % 2**64
+    return z ^ (z >> 31)
+
+
+def py_kept(seed, step, sample, k, p):
+    key = py_mix(py_mix(py_mix(seed ^ DROPOUT_STREAM) ^ step) ^ sample)
+    return (py_mix(key ^ (k * 0x9E3779B97F4A7C15 % 2**64)) >> 32) >= round(p * 2**32)
+
+
+def np_forward(spec, st, x, drop=None):
+    """One sample (C, H, W) through the layers, with explicit loops; drop(i, k): the factor of
+    value k of dropout layer i (None: evaluation, the identity)."""
     for i, L in enumerate(spec.layers):
+        if L["kind"] == "dropout":
+            if drop is not None:
+                flat = x.reshape(-1).copy()
+                for k in range(flat.size):
+                    flat[k] *= drop(i, k)
+                x = flat.reshape(x.shape)
+            continue
         if L["kind"] == "dense":
             x = np_act(L["act"], st[f"layers.{i}.weight"] @ x.reshape(-1) + st[f"layers.{i}.bias"])
             continue
@@ -412,6 +592,14 @@ def selfcheck():
             {"avgpool": [2, 3], "stride": [2, 1]},
             {"conv": 2, "kernel": [3, 1], "stride": 2, "padding": "valid", "activation": "linear"},
             {"units": 2, "activation": "linear"}]},
+        {"input": [2, 7, 6], "layers": [
+            {"conv": 3, "kernel": 3, "padding": "same", "activation": "relu"},
+            {"maxpool": 2}, {"dropout": 0.3},
+            {"units": 5, "activation": "tanh"}, {"dropout": 0.5},
+            {"units": 3, "activation": "softmax"}]},
+        {"input": 9, "layers": [
+            {"dropout": 0.2}, {"units": 6, "activation": "sigmoid"}, {"dropout": 0.4},
+            {"units": 1, "activation": "sigmoid"}]},
     ]
     worst_d = 0.0
     with tempfile.TemporaryDirectory() as tmp:
@@ -431,16 +619,33 @@ def selfcheck():
             except RuntimeError:
                 pass
             x = rng.normal(size=[5] + spec.shape)
-            with torch.no_grad():
-                t = model(torch.from_numpy(x)).numpy()
-            n = np.stack([np_forward(spec, st, xi).reshape(-1) for xi in x])
-            d = np.abs(t - n).max() / np.abs(n).max()
-            worst_d = max(worst_d, d)
-            if not d < 1e-13:
-                print(f"selfcheck: net {k}: torch and numpy forwards differ by {d:.3g}")
-                return 1
+            for step in (0, 3) if any(L["kind"] == "dropout" for L in spec.layers) else (0,):
+                lo = 7  # samples 7..11 at step 3 (0: evaluation)
+                if step:
+                    set_masks(spec, model, step, lo, lo + len(x))
+                with torch.no_grad():
+                    t = model(torch.from_numpy(x)).numpy()
+                clear_masks(model)
+                n = np.stack([np_forward(spec, st, xi, None if not step else
+                                         lambda i, kk, r=r: (1 / (1 - spec.layers[i]["p"])) if
+                                         py_kept(spec.seed, step, lo + r, kk, spec.layers[i]["p"]) else 0.0)
+                              .reshape(-1) for r, xi in enumerate(x)])
+                d = np.abs(t - n).max() / np.abs(n).max()
+                worst_d = max(worst_d, d)
+                if not d < 1e-13:
+                    print(f"selfcheck: net {k} (step {step}): torch and numpy forwards differ by {d:.3g}")
+                    return 1
+    # the mask hash: splitmix64's known first output from state 0, and nncc's thresholds
+    if int(mix(GOLDEN)) != 0xE220A8397B1DCDAF or py_mix(0x9E3779B97F4A7C15) != 0xE220A8397B1DCDAF:
+        print("selfcheck: mix() is not splitmix64's finaliser")
+        return 1
+    if (threshold(0.5), threshold(0.3), threshold(0.25), threshold(0.9999999999999999)) != \
+            (2147483648, 1288490189, 1073741824, 4294967295):
+        print("selfcheck: dropout thresholds")
+        return 1
     print(f"torch ModuleList forward = numpy loops (conv stride/padding/non-square, max/avg pool with stride, "
-          f"flatten) to {worst_d:.2g}; strict load_state_dict refuses a missing tensor")
+          f"flatten, dropout masks in training against a per-value Python-int hash, identity in evaluation) "
+          f"to {worst_d:.2g}; strict load_state_dict refuses a missing tensor; mix() = splitmix64")
     return 0
 
 
