@@ -1,12 +1,14 @@
 """peers.py — the bench workloads in numpy and PyTorch, for tests/bench/run.sh.
 
-    peers.py WORKLOAD FRAMEWORK [REPEATS]   prints one line: the median, min and max of REPEATS runs
-                                            in the workload's unit, then the peak RSS in KiB
+    peers.py WORKLOAD FRAMEWORK [REPEATS [N]]   prints one line: the median, min and max of REPEATS
+                                                runs in the workload's unit, then the peak RSS in KiB
 
 WORKLOAD is w2 (iterations/s), w3 (seconds per epoch), w4 (samples/s), w5 (microseconds per
 one-sample inference, over the first 1000 Fashion-MNIST test images), gemm3 / gemm4 (seconds per
 epoch / samples/s of the matrix products alone, through numpy's BLAS: the bound a framework built on
-that BLAS cannot beat). FRAMEWORK is numpy or torch. Same math as the nncc programs: float32 (w2 in
+that BLAS cannot beat), w6 (seconds per epoch of examples/fashion_cnn.yaml's CNN with Adam over
+the first N training images, default all 60,000, pixels standardised; torch only). FRAMEWORK is
+numpy or torch. Same math as the nncc programs: float32 (w2 in
 float32 too), plain SGD, mean losses. Run with Debian's /usr/bin/python3. PyTorch keeps its default
 threads (see run.sh).
 """
@@ -182,6 +184,45 @@ def torch_epoch(sizes, batch, n=None):
     return time.perf_counter() - t
 
 
+def fashion_standard(n=None):
+    """The first n training images as (n, 1, 28, 28) float32, standardised per pixel as nncc's
+    `normalize: standard` does: the training set's mean and population std (ddof 0) in double, a
+    constant pixel (min == max) scaled by 1."""
+    with gzip.open(FASHION + "train-images-idx3-ubyte.gz") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
+    with gzip.open(FASHION + "train-labels-idx1-ubyte.gz") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
+    if n is not None:
+        x, y = x[:n], y[:n]
+    xd = x.astype(np.float64)
+    mean, sd = xd.mean(0), xd.std(0)
+    scale = np.where((x.max(0) > x.min(0)) & (sd > 0), 1.0 / np.where(sd > 0, sd, 1.0), 1.0)
+    return ((xd - mean) * scale).astype(np.float32).reshape(-1, 1, 28, 28), y
+
+
+def torch_cnn_epoch(n=None, batch=64):
+    """One epoch of examples/fashion_cnn.yaml: the same layers as nn.Sequential, Adam 1e-3, batch 64
+    (the last batch the remainder, as nncc's); the training loop alone is timed."""
+    import torch
+    torch.manual_seed(0)
+    x, y = fashion_standard(n)
+    X, Y = torch.from_numpy(x), torch.from_numpy(y)
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    order = torch.randperm(len(X))
+    t = time.perf_counter()
+    for s in range(0, len(X), batch):
+        idx = order[s:s + batch]
+        opt.zero_grad()
+        loss_fn(net(X[idx]), Y[idx]).backward()
+        opt.step()
+    return time.perf_counter() - t
+
+
 def torch_w5(calls):
     import torch
     net = torch_mlp([784, 256, 128, 10], torch.nn.ReLU).eval()
@@ -196,7 +237,7 @@ def torch_w5(calls):
 W4_SAMPLES = 15360  # 60 batches of 256: enough for a steady rate, short enough for make bench
 
 
-def run(workload, fw):
+def run(workload, fw, n=None):
     if workload == "w2":
         return np_w2(300) if fw == "numpy" else torch_w2(300)
     if workload == "w3":
@@ -207,6 +248,10 @@ def run(workload, fw):
         return W4_SAMPLES / t
     if workload == "w5":
         return np_w5(20000) if fw == "numpy" else torch_w5(5000)
+    if workload == "w6":
+        if fw != "torch":
+            raise SystemExit("w6: torch only")
+        return torch_cnn_epoch(n)
     if workload == "gemm3":
         return np_mlp_epoch([784, 256, 128, 10], 64, gemm_only=True)
     if workload == "gemm4":
@@ -218,9 +263,10 @@ def run(workload, fw):
 def main():
     workload, fw = sys.argv[1], sys.argv[2]
     repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else None
     if fw == "torch":
         import torch  # noqa: F401  (fails here, cleanly, where PyTorch is absent)
-    vals = sorted(run(workload, fw) for _ in range(repeats))
+    vals = sorted(run(workload, fw, n) for _ in range(repeats))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print("%.6g %.6g %.6g %d" % (statistics.median(vals), vals[0], vals[-1], rss))
 

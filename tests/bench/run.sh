@@ -6,6 +6,8 @@
 #   W3  Fashion-MNIST 784-256-128-10 ReLU, softmax-CE, SGD, batch 64, 1 epoch      s/epoch
 #   W4  784-1024-1024-10 ReLU, batch 256 (GEMM-bound)                              samples/s
 #   W5  one-sample inference of the W3 net (nncc --emit infer)                     us/call
+#   W6  examples/fashion_cnn.yaml's CNN, Adam, batch 64, 1 epoch of the first        s/epoch
+#       W6_SAMPLES Fashion-MNIST training images (default 12,000), standardised; PyTorch only
 #
 # nncc's time is the training program's own `seconds` (metrics.csv: training only, no loading,
 # no evaluation). Peers run through Debian's /usr/bin/python3 (numpy, torch), timed around the
@@ -26,13 +28,20 @@
 # nodes from those figures (scaling_model.py). Without mpirun or mpicc these rows are skipped, and
 # the output says so.
 #
-# Environment: REPEATS (default 3), NNCC, CC, CFLAGS (see above), MPIRUN_FLAGS (see "scaling out").
+# Environment: REPEATS (default 3), NNCC, CC, CFLAGS (see above), MPIRUN_FLAGS (see "scaling out"),
+# W6_SAMPLES (default 12000, at most 60000), ROWS: the rows to measure, words of W2 W3 W4 W5 W6
+# scaling (default all of them; e.g. ROWS=W6 bash tests/bench/run.sh). The notes and tables of rows
+# left out are left out too.
 set -u
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BENCH=$TOP/tests/bench
 NNCC=${NNCC:-$TOP/build/nncc}
 PY=/usr/bin/python3
 REPEATS=${REPEATS:-3}
+ROWS=${ROWS:-W2 W3 W4 W5 W6 scaling}
+want() { [[ " ${ROWS//,/ } " == *" $1 "* ]]; }
+W6_SAMPLES=${W6_SAMPLES:-12000}
+FASHION=/usr/share/datasets/fashion-mnist
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nncc-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 note() { echo "$*" >&2; }
@@ -94,11 +103,11 @@ exec ${CC:-cc} "\$@"
 EOF
 chmod +x "$WORK/cc-keep"
 
-build() { # build TAG NAME: compiles tests/bench/NAME.yaml with TAG's CFLAGS to WORK/TAG/NAME, prints the wall time of nncc + cc
-    local t0 t1 d=$WORK/$1
+build() { # build TAG NAME [YAML]: compiles YAML (default tests/bench/NAME.yaml) with TAG's CFLAGS to WORK/TAG/NAME, prints the wall time of nncc + cc
+    local t0 t1 d=$WORK/$1 y=${3:-$BENCH/$2.yaml}
     t0=$(date +%s.%N)
     (cd "$d" && if [ -n "${FLAGS[$1]}" ]; then export CFLAGS=${FLAGS[$1]}; fi &&
-        CC=$WORK/cc-keep "$NNCC" "$BENCH/$2.yaml" -o "$d/$2") >"$d/$2.build.log" 2>&1 || {
+        CC=$WORK/cc-keep "$NNCC" "$y" -o "$d/$2") >"$d/$2.build.log" 2>&1 || {
         note "nncc $2 (${LABEL[$1]}) failed:"; cat "$d/$2.build.log" >&2; exit 1; }
     t1=$(date +%s.%N)
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }'
@@ -115,35 +124,80 @@ run() {
     cat "$d/$name".rss.* | sort -n | tail -1 > "$d/$name.rss"
 }
 
-# R[TAG.KEY]: TAG's figures, "median min max" (w2 w3 w4 w5 w5d w3t1 w3pa w4t1) or one value
-# (cc3: nncc + cc for W3; rss2-4; sched: the schedule's target line; blocks: the register block).
+# W6's data: the first W6_SAMPLES training images and labels as IDX files of their own (the header's
+# count rewritten), and a copy of w6_fashion_cnn.yaml reading them. W6_YAML empty: the row is skipped
+# for the reason in w6_skip.
+W6_YAML="" w6_skip=""
+idx_head() { # idx_head SRC DST N HEADER_BYTES ITEM_BYTES: the first N items of the IDX file SRC
+    local n=$3
+    { gzip -dc "$1" | head -c 4
+        printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((n >> 24 & 255)) $((n >> 16 & 255)) $((n >> 8 & 255)) $((n & 255)))"
+        gzip -dc "$1" | tail -c +9 | head -c $(($4 - 8 + n * $5)); } | gzip -1 >"$2"
+}
+if want W6; then
+    if [ ! -f "$FASHION/train-images-idx3-ubyte.gz" ] || [ ! -f "$FASHION/train-labels-idx1-ubyte.gz" ]; then
+        w6_skip="$FASHION/train-*-ubyte.gz not found (Debian package dataset-fashion-mnist)"
+    elif ! [[ $W6_SAMPLES =~ ^[1-9][0-9]*$ ]] || [ "$W6_SAMPLES" -gt 60000 ]; then
+        w6_skip="W6_SAMPLES=$W6_SAMPLES is not a count from 1 to 60000"
+    elif [ "$W6_SAMPLES" = 60000 ]; then
+        W6_YAML=$BENCH/w6_fashion_cnn.yaml
+    else
+        mkdir -p "$WORK/w6-data"
+        idx_head "$FASHION/train-images-idx3-ubyte.gz" "$WORK/w6-data/train-images-idx3-ubyte.gz" "$W6_SAMPLES" 16 784 &&
+            idx_head "$FASHION/train-labels-idx1-ubyte.gz" "$WORK/w6-data/train-labels-idx1-ubyte.gz" "$W6_SAMPLES" 8 1 &&
+            sed "s|$FASHION/|$WORK/w6-data/|g" "$BENCH/w6_fashion_cnn.yaml" >"$WORK/w6_fashion_cnn.yaml" &&
+            W6_YAML=$WORK/w6_fashion_cnn.yaml || w6_skip="could not cut the first $W6_SAMPLES images out of $FASHION"
+    fi
+    [ -n "$w6_skip" ] && note "W6 skipped: $w6_skip"
+fi
+
+# R[TAG.KEY]: TAG's figures, "median min max" (w2 w3 w4 w5 w5d w6 w3t1 w3pa w4t1) or one value
+# (cc3: nncc + cc for W3; rss2-4, rss6; sched: the schedule's target line; blocks: the register block).
 declare -A R
 W2_EPOCHS=2000
 for t in "${TAGS[@]}"; do
     mkdir -p "$WORK/$t"
-    note "[${LABEL[$t]}] building W2-W4 with nncc ($(flags_of "$t")) ..."
-    build "$t" w2_circles >/dev/null
-    R[$t.cc3]=$(build "$t" w3_fashion)
-    build "$t" w4_wide >/dev/null
+    # W5 takes W3's trained weights, and the scaling rows W3's and W4's programs built without --mpi.
+    what=$(want W2 && echo W2; { want W3 || want W5 || want scaling; } && echo W3; { want W4 || want scaling; } && echo W4
+        [ -n "$W6_YAML" ] && echo W6)
+    [ -n "$what" ] && note "[${LABEL[$t]}] building $(echo $what) with nncc ($(flags_of "$t")) ..."
+    want W2 && build "$t" w2_circles >/dev/null
+    if want W3 || want W5 || want scaling; then R[$t.cc3]=$(build "$t" w3_fashion); fi
+    { want W4 || want scaling; } && build "$t" w4_wide >/dev/null
+    [ -n "$W6_YAML" ] && build "$t" w6_fashion_cnn "$W6_YAML" >/dev/null
     src=$WORK/$t/w3_fashion.c
+    for f in w3_fashion w4_wide w2_circles w6_fashion_cnn; do # the schedule's line: of W3, else of any built
+        [ -f "$WORK/$t/$f.c" ] && { src=$WORK/$t/$f.c; break; }
+    done
     R[$t.sched]=$(sed -n 's/^ \* Scheduled for //p' "$src" 2>/dev/null | head -1)
     R[$t.blocks]=$(awk '/^#define W3_NR / { nr = $3 } match($0, /register blocks of up to [0-9]+ x W3_NR/) {
         split(substr($0, RSTART, RLENGTH), w, " "); mr = w[6] } END { if (mr && nr) print mr " x " nr }' "$src" 2>/dev/null)
     if [ "$t" = cflags ] && [ -n "${R[$t.sched]}" ]; then # the target's name, as "x86-64-v3 (from CFLAGS)"
         LABEL[$t]=${R[$t.sched]#target }; LABEL[$t]=${LABEL[$t]%%:*}; fi
-    note "[${LABEL[$t]}] running nncc W2 ($W2_EPOCHS iterations), W3 (1 epoch), W4 (1 epoch) x $REPEATS ..."
-    R[$t.w2]=$(run "$t" w2_circles | awk -v n=$W2_EPOCHS '{ print n / $1 }' | stats)
-    R[$t.w3]=$(run "$t" w3_fashion | stats)
-    R[$t.w4]=$(run "$t" w4_wide | awk '{ print 60000 / $1 }' | stats)
+    what=$(want W2 && echo "W2 ($W2_EPOCHS iterations),"; want W3 && echo "W3 (1 epoch),"; want W4 && echo "W4 (1 epoch),"
+        [ -n "$W6_YAML" ] && echo "W6 (1 epoch of $W6_SAMPLES images),")
+    [ -n "$what" ] && note "[${LABEL[$t]}] running nncc $(echo $what | sed 's/,$//') x $REPEATS ..."
+    want W2 && R[$t.w2]=$(run "$t" w2_circles | awk -v n=$W2_EPOCHS '{ print n / $1 }' | stats)
+    want W3 && R[$t.w3]=$(run "$t" w3_fashion | stats)
+    want W3 || { want W5 && REPEATS=1 run "$t" w3_fashion >/dev/null; } # W5's kernel: the weights W3 trains
+    want W4 && R[$t.w4]=$(run "$t" w4_wide | awk '{ print 60000 / $1 }' | stats)
+    [ -n "$W6_YAML" ] && R[$t.w6]=$(run "$t" w6_fashion_cnn | stats)
     if [ "$t" = "$main" ]; then
         # The same programs on one thread, and on all with OpenMP's threads sleeping at barriers instead
         # of spinning: on a busy machine a spinning barrier waits for a descheduled partner.
-        note "[${LABEL[$t]}] running nncc W3 and W4 with --threads 1, and W3 with OMP_WAIT_POLICY=PASSIVE ..."
-        R[$t.w3t1]=$(run "$t" w3_fashion --threads 1 | stats)
-        R[$t.w3pa]=$(export OMP_WAIT_POLICY=PASSIVE; run "$t" w3_fashion | stats)
-        R[$t.w4t1]=$(REPEATS=1 run "$t" w4_wide --threads 1 | awk '{ print 60000 / $1 }' | stats)
+        if want W3; then
+            note "[${LABEL[$t]}] running nncc W3 with --threads 1 and with OMP_WAIT_POLICY=PASSIVE ..."
+            R[$t.w3t1]=$(run "$t" w3_fashion --threads 1 | stats)
+            R[$t.w3pa]=$(export OMP_WAIT_POLICY=PASSIVE; run "$t" w3_fashion | stats)
+        fi
+        if want W4; then
+            note "[${LABEL[$t]}] running nncc W4 with --threads 1 ..."
+            R[$t.w4t1]=$(REPEATS=1 run "$t" w4_wide --threads 1 | awk '{ print 60000 / $1 }' | stats)
+        fi
     fi
-    R[$t.rss2]=$(cat "$WORK/$t/w2_circles.rss") R[$t.rss3]=$(cat "$WORK/$t/w3_fashion.rss") R[$t.rss4]=$(cat "$WORK/$t/w4_wide.rss")
+    for k in 2:w2_circles 3:w3_fashion 4:w4_wide 6:w6_fashion_cnn; do
+        R[$t.rss${k%%:*}]=$(cat "$WORK/$t/${k#*:}.rss" 2>/dev/null)
+    done
 done
 
 # ---- scaling out: nncc --mpi ---------------------------------------------------------------
@@ -169,7 +223,9 @@ for w in w3 w4; do # parameters, bytes a real, and the layers' sizes (784-256-12
         END { print n, r ? r : 4, s }')
 done
 mpi_skip=""
-if ! mpirun=$(command -v mpirun) || [ ! -x "$mpirun" ]; then
+if ! want scaling; then
+    mpi_skip="not in ROWS ($ROWS)"
+elif ! mpirun=$(command -v mpirun) || [ ! -x "$mpirun" ]; then
     mpi_skip="no mpirun on PATH (make bench-deps installs openmpi-bin and libopenmpi-dev)"
 elif ! mpicc=$(command -v mpicc) || [ ! -x "$mpicc" ]; then
     mpi_skip="no mpicc (make bench-deps installs libopenmpi-dev)"
@@ -223,7 +279,9 @@ fi
 # W5 on real Fashion-MNIST test images (the table), and on dense random inputs (a note): one kernel
 # (the weights the first target trained), compiled for each target.
 w5zeros=""
-if (cd "$WORK" && "$NNCC" "$BENCH/w3_fashion.yaml" --emit infer --weights "$WORK/$main/w3_fashion-out/w3.safetensors" \
+if ! want W5; then
+    :
+elif (cd "$WORK" && "$NNCC" "$BENCH/w3_fashion.yaml" --emit infer --weights "$WORK/$main/w3_fashion-out/w3.safetensors" \
         -o "$WORK/w3.c") >"$WORK/infer.log" 2>&1; then
     for t in "${TAGS[@]}"; do
         # shellcheck disable=SC2086 # the flags are words
@@ -249,19 +307,25 @@ declare -A P
 have_numpy=0 have_torch=0
 if [ -x "$PY" ] && "$PY" -c 'import numpy' 2>/dev/null; then have_numpy=1; fi
 if [ -x "$PY" ] && "$PY" -c 'import torch' 2>/dev/null; then have_torch=1; fi
-peer() { # peer WORKLOAD FRAMEWORK: "median min max rss" or "- - - -"
+peer() { # peer WORKLOAD FRAMEWORK [N]: "median min max rss" or "- - - -"
     local ok=$have_numpy
     [ "$2" = torch ] && ok=$have_torch
-    if [ "$ok" = 1 ]; then (cd "$BENCH" && "$PY" peers.py "$1" "$2" "$REPEATS") 2>/dev/null || echo "- - - -"
+    if [ "$ok" = 1 ]; then (cd "$BENCH" && "$PY" peers.py "$1" "$2" "$REPEATS" ${3:+"$3"}) 2>/dev/null || echo "- - - -"
     else echo "- - - -"; fi
 }
 note "running numpy and PyTorch (BLAS: $blas_name) ..."
-for w in w2 w3 w4 w5; do
+for w in w2 w3 w4 w5 w6; do
+    P[$w.numpy]="- - - -" P[$w.torch]="- - - -"
+    want "${w^^}" || continue
+    if [ $w = w6 ]; then # no numpy CNN; PyTorch on the same images as nncc
+        [ -n "$W6_YAML" ] && P[$w.torch]=$(peer $w torch "$W6_SAMPLES")
+        continue
+    fi
     P[$w.numpy]=$(peer $w numpy)
     P[$w.torch]=$(peer $w torch)
 done
-P[gemm3]=$(peer gemm3 numpy)
-P[gemm4]=$(peer gemm4 numpy)
+want W3 && P[gemm3]=$(peer gemm3 numpy)
+want W4 && P[gemm4]=$(peer gemm4 numpy)
 
 # ---- the table -----------------------------------------------------------------------------
 # fmt WHAT: "median (min-max)" of a triple
@@ -283,6 +347,9 @@ each() { local fn=$1 t v out=""; shift
     echo "$out"; }
 
 W2_W=560 W3_W=234752 W4_W=1861632
+# W6's multiply-adds a sample forward: conv 16x28x28 x 9 + conv 32x14x14 x 16x9 + dense 1568x128 + 128x10
+# (pooling's compares not counted); its GFLOP/s counts 6 x those a training sample, as W3 counts 6 x weights.
+W6_MACS=$((16 * 28 * 28 * 9 + 32 * 14 * 14 * 16 * 9 + 1568 * 128 + 128 * 10))
 row() { # row NAME UNIT DIGITS HIGHER TAG KEY FLOPS_PER_UNIT RSS PEAK: KEY (w2..w5) names nncc's and the peers' figures
     local n=(${R[$5.$6]:-}) np=(${P[$6.numpy]}) tp=(${P[$6.torch]})
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n' "$1" "$2" "${LABEL[$5]}" \
@@ -291,8 +358,8 @@ row() { # row NAME UNIT DIGITS HIGHER TAG KEY FLOPS_PER_UNIT RSS PEAK: KEY (w2..
         "$(ratio "${n[0]:-}" "${np[0]}" "$4")" "$(ratio "${n[0]:-}" "${tp[0]}" "$4")" "$(gf "${n[0]:-}" "$7" "$4" "$9")" \
         "$(mib "$8")" "$(mib "${np[3]}")" "$(mib "${tp[3]}")"
 }
-g3=(${P[gemm3]}) g4=(${P[gemm4]})
-m3t1=(${R[$main.w3t1]}) m3pa=(${R[$main.w3pa]}) m4t1=(${R[$main.w4t1]})
+g3=(${P[gemm3]:-}) g4=(${P[gemm4]:-})
+m3t1=(${R[$main.w3t1]:-}) m3pa=(${R[$main.w3pa]:-}) m4t1=(${R[$main.w4t1]:-})
 echo
 echo "nncc \`make bench\`, $(date -u +%Y-%m-%d), $model, $cores cores (load average $load at start);"
 echo "cc: $(${CC:-cc} --version | head -1); peers: $("$PY" -c 'import numpy; print("numpy", numpy.__version__)' 2>/dev/null || echo 'numpy absent')," \
@@ -301,10 +368,16 @@ echo "Peak (FMA loop, peak.c): $peak1 GFLOP/s on 1 core, $peak GFLOP/s on all $c
 echo
 echo "| workload | unit | target | nncc | numpy | PyTorch | vs numpy | vs PyTorch | nncc GFLOP/s | % peak | peak RSS MiB nncc / numpy / torch |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-for t in "${TAGS[@]}"; do row "W2 deep circles 2-16-16-16-1, full batch 1000" "it/s ↑" 0 1 "$t" w2 $((6 * W2_W * 1000)) "${R[$t.rss2]}" "$peak"; done
-for t in "${TAGS[@]}"; do row "W3 Fashion 784-256-128-10, batch 64" "s/epoch ↓" 3 0 "$t" w3 $((6 * W3_W * 60000)) "${R[$t.rss3]}" "$peak"; done
-for t in "${TAGS[@]}"; do row "W4 784-1024-1024-10, batch 256" "samples/s ↑" 0 1 "$t" w4 $((6 * W4_W)) "${R[$t.rss4]}" "$peak"; done
-for t in "${TAGS[@]}"; do row "W5 one-sample inference (W3 net), % of 1 core" "µs ↓" 2 0 "$t" w5 $((2 * W3_W * 1000000)) "" "$peak1"; done
+want W2 && for t in "${TAGS[@]}"; do row "W2 deep circles 2-16-16-16-1, full batch 1000" "it/s ↑" 0 1 "$t" w2 $((6 * W2_W * 1000)) "${R[$t.rss2]}" "$peak"; done
+want W3 && for t in "${TAGS[@]}"; do row "W3 Fashion 784-256-128-10, batch 64" "s/epoch ↓" 3 0 "$t" w3 $((6 * W3_W * 60000)) "${R[$t.rss3]}" "$peak"; done
+want W4 && for t in "${TAGS[@]}"; do row "W4 784-1024-1024-10, batch 256" "samples/s ↑" 0 1 "$t" w4 $((6 * W4_W)) "${R[$t.rss4]}" "$peak"; done
+want W5 && for t in "${TAGS[@]}"; do row "W5 one-sample inference (W3 net), % of 1 core" "µs ↓" 2 0 "$t" w5 $((2 * W3_W * 1000000)) "" "$peak1"; done
+w6_label="W6 Fashion CNN conv16-pool-conv32-pool-128-10, Adam, batch 64$([ "$W6_SAMPLES" != 60000 ] && printf ', first %s images' "$(printf %d "$W6_SAMPLES" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta')")"
+if want W6 && [ -n "$w6_skip" ]; then
+    printf '| %s | s/epoch ↓ | — | skipped: %s | — | — | — | — | — | — | — |\n' "$w6_label" "$w6_skip"
+elif want W6; then
+    for t in "${TAGS[@]}"; do row "$w6_label" "s/epoch ↓" 3 0 "$t" w6 $((6 * W6_MACS * W6_SAMPLES)) "${R[$t.rss6]}" "$peak"; done
+fi
 echo
 if [ -n "$user_cflags" ]; then
     echo "- Target: CFLAGS is set, so nncc's rows are for that one target (unset it to measure each target this CPU runs${levels:+: $levels}):"
@@ -320,19 +393,33 @@ for t in "${TAGS[@]}"; do
     echo "  - ${LABEL[$t]}: $how; schedule for ${R[$t.sched]:-an unknown target (no \"Scheduled for\" line in the source)}${R[$t.blocks]:+; register blocks of up to ${R[$t.blocks]} floats}; W5's kernel: cc ${INFER_FLAGS[$t]}."
 done
 bound4() { local n=(${R[$1.w4]:-}); awk -v a="${n[0]:-}" -v b="${g4[0]:-}" 'BEGIN { if (a != "" && b + 0 > 0) printf "%.0f%%", 100 * a / b }'; }
-echo "- W3: the GEMMs alone through numpy's $blas_name: $(tri "${g3[0]:-}" "${g3[1]:-}" "${g3[2]:-}" 3) s/epoch."
-echo "- W4: the GEMMs alone through numpy's $blas_name: $(tri "${g4[0]:-}" "${g4[1]:-}" "${g4[2]:-}" 0) samples/s$(b=$(each bound4); [ -n "$b" ] && echo "; nncc reaches $b of that bound")."
-echo "- nncc on one thread (--threads 1, ${LABEL[$main]}): W3 $(tri "${m3t1[0]:-}" "${m3t1[1]:-}" "${m3t1[2]:-}" 3) s/epoch, W4 $(printf %.0f "${m4t1[0]:-0}") samples/s; W3 on all threads with OMP_WAIT_POLICY=PASSIVE: $(tri "${m3pa[0]:-}" "${m3pa[1]:-}" "${m3pa[2]:-}" 3) s/epoch."
+want W3 && echo "- W3: the GEMMs alone through numpy's $blas_name: $(tri "${g3[0]:-}" "${g3[1]:-}" "${g3[2]:-}" 3) s/epoch."
+want W4 && echo "- W4: the GEMMs alone through numpy's $blas_name: $(tri "${g4[0]:-}" "${g4[1]:-}" "${g4[2]:-}" 0) samples/s$(b=$(each bound4); [ -n "$b" ] && echo "; nncc reaches $b of that bound")."
+if want W3 && want W4; then
+    echo "- nncc on one thread (--threads 1, ${LABEL[$main]}): W3 $(tri "${m3t1[0]:-}" "${m3t1[1]:-}" "${m3t1[2]:-}" 3) s/epoch, W4 $(printf %.0f "${m4t1[0]:-0}") samples/s; W3 on all threads with OMP_WAIT_POLICY=PASSIVE: $(tri "${m3pa[0]:-}" "${m3pa[1]:-}" "${m3pa[2]:-}" 3) s/epoch."
+elif want W3; then
+    echo "- nncc on one thread (--threads 1, ${LABEL[$main]}): W3 $(tri "${m3t1[0]:-}" "${m3t1[1]:-}" "${m3t1[2]:-}" 3) s/epoch; W3 on all threads with OMP_WAIT_POLICY=PASSIVE: $(tri "${m3pa[0]:-}" "${m3pa[1]:-}" "${m3pa[2]:-}" 3) s/epoch."
+elif want W4; then
+    echo "- nncc on one thread (--threads 1, ${LABEL[$main]}): W4 $(printf %.0f "${m4t1[0]:-0}") samples/s."
+fi
 dense() { local d=(${R[$1.w5d]:-}); [ -n "${d[0]:-}" ] && tri "${d[0]}" "${d[1]}" "${d[2]}" 2 | sed 's/ (/ µs (/'; }
-echo "- W5 runs over the first 1000 Fashion-MNIST test images ($(awk -v z="${w5zeros:-0}" 'BEGIN { printf "%.0f", 100 * z }')% of their pixels 0: nncc's kernel skips their rows"
-echo "  of weights, and those of a ReLU's zero outputs; its GFLOP/s counts the skipped multiply-adds too);"
-echo "  nncc on 256 dense random inputs (almost no 0): $(each dense)."
-echo "- Peers' W4 rates are measured over the first 15,360 samples; nncc's over the whole epoch."
+if want W5; then
+    echo "- W5 runs over the first 1000 Fashion-MNIST test images ($(awk -v z="${w5zeros:-0}" 'BEGIN { printf "%.0f", 100 * z }')% of their pixels 0: nncc's kernel skips their rows"
+    echo "  of weights, and those of a ReLU's zero outputs; its GFLOP/s counts the skipped multiply-adds too);"
+    echo "  nncc on 256 dense random inputs (almost no 0): $(each dense)."
+fi
+want W4 && echo "- Peers' W4 rates are measured over the first 15,360 samples; nncc's over the whole epoch."
+if want W6 && [ -z "$w6_skip" ]; then
+    echo "- W6: examples/fashion_cnn.yaml's network (tests/bench/w6_fashion_cnn.yaml), one epoch of the first $W6_SAMPLES training"
+    echo "  images for both (W6_SAMPLES), pixels standardised per pixel over them; PyTorch the same nn.Sequential with"
+    echo "  torch.optim.Adam, float32 tensors, the training loop alone timed; no numpy CNN. GFLOP/s counts 6 x the"
+    echo "  $W6_MACS multiply-adds of a sample's convolutions and dense layers."
+fi
 echo "- PyTorch's threading trap: Debian's torch multiplies through the system BLAS (OpenBLAS's own"
 echo "  threads); torch.set_num_threads(2) on top of that makes it several times slower. The torch"
 echo "  runs keep its default; if you experiment, set OMP_WAIT_POLICY=PASSIVE."
 cc3() { [ -n "${R[$1.cc3]:-}" ] && echo "${R[$1.cc3]} s"; }
-echo "- Goal: nncc + cc for the W3 net: $(each cc3)."
+[ -n "$(each cc3)" ] && echo "- Goal: nncc + cc for the W3 net: $(each cc3)."
 echo "- Goal: the notes' deep net (examples/deep_circles.yaml) generates ${deep_lines:-?} lines of C (nncc -o FILE.c)."
 [ "$blas_name" = OpenBLAS ] || echo "- Warning: numpy and torch use $blas_name here, not OpenBLAS: install libopenblas0-pthread for a fair comparison."
 awk -v l="${load%% *}" -v c="$cores" 'BEGIN { if (l + 0 > 0.5 * c) printf "- Warning: the machine was busy (load average %s on %d cores): threaded timings suffer most.\n", l, c }'
@@ -345,7 +432,9 @@ per_step() { local v=(${S[$1.$2]:-}); [ -n "${v[0]:-}" ] && awk -v s="$(steps_of
     'BEGIN { printf "%.2f %.2f %.2f\n", 1e3 * m / s, 1e3 * lo / s, 1e3 * hi / s }'; }
 sp() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f×\n", a / b; else print "—" }'; }
 echo
-if [ -n "$mpi_skip" ]; then
+if ! want scaling; then
+    :
+elif [ -n "$mpi_skip" ]; then
     echo "- Scaling out (nncc --mpi): skipped, $mpi_skip."
 else
     echo "Scaling out: nncc --mpi, \`mpirun --oversubscribe -np 2 $MPIRUN_FLAGS ./prog --threads 1\` against the same"
@@ -390,7 +479,9 @@ for w in w3 w4; do
     [ -n "${a[0]:-}" ] && [ -n "${S[$w.sizes]:-}" ] && model_args+=("${w^^}" "${S[$w.sizes]}" "${a[0]}" "$(batch_of $w)")
 done
 MODEL_LATENCY_US=5 # a message's latency in the model: between RDMA's ~2 us and TCP's ~15 us
-if [ ${#model_args[@]} -gt 0 ] && [ -x "$PY" ]; then
+if ! want scaling; then
+    :
+elif [ ${#model_args[@]} -gt 0 ] && [ -x "$PY" ]; then
     echo
     echo "PREDICTED, not measured (tests/bench/scaling_model.py --latency-us $MODEL_LATENCY_US --real ${S[w3.real]} ${model_args[*]}):"
     echo "per-step time and efficiency at N nodes of one rank each; a ring allreduce of B bytes takes 2(N−1)/N × B / bandwidth"
