@@ -1009,7 +1009,8 @@ static void emit_spatial_propagate(Gen *g, int i)
         emit_line(e, "const real *restrict dz = %s[%s] + r0;", s.dz_t, feat);
         if (max) {
             emit_line(e, "const real *restrict best = %s[%s] + r0; /* the forward's result */", s.out_t, feat);
-            emit_line(e, "int taken[%s_NR] = {0}; /* a row's gradient has gone to the first largest input */", U);
+            emit_line(e, "real open[%s_NR]; /* 1 until a row's gradient has gone to the first largest input */", U);
+            emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) open[v] = 1;", U);
         }
         const int taps = open_block(e, (const char *const[]){"i", "j"}, (const int[]){s.KH, s.KW}, 2);
         const char *tap = affine(ix("i", s.KH), s.Wp, ix("j", s.KW));
@@ -1017,9 +1018,9 @@ static void emit_spatial_propagate(Gen *g, int i)
         if (max) {
             emit_line(e, "const real *restrict a = %s[%s%s] + r0;", s.in_t, at, strcmp(tap, "0") ? fmt(" + %s", tap) : "");
             emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) {", U);
-            emit_line(e, "    const int hit = !taken[v] && a[v] == best[v];");
-            emit_line(e, "    d[v] += hit ? dz[v] : 0;");
-            emit_line(e, "    taken[v] |= hit;");
+            emit_line(e, "    const real hit = (real)(a[v] == best[v]) * open[v]; /* arithmetic, no branch: a vector of rows */");
+            emit_line(e, "    d[v] += hit * dz[v];");
+            emit_line(e, "    open[v] -= hit;");
             emit_line(e, "}");
         } else {
             emit_line(e, "NNCC_SIMD for (int v = 0; v < %s_NR; v++) d[v] += dz[v] / %d;", U, s.KH * s.KW);
