@@ -291,7 +291,8 @@ for h in "${HARNESSES[@]}"; do
     rm -f "$OUT/logs/$name.run"*.log
     elapsed=$((SECONDS - start))
     rate=$((execs / (elapsed > 0 ? elapsed : 1)))
-    cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+    # (no cov: line when a seed fails while libFuzzer reads the corpus: grep fails, set -e must not end the run)
+    cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 || true)
     line=$(printf '%-12s %10s execs %7s exec/s  %s  corpus %s files' "$name" "$execs" "$rate" \
         "${cov:-cov: ?}" "$(ls "$corpus" | wc -l)")
     [ $foreign -eq 0 ] || line="$line  ($foreign crash(es) inside a system library: findings/$name-foreign-*)"

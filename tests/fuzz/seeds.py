@@ -87,6 +87,56 @@ loss: mse
 early_stopping: true
 data: {train: {generator: moons, samples: 200, noise: 0.1}}
 """,
+    # Convolutional networks of odd shapes: 3 channels, non-square kernels and pools, strides,
+    # padding as N and [ph, pw], frozen conv, a pool first on an [H, W] input, padding: same.
+    "cnn_rect_stride.yaml": """name: rect_stride
+input: [3, 17, 13]
+layers:
+  - {conv: 6, kernel: [3, 5], stride: 2, padding: [1, 2], activation: relu, init: he}
+  - {avgpool: [2, 1]}
+  - {conv: 4, kernel: [1, 3], stride: [1, 2], padding: 1, activation: tanh, init: xavier, trainable: false}
+  - {units: 3, activation: softmax}
+loss: cross_entropy
+classes: [red, green, blue]
+batch_size: 8
+epochs: 3
+data: {train: {images: train-images-idx3-ubyte.gz, labels: train-labels-idx1-ubyte.gz}, validation: 0.25}
+""",
+    "cnn_pool_first.yaml": """input: [12, 10]
+layers:
+  - {maxpool: 2, stride: 1}
+  - {conv: 5, kernel: 2, padding: valid, activation: leaky_relu}
+  - {maxpool: [3, 2], stride: [2, 1]}
+  - 8
+  - {units: 1, activation: sigmoid}
+loss: log_loss
+optimizer: {name: momentum, momentum: 0.9}
+precision: float64
+data: {train: {x: x.npy, y: y.npy}}
+""",
+    "cnn_padding_n.yaml": """input: [2, 7, 9]
+layers:
+  - {conv: 3, kernel: 4, stride: [2, 3], padding: 3, activation: sigmoid, init: normal}
+  - {conv: 1, kernel: [5, 1], padding: [0, 2]}
+  - {units: 2, activation: linear}
+loss: mse
+normalize_targets: standard
+weight_decay: 0.0001
+data: {train: {path: d.h5, x: X, y: Y}}
+""",
+    "cnn_same_odd.yaml": """input: [1, 9, 9]
+layers:
+  - {conv: 4, kernel: [5, 3], padding: same, activation: relu}
+  - {conv: 4, kernel: 1, stride: 1, padding: same}
+  - {avgpool: 3}
+  - {maxpool: [1, 3], stride: [1, 1]}
+  - {units: 10, activation: softmax}
+loss: cross_entropy
+optimizer: {name: adam, beta1: 0.8}
+lr_schedule: {name: cosine, min: 0.0001, warmup: 2}
+early_stopping: {patience: 2}
+data: {train: {images: i-idx3-ubyte, labels: l-idx1-ubyte}, normalize: minmax}
+""",
 }
 
 
@@ -116,6 +166,10 @@ def yaml_dict():
         for group in m:
             words.update(re.findall(r'"([a-z_0-9]+)"', group))
     words.update(re.findall(r'X\([A-Z_0-9]+, "([a-z_0-9]+)"', r))
+    # the layer kinds' keys (registry.c: units, conv, maxpool, avgpool, ...) and the words the
+    # validator compares a value with (padding: same / valid, label: first / last, ...)
+    words.update(re.findall(r'\[LAYER_[A-Z_0-9]+\] = "([a-z_0-9]+)"', read("compiler/registry.c").decode()))
+    words.update(re.findall(r'strcmp\([a-z_0-9]+(?:\[[0-9]+\])?->str, "([a-z_0-9~]+)"\)', v))
     words.update(["path", "label", "header", "images", "labels", "x", "y", "generator", "samples", "noise",
                   "factor", "centers", "last", "first", "auto", "true", "false", "yes", "~", "null",
                   ".csv", ".npy", ".h5", ".hdf5", "-ubyte.gz", "-idx3-ubyte", "1e308", "-1", "0x10", "nan",
