@@ -487,6 +487,9 @@ static void layer_bias(LayerSpec *l, const Node *v)
         free(b);
 }
 
+/* Weights of one convolution filter (channels x kh x kw) at most: 512 KiB of float64. */
+enum { MAX_FILTER_WEIGHTS = 65536 };
+
 /* A kernel or stride: K, or [h, w]. */
 static int get_pair(const Node *n, const char *what, int lo, int hi, int out[2])
 {
@@ -582,6 +585,13 @@ static int spatial_read(Ctx *c, const Node *item, int index, LayerKind kind, con
         diag_error(kernel_node->loc, "a %dx%d %s is larger than the %dx%d input of layers.%d%s", l->kernel[0],
                    l->kernel[1], conv ? "kernel" : "pool", in[1], in[2], index,
                    l->pad[0] || l->pad[1] ? " even once padded" : "");
+        return 0;
+    }
+    /* dW sums a filter's weights in an array on the stack of the thread that takes the filter */
+    if (conv && (long long)in[0] * l->kernel[0] * l->kernel[1] > MAX_FILTER_WEIGHTS) {
+        diag_error(kernel_node->loc, "a filter of layers.%d has %lld weights (%d channels x %dx%d); the limit is %d",
+                   index, (long long)in[0] * l->kernel[0] * l->kernel[1], in[0], l->kernel[0], l->kernel[1],
+                   MAX_FILTER_WEIGHTS);
         return 0;
     }
     l->out[0] = conv ? l->units : in[0];
