@@ -1158,9 +1158,10 @@ static void emit_dropout_forward(Gen *g, int i)
             " * or zeroed by %s_kept() and the kept ones scaled; else A%d as it is. */\n",
          L, l->drop, i, l->units, L, ls->keep_t ? fmt(" and A%d^T", L) : "", n, i);
     emit(e, "static void %s_forward%d(int m, int lo, int hi, const real *restrict x, int drop)\n{\n", n, L);
-    emit(e, "    for (int r = lo; r < hi; r++)\n        for (int k = 0; k < %d; k++) {\n", l->units);
+    emit(e, "    const int end = hi < m ? hi : m; /* pad rows keep what an earlier call left (finite values) */\n");
+    emit(e, "    for (int r = lo; r < end; r++)\n        for (int k = 0; k < %d; k++) {\n", l->units);
     emit(e, "            real a = x[(size_t)r * %d + k];\n", i ? g->s->layer[i - 1].ld : l->fan_in);
-    emit(e, "            if (drop && r < m) a = %s_kept(r, k, %s) ? a * R(%s) : 0;\n", n,
+    emit(e, "            if (drop) a = %s_kept(r, k, %s) ? a * R(%s) : 0;\n", n,
          drop_threshold(l), lit(1 / (1 - l->drop)));
     emit(e, "            %s_a%d[r][k] = a;\n", n, L);
     if (ls->keep_t) emit(e, "            %s_at%d[k][r] = a;\n", n, L);

@@ -260,7 +260,7 @@ negative $n "dropout masks one step off" "$WORK/$n/e1/$n.safetensors" "$WORK/$n/
 passed=0 failed=""
 for name in $BUILT; do
     if "$WORK/$name/train" --selftest > "$WORK/$name/selftest.log" 2>&1; then passed=$((passed + 1))
-    else failed="$failed $name($(grep -m3 'FAIL\|error' "$WORK/$name/selftest.log" | tr '\n' ' '))"; fi
+    else failed="$failed $name($(grep -m3 'FAIL\|error\|ERROR' "$WORK/$name/selftest.log" | tr '\n' ' '))"; fi
 done
 if [ -z "$BUILT" ]; then fail "cnn selftest" "no case built"
 elif [ -z "$failed" ]; then ok "cnn selftest: fast kernels = reference kernels on $passed networks"
